@@ -1,0 +1,46 @@
+/**
+ * The one registry of errors the server returns. Each has a code (equal to its key), an HTTP
+ * status and a message template that says what to fix. 5xx details never reach clients.
+ */
+export interface ErrorSpec {
+  status: number;
+  message: (p: Record<string, string | number>) => string;
+}
+
+export const ERRORS = {
+  UNKNOWN_MODEL: { status: 404, message: (p) => `unknown model "${p.model}"; available: ${p.available}` },
+  UNKNOWN_LAYER: { status: 400, message: (p) => `model "${p.model}" has no layer "${p.layer}"; layers: ${p.available}` },
+  UNKNOWN_IMAGE: { status: 404, message: (p) => `no image with id "${p.id}" (images are kept for the most recent ${p.capacity}; generate it again)` },
+  UNKNOWN_ROUTE: { status: 404, message: (p) => `no route ${p.method} ${p.url}; the API is listed at GET /api` },
+  BAD_REQUEST: { status: 400, message: (p) => `${p.detail}` },
+  LATENT_LENGTH: { status: 400, message: (p) => `latent has ${p.got} values; model "${p.model}" needs exactly ${p.expected}` },
+  SEED_AND_LATENT: { status: 400, message: () => `give either "seed" or "latent", not both` },
+  MALFORMED_JSON: { status: 400, message: (p) => `the body is not valid JSON (${p.detail})` },
+  BODY_TOO_LARGE: { status: 413, message: (p) => `the body is larger than the limit of ${p.limit} bytes` },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: (p) => `content type "${p.type}" is not accepted; send application/json` },
+  NOT_ACCEPTABLE: { status: 406, message: (p) => `cannot answer with "${p.accept}"; ask for ${p.offered}` },
+  FORBIDDEN_ORIGIN: { status: 403, message: (p) => `requests from origin "${p.origin}" are refused; open the editor at ${p.expected} or start the server with --allow-origin` },
+  FORBIDDEN_HOST: { status: 403, message: (p) => `Host "${p.host}" is not this server's address; use ${p.expected}` },
+  INTERNAL: { status: 500, message: () => `internal error; see the server log` },
+} satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class ApiError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    params: Record<string, string | number> = {},
+  ) {
+    super(ERRORS[code].message(params));
+    this.statusCode = ERRORS[code].status;
+  }
+}
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  error: string;
+  message: string;
+}

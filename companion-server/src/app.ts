@@ -1,0 +1,60 @@
+/**
+ * Builds the companion server as a fastify app: plugins (runtime, guard, errors) and one
+ * encapsulated plugin per resource. It never listens; server.ts does (tests use inject()).
+ */
+import Fastify, { FastifyInstance, FastifyServerOptions } from "fastify";
+import { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import websocket from "@fastify/websocket";
+import fastifyStatic from "@fastify/static";
+import { existsSync } from "node:fs";
+import { GeneratorRegistry } from "./runtime/generator-registry";
+import { DeviceRequest, SessionFactory } from "./runtime/execution-providers";
+import runtimePlugin from "./plugins/runtime";
+import errorHandler from "./plugins/error-handler";
+import requestGuard from "./plugins/request-guard";
+import healthRoutes from "./routes/health";
+import modelRoutes from "./routes/models";
+import generateRoutes from "./routes/generate";
+
+export interface AppOptions {
+  /** folders holding bundles (each sub-folder with a model.json) */
+  modelDirs: string[];
+  device?: DeviceRequest;
+  /** the address the server will listen on; requests must name it (or loopback) in Host */
+  host?: string;
+  allowedOrigins?: string[];
+  imageCacheSize?: number;
+  bodyLimit?: number;
+  /** folder of the built web editor, served at / when present */
+  webRoot?: string;
+  logger?: FastifyServerOptions["logger"];
+}
+
+export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
+  const log = (message: string) => app.log.warn(message);
+  const registry = new GeneratorRegistry(options.modelDirs, new SessionFactory(options.device, log));
+  for (const failure of registry.failures) app.log.error(`model bundle not loaded: ${failure.message}`);
+
+  await app.register(errorHandler, { bodyLimit });
+  await app.register(requestGuard, { host: options.host ?? "127.0.0.1", allowedOrigins: options.allowedOrigins ?? [] });
+  await app.register(runtimePlugin, { registry, imageCacheSize: options.imageCacheSize ?? 64 });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  const apiRoutes: string[] = [];
+  app.addHook("onRoute", (route) => {
+    if (route.url.startsWith("/api")) for (const m of [route.method].flat()) if (m !== "HEAD") apiRoutes.push(`${m} ${route.url}`);
+  });
+  await app.register(healthRoutes);
+  await app.register(modelRoutes);
+  await app.register(generateRoutes);
+  app.get("/api", async () => ({ routes: apiRoutes }));
+
+  if (options.webRoot && existsSync(options.webRoot)) {
+    await app.register(fastifyStatic, { root: options.webRoot, prefix: "/", index: ["index.html"] });
+  }
+  return app;
+}

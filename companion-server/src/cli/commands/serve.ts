@@ -1,0 +1,45 @@
+import { Command, InvalidArgumentError } from "commander";
+import { parseDevice } from "../../runtime/execution-providers";
+import { startServer } from "../../server";
+import { DEFAULT_WEB_ROOT, defaultModelDirs } from "../paths";
+
+export const DEFAULT_PORT = 8710;
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("a port is an integer 0…65535");
+  return port;
+}
+
+function parseDeviceOption(text: string) {
+  try {
+    return parseDevice(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("run the companion server and the web editor")
+    .option("--host <host>", "address to listen on", process.env.PANDA_HOST ?? "127.0.0.1")
+    .option("--port <port>", "port to listen on (env PANDA_PORT)", parsePort, process.env.PANDA_PORT ? parsePort(process.env.PANDA_PORT) : DEFAULT_PORT)
+    .option("--device <device>", "cpu | cuda[:N] | dml[:N] | coreml (env PANDA_DEVICE)", parseDeviceOption, parseDevice(process.env.PANDA_DEVICE ?? "cpu"))
+    .option("--models <dir...>", "folders of generator bundles (env PANDA_MODELS)", defaultModelDirs())
+    .option("--allow-origin <origin...>", "extra browser origins allowed to call the API", [])
+    .option("--quiet", "log warnings and errors only")
+    .action(async (opts) => {
+      const app = await startServer({
+        host: opts.host,
+        port: opts.port,
+        device: opts.device,
+        modelDirs: opts.models,
+        allowedOrigins: opts.allowOrigin,
+        webRoot: DEFAULT_WEB_ROOT,
+        logger: { level: opts.quiet ? "warn" : "info" },
+      });
+      const shown = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+      app.log.warn(`PandA Studio is ready at http://${shown}:${(app.server.address() as { port: number }).port}/`);
+    });
+}

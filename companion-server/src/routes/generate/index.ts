@@ -1,0 +1,39 @@
+import { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { randomInt } from "node:crypto";
+import { GenerateRequestSchema } from "../../api/generate";
+import { errorResponses, IMAGE_MEDIA_TYPES } from "../../api/common";
+import { ApiError } from "../../api/errors";
+import { MAX_SEED, sampleLatents } from "../../runtime/random";
+import { tensorToRgba } from "../../runtime/image-codec";
+import { sendPixels, negotiateImageType } from "../image-response";
+
+const generate: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    "/api/generate",
+    {
+      schema: {
+        description: `Generates one image. Answers ${IMAGE_MEDIA_TYPES.join(" | ")} by Accept.`,
+        body: GenerateRequestSchema,
+        response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      negotiateImageType(request); // refuse an unanswerable Accept before any work
+      const { model, seed, latent, truncation } = request.body;
+      const generator = app.requireGenerator(model);
+      const m = generator.manifest;
+      if (seed !== undefined && latent !== undefined) throw new ApiError("SEED_AND_LATENT");
+      if (latent !== undefined && latent.length !== m.latent.size) throw new ApiError("LATENT_LENGTH", { got: latent.length, expected: m.latent.size, model });
+      const usedSeed = latent !== undefined ? null : (seed ?? randomInt(0, MAX_SEED));
+      const z = latent !== undefined ? Float32Array.from(latent) : sampleLatents(m.latent.distribution, m.latent.size, usedSeed as number);
+      const psi = truncation ?? generator.defaultTruncation();
+      const features = await generator.head(generator.layer().id, z, 1, psi);
+      const out = await generator.tail(features);
+      const image = tensorToRgba(out.data, 0, m.image.channels, m.image.width, m.image.height, m.image.range);
+      const cached = app.images.add({ model, seed: usedSeed, latent: z, truncation: psi, image }, features);
+      if (usedSeed !== null) reply.header("x-image-seed", usedSeed);
+      return sendPixels(request, reply, { kind: "rgba", image }, { id: cached.id, model, seed: usedSeed, truncation: psi });
+    },
+  );
+};
+export default generate;

@@ -1,0 +1,109 @@
+/**
+ * A loaded generator bundle that runs: head (latent → feature map + auxiliaries) and tail
+ * (feature map + auxiliaries → image) for any split layer, over lazily opened ONNX sessions.
+ */
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { BundleManifest, LayerSpec } from "./bundle-manifest";
+import { LoadedBundle } from "./bundle-loader";
+import { SessionFactory } from "./execution-providers";
+
+/** A batch of feature maps at one layer, with the auxiliary tensors the tail needs. */
+export interface FeatureBatch {
+  layer: string;
+  count: number;
+  /** N·C·H·W values, C-order */
+  features: Float32Array;
+  auxiliary: Record<string, Float32Array>;
+}
+
+/** A batch of images as the tail returns them: N·channels·height·width in the manifest's range. */
+export interface ImageBatch {
+  count: number;
+  data: Float32Array;
+}
+
+export class Generator {
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+  constructor(
+    readonly bundle: LoadedBundle,
+    private readonly factory: SessionFactory,
+  ) {}
+
+  get manifest(): BundleManifest {
+    return this.bundle.manifest;
+  }
+
+  get id(): string {
+    return this.manifest.id;
+  }
+
+  /** The layer with this id, or the bundle's default layer. Throws for an unknown id. */
+  layer(id?: string): LayerSpec {
+    if (id === undefined) return this.manifest.layers.find((l) => l.default) ?? this.manifest.layers[0];
+    const layer = this.manifest.layers.find((l) => l.id === id);
+    if (!layer) throw new UnknownLayerError(this.id, id, this.manifest.layers.map((l) => l.id));
+    return layer;
+  }
+
+  defaultTruncation(): number {
+    return this.manifest.truncation.method === "none" ? 1 : (this.manifest.truncation.default ?? 1);
+  }
+
+  async head(layerId: string, latents: Float32Array, count: number, truncation = this.defaultTruncation()): Promise<FeatureBatch> {
+    const layer = this.layer(layerId);
+    const { size } = this.manifest.latent;
+    if (latents.length !== size * count) throw new Error(`expected ${size * count} latent values, got ${latents.length}`);
+    const method = this.manifest.truncation.method;
+    const z = method === "latent" && truncation !== 1 ? latents.map((v) => v * truncation) : latents;
+    const feeds: Record<string, ort.Tensor> = { z: new ort.Tensor("float32", z, [count, size]) };
+    if (method === "input") feeds.truncation = new ort.Tensor("float32", Float32Array.of(truncation), [1]);
+    const session = await this.session(layer.head);
+    const out = await session.run(feeds);
+    const auxiliary: Record<string, Float32Array> = {};
+    for (const a of this.manifest.auxiliary ?? []) auxiliary[a.name] = out[a.name].data as Float32Array;
+    return { layer: layer.id, count, features: out.features.data as Float32Array, auxiliary };
+  }
+
+  async tail(batch: FeatureBatch): Promise<ImageBatch> {
+    const layer = this.layer(batch.layer);
+    const [c, h, w] = layer.shape;
+    const feeds: Record<string, ort.Tensor> = { features: new ort.Tensor("float32", batch.features, [batch.count, c, h, w]) };
+    for (const a of this.manifest.auxiliary ?? []) feeds[a.name] = new ort.Tensor("float32", batch.auxiliary[a.name], [batch.count, ...a.shape]);
+    const out = await (await this.session(layer.tail)).run(feeds);
+    return { count: batch.count, data: out.image.data as Float32Array };
+  }
+
+  /** Latents → images through the default layer's head and tail. */
+  async generate(latents: Float32Array, count: number, truncation?: number): Promise<ImageBatch> {
+    return this.tail(await this.head(this.layer().id, latents, count, truncation));
+  }
+
+  private session(file: string): Promise<ort.InferenceSession> {
+    let session = this.sessions.get(file);
+    if (!session) {
+      session = this.factory.create(join(this.bundle.dir, file));
+      // A failed open must not be cached forever: the next request tries again.
+      session.catch(() => this.sessions.delete(file));
+      this.sessions.set(file, session);
+    }
+    return session;
+  }
+
+  async release(): Promise<void> {
+    const open = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(open.map(async (s) => (await s).release()));
+  }
+}
+
+export class UnknownLayerError extends Error {
+  constructor(
+    readonly model: string,
+    readonly requested: string,
+    readonly available: string[],
+  ) {
+    super(`model "${model}" has no layer "${requested}" (layers: ${available.join(", ")})`);
+  }
+}

@@ -1,0 +1,42 @@
+/** Tensor images to bytes: RGBA for the Photoshop panel (which cannot decode PNG), PNG for browsers. */
+import { PNG } from "pngjs";
+
+export interface RgbaImage {
+  width: number;
+  height: number;
+  /** width·height·4 bytes, row-major, straight alpha */
+  rgba: Uint8Array;
+}
+
+/** One image of an N·C·H·W batch (C = 1 or 3) mapped from [low, high] to 0…255, opaque. */
+export function tensorToRgba(data: Float32Array, index: number, channels: number, width: number, height: number, range: readonly [number, number]): RgbaImage {
+  const plane = width * height;
+  const base = index * channels * plane;
+  const scale = 255 / (range[1] - range[0]);
+  const rgba = new Uint8Array(plane * 4);
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) {
+      const v = (data[base + (channels === 1 ? 0 : c) * plane + p] - range[0]) * scale;
+      rgba[p * 4 + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+    }
+    rgba[p * 4 + 3] = 255;
+  }
+  return { width, height, rgba };
+}
+
+export function encodePng(image: RgbaImage): Buffer {
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength);
+  return PNG.sync.write(png);
+}
+
+/** 8-bit gray (masks, heat maps) as a PNG. */
+export function encodeGrayPng(gray: Uint8Array, width: number, height: number): Buffer {
+  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+  return PNG.sync.write(Object.assign(png, { data: Buffer.from(gray) }), { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+}
+
+export function decodePng(bytes: Buffer): RgbaImage {
+  const png = PNG.sync.read(bytes);
+  return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+}
