@@ -1,0 +1,80 @@
+/**
+ * The contract between the PandA solvers and everything that uses their result
+ * (store, CLI, routes, masks, saliency, edits). Matrices are Float32Array, row-major.
+ */
+
+/** N feature maps at one layer: Z_i ∈ R^{C×S}, S = H·W, stored N·C·H·W (C-order). */
+export interface FeatureShape {
+  channels: number;
+  height: number;
+  width: number;
+}
+
+/** Where the solver reads samples from: all in memory, or streamed in batches. */
+export interface FeatureSource {
+  shape: FeatureShape;
+  count: number;
+  /** Calls `visit` with consecutive batches (N_b·C·H·W values each) in a fixed order. */
+  forEachBatch(batchSize: number, visit: (batch: Float32Array, count: number, offset: number) => Promise<void> | void): Promise<void>;
+}
+
+export type SolverName = "fast" | "reference";
+
+export interface SolverOptions {
+  /** R_S: number of parts */
+  parts: number;
+  /** R_C: number of appearances (≤ C) */
+  appearances: number;
+  solver: SolverName;
+  seed: number;
+  /** iteration budget; the fast solver may stop earlier on relative improvement */
+  iterations?: number;
+  /** learning rate of the reference solver */
+  learningRate?: number;
+  /** samples per stochastic step of the reference solver (default 1) */
+  batchSize?: number;
+  /** reports progress in [0, 1] with the current objective when known */
+  onProgress?: (progress: SolverProgress) => void;
+  /** cancels the run; the solver rejects with a CancelledError */
+  signal?: AbortSignal;
+}
+
+export interface SolverProgress {
+  fraction: number;
+  iteration: number;
+  objective?: number;
+  message?: string;
+}
+
+export interface SolverReport {
+  solver: SolverName;
+  /** mean over samples of ‖Z_i − AAᵀZ_iPPᵀ‖²_F */
+  objective: number;
+  /** objective / mean ‖Z_i‖²_F */
+  relativeObjective: number;
+  iterations: number;
+  /** solver time, excluding loading of features */
+  seconds: number;
+}
+
+/** P ∈ R^{S×R_S} (P ≥ 0) and A ∈ R^{C×R_C}. */
+export interface Factors {
+  shape: FeatureShape;
+  partsRank: number;
+  appearancesRank: number;
+  /** S·R_S values, row-major (row = spatial position h·W + w) */
+  parts: Float32Array;
+  /** C·R_C values, row-major (row = channel) */
+  appearances: Float32Array;
+}
+
+export interface SolverResult {
+  factors: Factors;
+  report: SolverReport;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super("cancelled");
+  }
+}
