@@ -1,9 +1,14 @@
 /** Jest runs TypeScript through ts-jest; browser, Python and CLI tests spawn real processes. */
 module.exports = {
-  testEnvironment: "node",
+  testEnvironment: "<rootDir>/test/helpers/node-environment.js",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.tsx?$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }] },
+  transform: {
+    "^.+\\.tsx?$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }],
+    // fastify's inject() pulls in `cookie`, which ships only as an ES module; jest needs CommonJS.
+    "/node_modules/cookie/.+\\.js$": ["ts-jest", { tsconfig: { allowJs: true, module: "commonjs" }, isolatedModules: true }],
+  },
+  transformIgnorePatterns: ["/node_modules/(?!cookie/)"],
   moduleNameMapper: { "^@server-api/(.*)$": "<rootDir>/companion-server/src/api/$1" },
   testTimeout: 120000,
 };

@@ -12,6 +12,7 @@ import { DeviceRequest, SessionFactory } from "./runtime/execution-providers";
 import runtimePlugin from "./plugins/runtime";
 import errorHandler from "./plugins/error-handler";
 import requestGuard from "./plugins/request-guard";
+import { compileValidator } from "./plugins/validation";
 import healthRoutes from "./routes/health";
 import modelRoutes from "./routes/models";
 import generateRoutes from "./routes/generate";
@@ -35,6 +36,9 @@ export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(compileValidator);
+  // JSON only: a text body is refused with 415 rather than failing validation later.
+  app.removeContentTypeParser("text/plain");
   const log = (message: string) => app.log.warn(message);
   const registry = new GeneratorRegistry(options.modelDirs, new SessionFactory(options.device, log));
   for (const failure of registry.failures) app.log.error(`model bundle not loaded: ${failure.message}`);
