@@ -1,0 +1,160 @@
+"""Command line: `export.py --module FILE.py:NAME --weights FILE --split NODE ... --out DIR`."""
+import argparse
+import shlex
+import sys
+import warnings
+from pathlib import Path
+from typing import List, Optional
+
+import torch
+
+from . import adapters
+from .bundle import About, Layer, check_id, manifest, model_card, slug, staged_folder, write_texts
+from .errors import ExportError
+from .fxsplit import FxGenerator
+from .generator import DISTRIBUTIONS, Exportable, Latent
+from .loading import load_generator, parse_kwargs
+from .onnxio import export_cut
+from .verify import verify_cut
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, like every other failure
+        self.exit(2, f"export: error: {message}\n")
+
+
+def _latent(text: str) -> Latent:
+    size, _, dist = text.partition(":")
+    dist = dist or "normal"
+    if not size.isdigit() or int(size) < 1 or dist not in DISTRIBUTIONS:
+        raise argparse.ArgumentTypeError(f"expected SIZE[:normal|uniform], got '{text}'")
+    return Latent(int(size), dist)
+
+
+def _range(text: str):
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (e.g. --range=-1,1), got '{text}'")
+    if not low < high:
+        raise argparse.ArgumentTypeError(f"expected LOW < HIGH, got '{text}'")
+    return low, high
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="export", description="Export a PyTorch GAN generator as a PandA bundle (models/README.md).")
+    p.add_argument("--module", required=True, metavar="FILE.py:NAME",
+                   help="the generator class (built with --kwargs) or a factory function returning it")
+    p.add_argument("--weights", required=True, metavar="FILE", help="a state_dict or a whole pickled module")
+    p.add_argument("--weights-key", metavar="KEY", help="entry of a checkpoint dict holding the generator (e.g. g_ema)")
+    p.add_argument("--kwargs", metavar="JSON", help="keyword arguments for NAME, as a JSON object")
+    p.add_argument("--family", choices=sorted(adapters.FAMILIES), help="a known family whose generator tracing cannot cut")
+    p.add_argument("--latent", type=_latent, metavar="SIZE[:normal|uniform]", help="latent size and distribution")
+    p.add_argument("--split", action="append", default=[], metavar="NODE[=ID]",
+                   help="split point (a node or module, see --list-splits), optionally with a layer id; repeatable")
+    p.add_argument("--out", metavar="DIR", help="bundle folder to write (replaced atomically)")
+    p.add_argument("--id", help="bundle id (default: the --out folder name)")
+    p.add_argument("--title", help="title shown in the model picker (default: the id)")
+    p.add_argument("--description", help="one line shown in the model picker")
+    p.add_argument("--license", default="unknown", help="licence of the weights")
+    p.add_argument("--source", help="where the weights come from (repository, commit, paper)")
+    p.add_argument("--range", type=_range, metavar="LOW,HIGH", help="image value range when it cannot be detected")
+    p.add_argument("--truncation", type=float, metavar="PSI", help="default truncation ψ (BigGAN: also its batch-norm statistics)")
+    p.add_argument("--class", dest="class_index", type=int, metavar="K", help="class fixed at export (BigGAN, conditional StyleGAN3)")
+    p.add_argument("--samples", type=int, default=8, help="random latents for the head∘tail check (default 8)")
+    p.add_argument("--tolerance", type=float, default=1e-4, help="largest allowed |head∘tail − full| (default 1e-4)")
+    p.add_argument("--list-splits", action="store_true", help="print the split points with their shapes and exit")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    return p
+
+
+def build(args) -> Exportable:
+    loaded = load_generator(args.module, args.weights, parse_kwargs(args.kwargs), args.weights_key)
+    torch.manual_seed(0)  # anything an adapter estimates at random (e.g. w̄) is reproducible
+    if args.family:
+        return adapters.build(args.family, loaded, adapters.Options(args.truncation, args.class_index, args.latent))
+    return FxGenerator(loaded.module, args.latent, 1.0 if args.truncation is None else args.truncation)
+
+
+def list_splits(gen: Exportable) -> None:
+    rows = gen.split_shapes()
+    width = max([len(r[0]) for r in rows] + [10])
+    print(f"{'split point':<{width}}  {'shape':<16}  note")
+    for name, shape, note in rows:
+        print(f"{name:<{width}}  {'×'.join(map(str, shape)):<16}  {note}")
+
+
+def _split_ids(specs: List[str]):
+    pairs = []
+    for spec in specs:
+        name, _, layer_id = spec.partition("=")
+        pairs.append((name, layer_id or slug(name)))
+    ids = [i for _, i in pairs]
+    if len(set(ids)) != len(ids):
+        raise ExportError(f"two splits share a layer id ({', '.join(ids)}); name them with NODE=ID")
+    return pairs
+
+
+def run(args, argv: List[str]) -> None:
+    gen = build(args)
+    if args.list_splits:
+        list_splits(gen)
+        return
+    if not args.split or not args.out:
+        raise ExportError("--split and --out are required (or use --list-splits)")
+    out = Path(args.out)
+    bundle_id = check_id(args.id or out.name)
+
+    layers, cuts = [], []
+    for name, layer_id in _split_ids(args.split):
+        cut = gen.cut(name)
+        report = verify_cut(gen, cut, samples=args.samples, tolerance=args.tolerance)
+        print(f"split {name} -> layer {layer_id}: features {list(report.feature_shape)}, "
+              f"max |head∘tail − full| = {report.max_abs_diff:.2e}")
+        layers.append(Layer(layer_id, report))
+        cuts.append(cut)
+    first = layers[0].report
+    for layer in layers[1:]:
+        if layer.report.aux_shapes != first.aux_shapes:
+            raise ExportError(f"splits '{first.name}' and '{layer.report.name}' need different auxiliary tensors "
+                              f"({first.aux_shapes} vs {layer.report.aux_shapes}); export them as separate bundles")
+
+    image_range = args.range or gen.image_range
+    if image_range is None:
+        image_range = (0.0, 1.0) if first.image_min >= 0 and first.image_max <= 1 else (-1.0, 1.0)
+        print(f"image range not detectable from the last layer; assuming {list(image_range)} "
+              f"(outputs seen in [{first.image_min:.2f}, {first.image_max:.2f}]); set it with --range")
+
+    about = About(
+        id=bundle_id, title=args.title or bundle_id, license=args.license,
+        source=args.source or f"weights file {Path(args.weights).name}",
+        description=args.description or f"{args.title or bundle_id}, brought in with the PandA exporter "
+                                         f"({gen.family}).",
+        command="npm run export -- " + " ".join(shlex.quote(a) for a in argv), weights=Path(args.weights))
+    data = manifest(about, gen, layers, image_range)
+    with staged_folder(out) as folder:
+        for layer, cut in zip(layers, cuts):
+            export_cut(gen, cut, folder / layer.id / "head.onnx", folder / layer.id / "tail.onnx")
+        write_texts(folder, data, model_card(about, gen, layers, data))
+    print(f"wrote {out}/ ({len(layers)} layer{'s' if len(layers) > 1 else ''})")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)
+    if not args.debug:
+        warnings.simplefilter("ignore")  # tracer warnings would bury the one-line result
+    try:
+        run(args, argv)
+        return 0
+    except ExportError as e:
+        if args.debug:
+            raise
+        print(f"export: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 1
+    except Exception as e:
+        if args.debug:
+            raise
+        print(f"export: internal error: {type(e).__name__}: {' '.join(str(e).split())[:300]} "
+              "(rerun with --debug for the traceback)", file=sys.stderr)
+        return 1

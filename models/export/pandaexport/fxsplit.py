@@ -1,0 +1,205 @@
+"""The generic path: trace the generator with torch.fx and cut its graph at any node."""
+import inspect
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+import torch
+import torch.fx as fx
+from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
+
+from .errors import ExportError
+from .generator import RESERVED_NAMES, Cut, Exportable, Latent, Truncation
+
+# Attributes under which generators commonly keep their latent size.
+_LATENT_ATTRS = ("z_dim", "latent_dim", "latent_size", "nz", "dim_z", "dimLatent", "style_dim")
+_RANGE_OF_LAST_OP = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+
+
+class _ModuleStackTracer(fx.Tracer):
+    """Records in node.meta['modules'] the module paths a node was traced in, so that a split
+    point can also be named by a module (its last node is the module's output)."""
+
+    def __init__(self):
+        super().__init__()
+        self._stack: List[str] = []
+
+    def call_module(self, m, forward, args, kwargs):
+        self._stack.append(self.path_of_module(m))
+        try:
+            return super().call_module(m, forward, args, kwargs)
+        finally:
+            self._stack.pop()
+
+    def create_node(self, *args, **kwargs):
+        node = super().create_node(*args, **kwargs)
+        node.meta["modules"] = list(self._stack)
+        return node
+
+
+def _trace(module: torch.nn.Module) -> fx.GraphModule:
+    name = type(module).__name__
+    params = list(inspect.signature(module.forward).parameters.values())
+    positional = [p for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if not positional:
+        raise ExportError(f"{name}.forward takes no latent argument")
+    required = [p.name for p in positional[1:] if p.default is p.empty]
+    if required:
+        raise ExportError(f"{name}.forward needs more than the latent ({', '.join(required)}): "
+                          "wrap it in a module whose forward(z) returns the image, or use --family")
+    # Extra arguments are frozen at their defaults.
+    concrete = {p.name: p.default for p in positional[1:]}
+    tracer = _ModuleStackTracer()
+    try:
+        graph = tracer.trace(module, concrete_args=concrete or None)
+    except Exception as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ExportError(f"cannot trace {name} with torch.fx ({first}); make its forward traceable "
+                          "or use --family for a known GAN family") from e
+    return fx.GraphModule(tracer.root, graph)
+
+
+def _ancestors(outputs: Iterable[fx.Node], stop: Set[fx.Node]) -> Set[fx.Node]:
+    seen: Set[fx.Node] = set()
+    todo = list(outputs)
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node not in stop:
+            todo.extend(node.all_input_nodes)
+    return seen
+
+
+def _subgraph(gm: fx.GraphModule, inputs: Dict[fx.Node, str], outputs: List[fx.Node]) -> fx.GraphModule:
+    """A module computing `outputs` from `inputs` (nodes of gm, given as named placeholders)."""
+    graph = fx.Graph()
+    env = {node: graph.placeholder(name) for node, name in inputs.items()}
+    needed = _ancestors(outputs, stop=set(inputs))
+    for node in gm.graph.nodes:
+        if node in needed and node not in env:
+            env[node] = graph.node_copy(node, lambda n: env[n])
+    result = [env[n] for n in outputs]
+    graph.output(result[0] if len(result) == 1 else tuple(result))
+    return fx.GraphModule(gm, graph)
+
+
+def _shape(node: fx.Node) -> Optional[Tuple[int, ...]]:
+    meta = node.meta.get("tensor_meta")
+    return tuple(meta.shape) if isinstance(meta, TensorMetadata) else None
+
+
+def _op_name(node: fx.Node, gm: fx.GraphModule) -> str:
+    if node.op == "call_module":
+        return type(gm.get_submodule(node.target)).__name__.lower()
+    return getattr(node.target, "__name__", str(node.target)).lower()
+
+
+class FxGenerator(Exportable):
+    def __init__(self, module: torch.nn.Module, latent: Optional[Latent], truncation_default: float):
+        self.module = module
+        self.gm = _trace(module)
+        self.placeholder = next(n for n in self.gm.graph.nodes if n.op == "placeholder")
+        self.latent = latent or Latent(self._guess_latent_size())
+        self.truncation = Truncation("latent", truncation_default)
+        self._propagate_shapes()
+        self.image_node = self._find_image()
+        self.image_range = _RANGE_OF_LAST_OP.get(_op_name(self.image_node, self.gm))
+
+    def _guess_latent_size(self) -> int:
+        for attr in _LATENT_ATTRS:
+            value = getattr(self.module, attr, None)
+            if isinstance(value, int):
+                return value
+        # Otherwise the first layer that reads the latent tells its width.
+        todo, seen = list(self.placeholder.users), set()
+        while todo:
+            node = todo.pop(0)
+            if node in seen:
+                continue
+            seen.add(node)
+            if node.op == "call_module":
+                layer = self.gm.get_submodule(node.target)
+                for attr in ("in_features", "in_channels"):
+                    if isinstance(getattr(layer, attr, None), int):
+                        return getattr(layer, attr)
+            todo.extend(node.users)
+        raise ExportError("cannot tell the latent size of this generator: pass --latent SIZE[:normal|uniform]")
+
+    def _propagate_shapes(self) -> None:
+        z = self.latent.sample(2, seed=0)
+        try:
+            with torch.no_grad():
+                ShapeProp(self.gm).propagate(z)
+        except Exception as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ExportError(f"the generator fails on a latent of shape [2, {self.latent.size}] "
+                              f"(shape mismatch? check --latent): {first}") from e
+
+    def _find_image(self) -> fx.Node:
+        output = next(n for n in self.gm.graph.nodes if n.op == "output")
+        image = output.args[0]
+        if isinstance(image, (tuple, list)) and image:
+            image = image[0]  # e.g. (image, latents)
+        shape = _shape(image) if isinstance(image, fx.Node) else None
+        if shape is None or len(shape) != 4:
+            raise ExportError(f"the generator's output is not an image N×C×H×W (shape {list(shape or [])})")
+        return image
+
+    def split_shapes(self):
+        rows = []
+        for node in self.gm.graph.nodes:
+            shape = _shape(node)
+            if node.op in ("placeholder", "output") or shape is None:
+                continue
+            module = node.meta.get("modules", [""])[-1] if node.meta.get("modules") else ""
+            note = module if len(shape) == 4 else f"{module} (not a feature map)".strip()
+            rows.append((node.name, shape[1:], note))
+        return rows
+
+    def _resolve(self, name: str) -> fx.Node:
+        nodes = [n for n in self.gm.graph.nodes if n.op not in ("placeholder", "output")]
+        by_name = [n for n in nodes if n.name == name]
+        in_module = [n for n in nodes if name in n.meta.get("modules", ())]
+        node = (by_name or in_module[-1:] or [None])[0]
+        if node is None:
+            raise ExportError(f"unknown split point '{name}': not a node or module of the traced graph "
+                              "(see --list-splits)")
+        shape = _shape(node)
+        if shape is None or len(shape) != 4:
+            raise ExportError(f"split point '{name}' has shape {list(shape or [])}: a split needs a "
+                              "feature map N×C×H×W")
+        return node
+
+    def cut(self, name: str) -> Cut:
+        split = self._resolve(name)
+        nodes = list(self.gm.graph.nodes)
+        # The tail is what depends on the split and leads to the image; everything else the tail
+        # reads that depends on the latent is computed by the head and handed over as auxiliaries.
+        after: Set[fx.Node] = {split}
+        for node in nodes[nodes.index(split) + 1:]:
+            if any(a in after for a in node.all_input_nodes):
+                after.add(node)
+        if self.image_node not in after:
+            raise ExportError(f"the image does not depend on split point '{name}'")
+        from_latent: Set[fx.Node] = {self.placeholder}
+        for node in nodes:
+            if any(a in from_latent for a in node.all_input_nodes):
+                from_latent.add(node)
+        tail_nodes = _ancestors([self.image_node], stop={split}) & after
+        aux: List[fx.Node] = []
+        for node in nodes:
+            if node in tail_nodes and node is not split:
+                aux += [a for a in node.all_input_nodes
+                        if a not in after and a in from_latent and a not in aux]
+        for a in aux:
+            if _shape(a) is None:
+                raise ExportError(f"the tail after '{name}' needs '{a.name}', a non-tensor value computed "
+                                  "before the split; split later or compute it after the split")
+        names = [f"aux_{a.name}" if a.name in RESERVED_NAMES else a.name for a in aux]
+        head = _subgraph(self.gm, {self.placeholder: "z"}, [split] + aux)
+        tail = _subgraph(self.gm, {split: "features", **dict(zip(aux, names))}, [self.image_node])
+        return Cut(name, head, tail, names)
+
+    def reference(self, z, psi):
+        out = self.module(z)
+        return out[0] if isinstance(out, (tuple, list)) else out

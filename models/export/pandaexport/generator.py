@@ -1,0 +1,60 @@
+"""What the exporter needs from a generator, whatever cuts it (the generic fx path or a family adapter)."""
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import torch
+
+DISTRIBUTIONS = ("normal", "uniform")
+# Tensor names fixed by models/README.md; an auxiliary tensor may not take one of them.
+RESERVED_NAMES = ("z", "truncation", "features", "image")
+
+
+@dataclass(frozen=True)
+class Latent:
+    size: int
+    distribution: str = "normal"
+
+    def sample(self, n: int, seed: int) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(seed)
+        if self.distribution == "uniform":
+            return torch.rand(n, self.size, generator=gen) * 2 - 1
+        return torch.randn(n, self.size, generator=gen)
+
+
+@dataclass(frozen=True)
+class Truncation:
+    method: str = "none"  # none | latent (the server scales z) | input (the head takes `truncation`)
+    default: float = 1.0
+
+
+@dataclass
+class Cut:
+    """A generator cut at one split point.
+
+    head: (z[, truncation]) -> features, *aux      tail: (features, *aux) -> image
+    """
+
+    name: str
+    head: torch.nn.Module
+    tail: torch.nn.Module
+    aux: List[str]
+
+
+class Exportable:
+    """A generator as the exporter sees it. Subclasses set the attributes and implement the methods."""
+
+    family = "generic"
+    latent: Latent
+    truncation: Truncation
+    image_range: Optional[Tuple[float, float]] = None  # None: not known from the architecture
+
+    def split_shapes(self) -> List[Tuple[str, Tuple[int, ...], str]]:
+        """Every split point in generator order: (name, per-sample output shape, note)."""
+        raise NotImplementedError
+
+    def cut(self, name: str) -> Cut:
+        raise NotImplementedError
+
+    def reference(self, z: torch.Tensor, psi: Optional[float]) -> torch.Tensor:
+        """The whole generator as its authors run it; psi is given only for truncation method `input`."""
+        raise NotImplementedError

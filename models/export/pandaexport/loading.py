@@ -1,0 +1,140 @@
+"""Build the user's generator from FILE.py:NAME and load its weights, with one-line errors."""
+import importlib.util
+import inspect
+import json
+import pickle
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import torch
+
+from .errors import ExportError
+
+
+@dataclass
+class Loaded:
+    module: torch.nn.Module
+    extras: Dict[str, Any] = field(default_factory=dict)  # the checkpoint's other entries (e.g. latent_avg)
+
+
+def import_name(spec: str):
+    """`path/to/file.py:Name` -> the object `Name` defined in that file."""
+    file, sep, name = spec.rpartition(":")
+    if not sep or not file or not name:
+        raise ExportError(f"--module must look like FILE.py:NAME, got '{spec}'")
+    path = Path(file)
+    if not path.is_file():
+        raise ExportError(f"--module: file not found: {file}")
+    if path.suffix != ".py":
+        raise ExportError(f"--module: {file} is not a .py file")
+    # Import under the file's own name so that pickled modules referring to it can be unpickled.
+    mod_name = path.stem
+    loaded = sys.modules.get(mod_name)
+    if loaded is None or Path(getattr(loaded, "__file__", "") or "").resolve() != path.resolve():
+        module_spec = importlib.util.spec_from_file_location(mod_name, path)
+        loaded = importlib.util.module_from_spec(module_spec)
+        sys.modules[mod_name] = loaded
+        try:
+            module_spec.loader.exec_module(loaded)
+        except Exception as e:
+            del sys.modules[mod_name]
+            raise ExportError(f"--module: importing {file} failed: {type(e).__name__}: {e}") from e
+    if not hasattr(loaded, name):
+        raise ExportError(f"--module: {file} defines no '{name}'")
+    return getattr(loaded, name)
+
+
+def parse_kwargs(text: Optional[str]) -> Dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        kwargs = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ExportError(f"--kwargs is not valid JSON: {e}") from e
+    if not isinstance(kwargs, dict):
+        raise ExportError("--kwargs must be a JSON object")
+    return kwargs
+
+
+def _read_checkpoint(path: Path):
+    try:
+        return torch.load(str(path), map_location="cpu")
+    except (pickle.UnpicklingError, RuntimeError) as first:
+        # NVlabs' network pickles are plain pickles, which torch.load rejects.
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        except Exception:
+            raise ExportError(f"--weights: cannot read {path}: {first}") from first
+    except Exception as e:
+        raise ExportError(f"--weights: cannot read {path}: {type(e).__name__}: {e}") from e
+
+
+def _is_state_dict(obj) -> bool:
+    return isinstance(obj, dict) and len(obj) > 0 and all(torch.is_tensor(v) for v in obj.values())
+
+
+def _listing(keys, limit=4) -> str:
+    keys = list(keys)
+    more = f" (+{len(keys) - limit} more)" if len(keys) > limit else ""
+    return ", ".join(keys[:limit]) + more
+
+
+def check_state_dict(module: torch.nn.Module, state: Dict[str, torch.Tensor]) -> None:
+    """Fail with one line naming what does not fit, before load_state_dict's multi-line report."""
+    own = module.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    wrong = [f"{k} {list(state[k].shape)} vs {list(own[k].shape)}" for k in own
+             if k in state and state[k].shape != own[k].shape]
+    problems = []
+    if missing:
+        problems.append(f"missing keys {_listing(missing)}")
+    if unexpected:
+        problems.append(f"unexpected keys {_listing(unexpected)}")
+    if wrong:
+        problems.append(f"shape mismatch (checkpoint vs module) {_listing(wrong, 2)}")
+    if problems:
+        raise ExportError(f"the weights do not fit {type(module).__name__}: " + "; ".join(problems))
+
+
+def load_generator(module_spec: str, weights: str, kwargs: Dict[str, Any],
+                   weights_key: Optional[str] = None) -> Loaded:
+    """NAME is a class or a factory; weights are a state_dict or a whole pickled module,
+    possibly inside a checkpoint dict (pick the entry with weights_key)."""
+    factory = import_name(module_spec)
+    path = Path(weights)
+    if not path.is_file():
+        raise ExportError(f"--weights: file not found: {weights}")
+    checkpoint = _read_checkpoint(path)
+
+    extras: Dict[str, Any] = {}
+    if weights_key is not None:
+        if not isinstance(checkpoint, dict) or weights_key not in checkpoint:
+            keys = _listing(checkpoint.keys(), 8) if isinstance(checkpoint, dict) else type(checkpoint).__name__
+            raise ExportError(f"--weights-key '{weights_key}' is not in {path.name} (it holds: {keys})")
+        extras = {k: v for k, v in checkpoint.items() if k != weights_key}
+        checkpoint = checkpoint[weights_key]
+
+    if isinstance(checkpoint, torch.nn.Module):
+        if inspect.isclass(factory) and not isinstance(checkpoint, factory):
+            raise ExportError(f"{path.name} holds a {type(checkpoint).__name__}, not a {factory.__name__}")
+        return Loaded(checkpoint.float().eval(), extras)
+    if not _is_state_dict(checkpoint):
+        if isinstance(checkpoint, dict):
+            raise ExportError(f"{path.name} is a checkpoint with entries {_listing(checkpoint.keys(), 8)}, "
+                              "not a state_dict: pick the generator's with --weights-key")
+        raise ExportError(f"{path.name} holds a {type(checkpoint).__name__}, neither a state_dict nor a module")
+
+    try:
+        module = factory(**kwargs)
+    except Exception as e:
+        raise ExportError(f"building {module_spec.rpartition(':')[2]}(**{kwargs}) failed: "
+                          f"{type(e).__name__}: {e}") from e
+    if not isinstance(module, torch.nn.Module):
+        raise ExportError(f"{module_spec} built a {type(module).__name__}, not a torch.nn.Module")
+    check_state_dict(module, checkpoint)
+    module.load_state_dict(checkpoint)
+    return Loaded(module.float().eval(), extras)

@@ -1,0 +1,85 @@
+"""ONNX export of one cut, with the tensor names of models/README.md and a dynamic batch axis."""
+import io
+from pathlib import Path
+from typing import List, Optional
+
+import onnx
+import torch
+from onnx import helper, numpy_helper
+
+from .errors import ExportError
+from .generator import Cut, Exportable
+from .verify import head_args, truncations
+
+OPSET = 17
+
+
+def _export_bytes(module, args, input_names: List[str], output_names: List[str]) -> bytes:
+    dynamic = {name: {0: "N"} for name in input_names + output_names if name != "truncation"}
+    buffer = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(module, args, buffer, opset_version=OPSET, input_names=input_names,
+                          output_names=output_names, dynamic_axes=dynamic, do_constant_folding=True)
+    return buffer.getvalue()
+
+
+def _small(value) -> object:
+    """Attribute or constant in a comparable form; large tensors (weights) only by their dims."""
+    if isinstance(value, onnx.TensorProto):
+        return numpy_helper.to_array(value).tolist() if value.ByteSize() <= 512 else list(value.dims)
+    if isinstance(value, onnx.GraphProto):
+        return _fingerprint_graph(value)
+    return value
+
+
+def _fingerprint_graph(graph: onnx.GraphProto):
+    nodes = [(n.op_type, [(a.name, _small(helper.get_attribute_value(a))) for a in n.attribute])
+             for n in graph.node]
+    constants = sorted(repr(_small(t)) for t in graph.initializer)
+    return nodes, constants
+
+
+def _batch_free(module, make_args, input_names, output_names) -> bytes:
+    """Export traced at batch 2, and again at batch 3: a graph that changes holds the batch size as a
+    constant (e.g. a grouped convolution with groups=batch) and would fail at other batch sizes."""
+    first = _export_bytes(module, make_args(2), input_names, output_names)
+    second = _export_bytes(module, make_args(3), input_names, output_names)
+    if _fingerprint_graph(onnx.load_from_string(first).graph) != _fingerprint_graph(
+            onnx.load_from_string(second).graph):
+        raise ExportError("the traced graph depends on the batch size (the batch is a constant in it, "
+                          "e.g. a convolution with groups=batch); rewrite that layer batch-independently")
+    return first
+
+
+def _write_checked(data: bytes, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    try:
+        onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    except Exception as e:
+        raise ExportError(f"onnx.checker rejects {path.name}: {str(e).strip().splitlines()[0]}") from e
+
+
+def export_cut(gen: Exportable, cut: Cut, head_path: Path, tail_path: Path) -> None:
+    psi: Optional[float] = truncations(gen)[0]
+    head_inputs = ["z"] if psi is None else ["z", "truncation"]
+    tail_inputs = ["features"] + cut.aux
+
+    def head_sample(n):
+        return head_args(gen, gen.latent.sample(n, seed=1), psi)
+
+    def tail_sample(n):
+        with torch.no_grad():
+            out = cut.head(*head_sample(n))
+        return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+    try:
+        head = _batch_free(cut.head, head_sample, head_inputs, tail_inputs)
+        tail = _batch_free(cut.tail, tail_sample, tail_inputs, ["image"])
+    except ExportError as e:
+        raise ExportError(f"split '{cut.name}': {e}") from e
+    except Exception as e:
+        text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ExportError(f"ONNX export of split '{cut.name}' failed: {text}") from e
+    _write_checked(head, head_path)
+    _write_checked(tail, tail_path)

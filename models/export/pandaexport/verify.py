@@ -1,0 +1,70 @@
+"""Check that head∘tail reproduces the full generator, and measure what the manifest needs."""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import torch
+
+from .errors import ExportError
+from .generator import Cut, Exportable
+
+
+@dataclass
+class CutReport:
+    name: str
+    feature_shape: Tuple[int, ...]  # C, H, W
+    aux_shapes: Dict[str, Tuple[int, ...]] = field(default_factory=dict)  # per sample
+    max_abs_diff: float = 0.0
+    image_shape: Tuple[int, ...] = ()  # channels, height, width
+    image_min: float = 0.0
+    image_max: float = 0.0
+
+
+def head_args(gen: Exportable, z: torch.Tensor, psi: Optional[float]):
+    return (z,) if psi is None else (z, torch.tensor([psi], dtype=torch.float32))
+
+
+def truncations(gen: Exportable) -> List[Optional[float]]:
+    """Values of ψ to check: a head with a `truncation` input is checked with and without truncation."""
+    if gen.truncation.method != "input":
+        return [None]
+    return sorted({gen.truncation.default, 1.0})
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
+
+
+def verify_cut(gen: Exportable, cut: Cut, samples: int = 8, seed: int = 0, tolerance: float = 1e-4) -> CutReport:
+    z = gen.latent.sample(samples, seed)
+    report = None
+    for psi in truncations(gen):
+        with torch.no_grad():
+            try:
+                outputs = cut.head(*head_args(gen, z, psi))
+                outputs = tuple(outputs) if isinstance(outputs, (tuple, list)) else (outputs,)
+                image = cut.tail(*outputs)
+            except Exception as e:
+                raise ExportError(f"running head and tail of '{cut.name}' failed: {_first_line(e)}") from e
+            reference = gen.reference(z, psi)
+        features, aux = outputs[0], outputs[1:]
+        if features.dim() != 4:
+            raise ExportError(f"split '{cut.name}' gives features of shape {list(features.shape)}, "
+                              "not N×C×H×W")
+        if len(aux) != len(cut.aux):
+            raise ExportError(f"the head of '{cut.name}' returns {len(aux)} auxiliary tensors, "
+                              f"expected {len(cut.aux)}")
+        if image.shape != reference.shape:
+            raise ExportError(f"head∘tail at '{cut.name}' gives an image of shape {list(image.shape)}, "
+                              f"the full generator {list(reference.shape)}")
+        diff = (image - reference).abs().max().item()
+        if not diff <= tolerance:  # also catches NaN
+            raise ExportError(f"head∘tail at '{cut.name}' differs from the full generator by {diff:.3g} "
+                              f"(limit {tolerance:g})")
+        if report is None:
+            report = CutReport(cut.name, tuple(features.shape[1:]),
+                               {n: tuple(t.shape[1:]) for n, t in zip(cut.aux, aux)},
+                               image_shape=tuple(reference.shape[1:]),
+                               image_min=reference.min().item(), image_max=reference.max().item())
+        report.max_abs_diff = max(report.max_abs_diff, diff)
+    return report
