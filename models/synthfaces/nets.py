@@ -98,7 +98,7 @@ def _conv_block(cin, cout):
 class Parser(nn.Module):
     """Small U-Net face parser: image [N,3,64,64] in [-1,1] -> logits [N,classes,64,64]."""
 
-    def __init__(self, classes=11, ch=(16, 32, 64, 96)):
+    def __init__(self, classes=11, ch=(16, 32, 48, 64)):
         super().__init__()
         self.down = nn.ModuleList([_conv_block(cin, cout) for cin, cout in zip((3,) + ch[:-1], ch)])
         self.up = nn.ModuleList([_conv_block(ch[i + 1] + ch[i], ch[i]) for i in reversed(range(len(ch) - 1))])
