@@ -1,0 +1,107 @@
+/**
+ * Spatial maps (one value per position, row-major) and the operations every product feature
+ * shares: reading part columns out of P, min–max scaling, bilinear upsampling to image size,
+ * and conversion to 8-bit gray.
+ */
+import { Factors } from "./types";
+
+export interface SpatialMap {
+  width: number;
+  height: number;
+  /** width·height values, row-major */
+  data: Float32Array;
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** Column k of P (S×R_S, row-major) as an H×W map. `parts` overrides P (e.g. refined for one image). */
+export function partColumn(factors: Factors, k: number, parts: Float32Array = factors.parts): SpatialMap {
+  const { height, width } = factors.shape;
+  const s = height * width;
+  const r = factors.partsRank;
+  const data = new Float32Array(s);
+  for (let i = 0; i < s; i++) data[i] = parts[i * r + k];
+  return { width, height, data };
+}
+
+/** Σ_k P[:, k] over the chosen parts, as an H×W map (unscaled). */
+export function partSum(factors: Factors, indices: readonly number[], parts: Float32Array = factors.parts): SpatialMap {
+  const { height, width } = factors.shape;
+  const sum = new Float32Array(height * width);
+  for (const k of indices) {
+    const col = partColumn(factors, k, parts).data;
+    for (let i = 0; i < sum.length; i++) sum[i] += col[i];
+  }
+  return { width, height, data: sum };
+}
+
+/** Scales to [0, 1]; a constant map becomes all zeros (nothing stands out). */
+export function minMaxScale(map: SpatialMap): SpatialMap {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of map.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const range = hi - lo;
+  const data = new Float32Array(map.data.length);
+  if (range > 0) for (let i = 0; i < data.length; i++) data[i] = (map.data[i] - lo) / range;
+  return { width: map.width, height: map.height, data };
+}
+
+/**
+ * Bilinear resampling with half-pixel centres (PyTorch's align_corners=false, as in the
+ * official notebooks' F.interpolate), edges clamped.
+ */
+export function resizeBilinear(map: SpatialMap, size: Size): SpatialMap {
+  const { width: W, height: H } = size;
+  if (W === map.width && H === map.height) return { width: W, height: H, data: map.data.slice() };
+  const out = new Float32Array(W * H);
+  const sx = map.width / W;
+  const sy = map.height / H;
+  const src = map.data;
+  const w = map.width;
+  for (let y = 0; y < H; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), map.height - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, map.height - 1);
+    const ty = fy - y0;
+    for (let x = 0; x < W; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), w - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, w - 1);
+      const tx = fx - x0;
+      const top = src[y0 * w + x0] * (1 - tx) + src[y0 * w + x1] * tx;
+      const bottom = src[y1 * w + x0] * (1 - tx) + src[y1 * w + x1] * tx;
+      out[y * W + x] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return { width: W, height: H, data: out };
+}
+
+/** Values in [0, 1] → 0…255 (clamped). */
+export function toGray8(map: SpatialMap): Uint8Array {
+  const out = new Uint8Array(map.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = map.data[i] * 255;
+    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+  }
+  return out;
+}
+
+/** Fraction of the map's mass on the outermost ring of positions (the image border). */
+export function borderShare(map: SpatialMap): number {
+  let border = 0;
+  let total = 0;
+  for (let y = 0; y < map.height; y++) {
+    for (let x = 0; x < map.width; x++) {
+      const v = Math.max(0, map.data[y * map.width + x]);
+      total += v;
+      if (x === 0 || y === 0 || x === map.width - 1 || y === map.height - 1) border += v;
+    }
+  }
+  return total > 0 ? border / total : 0;
+}
