@@ -1,0 +1,54 @@
+/**
+ * The tensor layer the PandA algorithms are written against: an explicit list of the operations
+ * they need. Two implementations: ONNX Runtime (fast, runs on the session factory's device) and
+ * plain TypeScript (the reference for tests and tiny cases). Algorithms never see which one runs.
+ */
+import { Matrix } from "./matrix";
+
+/** A batch of feature maps Z_i ∈ R^{C×S}, stored count·C·S values (C-order). */
+export interface FeatureBatchView {
+  data: Float32Array;
+  count: number;
+  channels: number;
+  positions: number;
+}
+
+/** Sums over a batch of the three terms of ‖Z_i − AAᵀZ_iPPᵀ‖²_F = ‖Z_i‖² − 2·cross + quadratic. */
+export interface ObjectiveTerms {
+  /** Σ ‖Z_i‖²_F */
+  squaredNorm: number;
+  /** Σ ‖AᵀZ_iP‖²_F = Σ tr(ZᵢᵀAAᵀZ_iPPᵀ) */
+  cross: number;
+  /** Σ ‖AAᵀZ_iPPᵀ‖²_F */
+  quadratic: number;
+}
+
+export interface TensorBackend {
+  readonly name: string;
+  /** op(A)·op(B). */
+  matmul(a: Matrix, b: Matrix, options?: { transposeA?: boolean; transposeB?: boolean }): Promise<Matrix>;
+  /**
+   * Σ_i Z_iᵀZ_i (S×S) over the batch, or with `left` = L (C×R): Σ_i (LᵀZ_i)ᵀ(LᵀZ_i) — the matrix M of
+   * the P-problem. Computed as one product over the batch, never one S×S matrix per sample.
+   */
+  spatialGram(batch: FeatureBatchView, left?: Matrix): Promise<Matrix>;
+  /** Σ_i Z_iZ_iᵀ (C×C): the channel scatter of the HOSVD initialisation. */
+  channelScatter(batch: FeatureBatchView): Promise<Matrix>;
+  /** K = Σ W_iW_iᵀ and Q = Σ W_i(PᵀP)W_iᵀ (C×C), W_i = Z_iP: what the A-update needs. */
+  appearanceGrams(batch: FeatureBatchView, parts: Matrix): Promise<{ k: Matrix; q: Matrix }>;
+  /** The objective's terms summed over the batch, for appearances A (C×R_C) and parts P (S×R_S). */
+  objectiveTerms(batch: FeatureBatchView, appearances: Matrix, parts: Matrix): Promise<ObjectiveTerms>;
+  /** Releases native resources (sessions); the backend must not be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+/** Z_i of a batch as a C×S matrix view (no copy). */
+export function sampleOf(batch: FeatureBatchView, i: number): Matrix {
+  const size = batch.channels * batch.positions;
+  return { rows: batch.channels, cols: batch.positions, data: batch.data.subarray(i * size, (i + 1) * size) };
+}
+
+export function checkBatch(batch: FeatureBatchView): void {
+  const expected = batch.count * batch.channels * batch.positions;
+  if (batch.data.length !== expected) throw new Error(`feature batch of ${batch.count}×${batch.channels}×${batch.positions} needs ${expected} values, got ${batch.data.length}`);
+}

@@ -1,0 +1,71 @@
+/**
+ * The ONNX graphs behind the ORT backend, one builder per operation, each for fixed shapes (ONNX
+ * Runtime plans memory best for static shapes; the backend caches one session per shape).
+ * Every graph is a few large products, so that nearly all time is spent inside MatMul/Gemm.
+ */
+import { GraphBuilder } from "../../onnx/graph-builder";
+
+export function gemmGraph(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): Uint8Array {
+  const g = new GraphBuilder("gemm");
+  const a = g.input("a", transposeA ? [k, m] : [m, k]);
+  const b = g.input("b", transposeB ? [n, k] : [k, n]);
+  g.output(g.node("Gemm", [a, b], { transA: transposeA ? 1 : 0, transB: transposeB ? 1 : 0 }), "out", [m, n]);
+  return g.toModelBytes();
+}
+
+/** Σ_i X_iᵀX_i with X_i = Z_i or LᵀZ_i: stacking the X_i row-wise makes it one XᵀX. */
+export function spatialGramGraph(count: number, channels: number, positions: number, leftRank?: number): Uint8Array {
+  const g = new GraphBuilder("spatial_gram");
+  const z = g.input("z", [count, channels, positions]);
+  let rows = channels;
+  let x = z;
+  if (leftRank !== undefined) {
+    const left = g.input("left", [channels, leftRank]);
+    x = g.node("MatMul", [g.node("Transpose", [left], { perm: [1, 0] }), z]); // [n, R, S]
+    rows = leftRank;
+  }
+  const stacked = g.node("Reshape", [x, g.int64Constant([count * rows, positions])]);
+  g.output(g.node("Gemm", [stacked, stacked], { transA: 1 }), "out", [positions, positions]);
+  return g.toModelBytes();
+}
+
+/** Σ_i Z_iZ_iᵀ: the channels' rows of all samples side by side make it one YYᵀ. */
+export function channelScatterGraph(count: number, channels: number, positions: number): Uint8Array {
+  const g = new GraphBuilder("channel_scatter");
+  const z = g.input("z", [count, channels, positions]);
+  const y = g.node("Reshape", [g.node("Transpose", [z], { perm: [1, 0, 2] }), g.int64Constant([channels, count * positions])]);
+  g.output(g.node("Gemm", [y, y], { transB: 1 }), "out", [channels, channels]);
+  return g.toModelBytes();
+}
+
+/** K = Σ W_iW_iᵀ, Q = Σ W_i(PᵀP)W_iᵀ with W_i = Z_iP. */
+export function appearanceGramsGraph(count: number, channels: number, positions: number, partsRank: number): Uint8Array {
+  const g = new GraphBuilder("appearance_grams");
+  const z = g.input("z", [count, channels, positions]);
+  const p = g.input("parts", [positions, partsRank]);
+  const w = g.node("MatMul", [z, p]); // [n, C, R]
+  const ptp = g.node("Gemm", [p, p], { transA: 1 });
+  const v = g.node("MatMul", [w, ptp]);
+  const side = (t: string) => g.node("Reshape", [g.node("Transpose", [t], { perm: [1, 0, 2] }), g.int64Constant([channels, count * partsRank])]);
+  const ws = side(w);
+  g.output(g.node("Gemm", [ws, ws], { transB: 1 }), "k", [channels, channels]);
+  g.output(g.node("Gemm", [ws, side(v)], { transB: 1 }), "q", [channels, channels]);
+  return g.toModelBytes();
+}
+
+/** Per-sample ‖Z_i‖², ‖AᵀZ_iP‖², ‖AAᵀZ_iPPᵀ‖² (= tr(U·PᵀP·Uᵀ), U = AAᵀZ_iP), summed in float64 by the caller. */
+export function objectiveTermsGraph(count: number, channels: number, positions: number, appearancesRank: number, partsRank: number): Uint8Array {
+  const g = new GraphBuilder("objective_terms");
+  const z = g.input("z", [count, channels, positions]);
+  const a = g.input("appearances", [channels, appearancesRank]);
+  const p = g.input("parts", [positions, partsRank]);
+  const perSample = (t: string) => g.node("ReduceSum", [t, g.int64Constant([1, 2])], { keepdims: 0 });
+  const perSampleSquares = (t: string) => g.node("ReduceSumSquare", [t], { axes: [1, 2], keepdims: 0 });
+  const v = g.node("MatMul", [g.node("Transpose", [a], { perm: [1, 0] }), g.node("MatMul", [z, p])]); // [n, R_C, R_S]
+  const u = g.node("MatMul", [a, v]); // [n, C, R_S]
+  const upp = g.node("MatMul", [u, g.node("Gemm", [p, p], { transA: 1 })]);
+  g.output(perSampleSquares(z), "squared_norm", [count]);
+  g.output(perSampleSquares(v), "cross", [count]);
+  g.output(perSample(g.node("Mul", [upp, u])), "quadratic", [count]);
+  return g.toModelBytes();
+}

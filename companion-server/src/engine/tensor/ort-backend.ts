@@ -1,0 +1,108 @@
+/**
+ * The ONNX Runtime backend: each operation is a small graph (see graphs.ts) run by a session that
+ * the project's SessionFactory creates, so it runs on the user's device (CUDA/DirectML/CoreML) with
+ * the factory's CPU fallback. Sessions are cached per operation and shape.
+ */
+import * as ort from "onnxruntime-node";
+import { SessionFactory } from "../../runtime/execution-providers";
+import { FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
+import { appearanceGramsGraph, channelScatterGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph } from "./graphs";
+import { Matrix, matrix } from "./matrix";
+
+function tensor(data: Float32Array, dims: number[]): ort.Tensor {
+  return new ort.Tensor("float32", data, dims);
+}
+
+function features(batch: FeatureBatchView): ort.Tensor {
+  checkBatch(batch);
+  return tensor(batch.data, [batch.count, batch.channels, batch.positions]);
+}
+
+function matrixTensor(m: Matrix): ort.Tensor {
+  return tensor(m.data, [m.rows, m.cols]);
+}
+
+function sum(values: ort.Tensor): number {
+  let s = 0;
+  for (const v of values.data as Float32Array) s += v;
+  return s;
+}
+
+export class OrtBackend implements TensorBackend {
+  readonly name = "onnxruntime";
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+  constructor(private readonly factory: SessionFactory) {}
+
+  async matmul(a: Matrix, b: Matrix, options: { transposeA?: boolean; transposeB?: boolean } = {}): Promise<Matrix> {
+    const { transposeA = false, transposeB = false } = options;
+    const [m, k] = transposeA ? [a.cols, a.rows] : [a.rows, a.cols];
+    const [kb, n] = transposeB ? [b.cols, b.rows] : [b.rows, b.cols];
+    if (k !== kb) throw new Error(`matmul: inner sizes differ (${m}×${k} · ${kb}×${n})`);
+    const out = await this.run(`gemm:${m}:${k}:${n}:${transposeA}:${transposeB}`, () => gemmGraph(m, k, n, transposeA, transposeB), {
+      a: matrixTensor(a),
+      b: matrixTensor(b),
+    });
+    return matrix(m, n, out.out.data as Float32Array);
+  }
+
+  async spatialGram(batch: FeatureBatchView, left?: Matrix): Promise<Matrix> {
+    const { count, channels, positions } = batch;
+    const feeds: Record<string, ort.Tensor> = { z: features(batch) };
+    if (left) feeds.left = matrixTensor(left);
+    const key = `spatial:${count}:${channels}:${positions}:${left?.cols ?? "-"}`;
+    const out = await this.run(key, () => spatialGramGraph(count, channels, positions, left?.cols), feeds);
+    return matrix(positions, positions, out.out.data as Float32Array);
+  }
+
+  async channelScatter(batch: FeatureBatchView): Promise<Matrix> {
+    const { count, channels, positions } = batch;
+    const out = await this.run(`channel:${count}:${channels}:${positions}`, () => channelScatterGraph(count, channels, positions), { z: features(batch) });
+    return matrix(channels, channels, out.out.data as Float32Array);
+  }
+
+  async appearanceGrams(batch: FeatureBatchView, parts: Matrix): Promise<{ k: Matrix; q: Matrix }> {
+    const { count, channels, positions } = batch;
+    const key = `appearance:${count}:${channels}:${positions}:${parts.cols}`;
+    const out = await this.run(key, () => appearanceGramsGraph(count, channels, positions, parts.cols), { z: features(batch), parts: matrixTensor(parts) });
+    return { k: matrix(channels, channels, out.k.data as Float32Array), q: matrix(channels, channels, out.q.data as Float32Array) };
+  }
+
+  async objectiveTerms(batch: FeatureBatchView, appearances: Matrix, parts: Matrix): Promise<ObjectiveTerms> {
+    const { count, channels, positions } = batch;
+    const key = `objective:${count}:${channels}:${positions}:${appearances.cols}:${parts.cols}`;
+    const out = await this.run(key, () => objectiveTermsGraph(count, channels, positions, appearances.cols, parts.cols), {
+      z: features(batch),
+      appearances: matrixTensor(appearances),
+      parts: matrixTensor(parts),
+    });
+    return { squaredNorm: sum(out.squared_norm), cross: sum(out.cross), quadratic: sum(out.quadratic) };
+  }
+
+  async dispose(): Promise<void> {
+    const open = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(open.map(async (s) => (await s).release()));
+  }
+
+  private async run(key: string, build: () => Uint8Array, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = this.factory.create(build());
+      session.catch(() => this.sessions.delete(key)); // a failed open is retried next time
+      this.sessions.set(key, session);
+    }
+    return (await session).run(feeds);
+  }
+}
+
+/** One ORT backend per session factory, so that repeated solves reuse the compiled sessions. */
+const shared = new WeakMap<SessionFactory, OrtBackend>();
+export function ortBackendFor(factory: SessionFactory): OrtBackend {
+  let backend = shared.get(factory);
+  if (!backend) {
+    backend = new OrtBackend(factory);
+    shared.set(factory, backend);
+  }
+  return backend;
+}

@@ -1,0 +1,70 @@
+/**
+ * The plain TypeScript backend: direct, obviously-correct loops with float64 accumulation.
+ * About 1 GFLOP/s, so it is for tests and tiny layers; it is the yardstick the ORT backend is
+ * tested against.
+ */
+import { FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch, sampleOf } from "./backend";
+import { Matrix, addInto, frobeniusSquared, inner, multiply, toMatrix } from "./matrix";
+
+export class TypeScriptBackend implements TensorBackend {
+  readonly name = "typescript";
+
+  async matmul(a: Matrix, b: Matrix, options: { transposeA?: boolean; transposeB?: boolean } = {}): Promise<Matrix> {
+    return multiply(a, b, options.transposeA, options.transposeB);
+  }
+
+  async spatialGram(batch: FeatureBatchView, left?: Matrix): Promise<Matrix> {
+    checkBatch(batch);
+    const s = batch.positions;
+    const sum = new Float64Array(s * s);
+    for (let i = 0; i < batch.count; i++) {
+      const z = sampleOf(batch, i);
+      const x = left ? multiply(left, z, true) : z;
+      addInto(sum, multiply(x, x, true).data);
+    }
+    return toMatrix(s, s, sum);
+  }
+
+  async channelScatter(batch: FeatureBatchView): Promise<Matrix> {
+    checkBatch(batch);
+    const c = batch.channels;
+    const sum = new Float64Array(c * c);
+    for (let i = 0; i < batch.count; i++) {
+      const z = sampleOf(batch, i);
+      addInto(sum, multiply(z, z, false, true).data);
+    }
+    return toMatrix(c, c, sum);
+  }
+
+  async appearanceGrams(batch: FeatureBatchView, parts: Matrix): Promise<{ k: Matrix; q: Matrix }> {
+    checkBatch(batch);
+    const c = batch.channels;
+    const ptp = multiply(parts, parts, true);
+    const k = new Float64Array(c * c);
+    const q = new Float64Array(c * c);
+    for (let i = 0; i < batch.count; i++) {
+      const w = multiply(sampleOf(batch, i), parts);
+      addInto(k, multiply(w, w, false, true).data);
+      addInto(q, multiply(multiply(w, ptp), w, false, true).data);
+    }
+    return { k: toMatrix(c, c, k), q: toMatrix(c, c, q) };
+  }
+
+  async objectiveTerms(batch: FeatureBatchView, appearances: Matrix, parts: Matrix): Promise<ObjectiveTerms> {
+    checkBatch(batch);
+    const ptp = multiply(parts, parts, true);
+    const terms: ObjectiveTerms = { squaredNorm: 0, cross: 0, quadratic: 0 };
+    for (let i = 0; i < batch.count; i++) {
+      const z = sampleOf(batch, i);
+      const v = multiply(appearances, multiply(z, parts), true); // AᵀZ_iP
+      const u = multiply(appearances, v); // AAᵀZ_iP; ‖UPᵀ‖² = tr(U·PᵀP·Uᵀ)
+      terms.squaredNorm += frobeniusSquared(z);
+      terms.cross += frobeniusSquared(v);
+      terms.quadratic += inner(multiply(u, ptp), u);
+    }
+    return terms;
+  }
+
+  async dispose(): Promise<void> {}
+}
+
