@@ -7,9 +7,19 @@ model's own truncated_noise_sample). Split points: gen_z, layers.0, layers.1, ..
 Auxiliary tensors: `latent` [z_dim] (z, which every block reads) and `class` [num_classes], the class
 vector: one-hot for the class fixed with --class K; a tail accepts any class vector."""
 import torch
+from torch.nn.utils.spectral_norm import SpectralNorm, remove_spectral_norm
 
 from ..generator import Latent, Truncation
 from .staged import StagedGenerator, Step, one_hot, require
+
+
+def _bake_spectral_norm(module):
+    """In eval mode spectral norm divides by a fixed σ (no power iteration): bake W = W_orig / σ once,
+    so that the graphs hold plain weights instead of recomputing σ in every layer."""
+    for m in module.modules():
+        for hook in list(m._forward_pre_hooks.values()):
+            if isinstance(hook, SpectralNorm):
+                remove_spectral_norm(m, hook.name)
 
 
 class BigGAN(StagedGenerator):
@@ -21,6 +31,7 @@ class BigGAN(StagedGenerator):
         require(g, self.family, ["embeddings", "generator", "config"], "pytorch-pretrained-BigGAN's BigGAN")
         require(g.generator, self.family, ["gen_z", "layers", "bn", "relu", "conv_to_rgb", "tanh"],
                 "pytorch-pretrained-BigGAN's Generator")
+        _bake_spectral_norm(g)
         self.class_index = options.class_index
         self.classes = g.config.num_classes
         self.psi = 0.4 if options.truncation is None else options.truncation
