@@ -21,6 +21,15 @@ export const ERRORS = {
   NOT_ACCEPTABLE: { status: 406, message: (p) => `cannot answer with "${p.accept}"; ask for ${p.offered}` },
   FORBIDDEN_ORIGIN: { status: 403, message: (p) => `requests from origin "${p.origin}" are refused; open the editor at ${p.expected} or start the server with --allow-origin` },
   FORBIDDEN_HOST: { status: 403, message: (p) => `Host "${p.host}" is not this server's address; use ${p.expected}` },
+  UNKNOWN_FACTORISATION: { status: 404, message: (p) => `no factorisation "${p.id}"; saved ones are listed at GET /api/factorisations` },
+  FACTORISATION_MISMATCH: { status: 400, message: (p) => `factorisation "${p.id}" was fitted on model "${p.model}" layer "${p.layer}"; image "${p.image}" is of model "${p.imageModel}"` },
+  FACTORISATION_EXISTS: { status: 409, message: (p) => `a factorisation "${p.id}" exists already; choose another name` },
+  FACTORISATION_READ_ONLY: { status: 403, message: (p) => `factorisation "${p.id}" ships with model "${p.model}" and is read-only` },
+  UNKNOWN_PART: { status: 400, message: (p) => `there is no part ${p.index}; factorisation "${p.id}" has ${p.count} parts (0 … ${Number(p.count) - 1})` },
+  UNKNOWN_APPEARANCE: { status: 400, message: (p) => `there is no appearance ${p.index}; factorisation "${p.id}" has ${p.count} appearances (0 … ${Number(p.count) - 1})` },
+  RANK_TOO_LARGE: { status: 400, message: (p) => `${p.what} = ${p.got} is too large for layer "${p.layer}" of model "${p.model}" (at most ${p.max}: ${p.why})` },
+  UNKNOWN_JOB: { status: 404, message: (p) => `no job "${p.id}" (ended jobs are kept for a while only)` },
+  JOB_ENDED: { status: 409, message: (p) => `job "${p.id}" has already ${p.state}; there is nothing to cancel` },
   INTERNAL: { status: 500, message: () => `internal error; see the server log` },
 } satisfies Record<string, ErrorSpec>;
 

@@ -1,0 +1,93 @@
+/**
+ * What the product does with one generated image and a saved factorisation: part masks, part
+ * thumbnails, saliency, edits and removal. Pixel answers use the Accept negotiation of
+ * POST /api/generate (PNG | raw bytes with X-Image-* headers | JSON with base64 PNG).
+ */
+import { Static, Type } from "@sinclair/typebox";
+import { ImageId } from "./common";
+import { FactorisationId } from "./factorisations";
+
+export const ImageParamsSchema = Type.Object({ id: ImageId });
+
+const PartList = Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 64, uniqueItems: true, description: "part indices (0-based)" });
+const AppearanceIndex = Type.Integer({ minimum: 0, description: "appearance index (0-based)" });
+const Refine = Type.Optional(Type.Boolean({ description: "refine the parts for this image first (slower on first use; cached)" }));
+
+export const MaskRequestSchema = Type.Object(
+  {
+    factorisation: FactorisationId,
+    parts: PartList,
+    kind: Type.Optional(Type.Union([Type.Literal("soft"), Type.Literal("binary")], { description: "default binary" })),
+    threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "binary only: soft union ≥ threshold instead of argmax over parts" })),
+    refine: Refine,
+  },
+  { additionalProperties: false },
+);
+export type MaskRequest = Static<typeof MaskRequestSchema>;
+
+export const PartsQuerySchema = Type.Object({ factorisation: FactorisationId, refine: Refine }, { additionalProperties: false });
+export type PartsQuery = Static<typeof PartsQuerySchema>;
+
+export const PartThumbnailsSchema = Type.Object({
+  image: Type.String(),
+  factorisation: Type.String(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  parts: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      colour: Type.Tuple([Type.Integer(), Type.Integer(), Type.Integer()], { description: "RGB of the overlay" }),
+      coverage: Type.Number({ description: "fraction of pixels where this part wins (its binary mask)" }),
+      png: Type.String({ description: "base64 PNG: the part as a coloured overlay on the image" }),
+    }),
+  ),
+});
+export type PartThumbnails = Static<typeof PartThumbnailsSchema>;
+
+export const SaliencyRequestSchema = Type.Object(
+  {
+    factorisation: FactorisationId,
+    appearance: AppearanceIndex,
+    output: Type.Optional(Type.Union([Type.Literal("heat"), Type.Literal("mask")], { description: "heat map (default) or the mask thresholded at the concept's mean" })),
+  },
+  { additionalProperties: false },
+);
+export type SaliencyRequest = Static<typeof SaliencyRequestSchema>;
+
+export const EditSchema = Type.Object(
+  {
+    parts: PartList,
+    appearance: AppearanceIndex,
+    strength: Type.Number({ minimum: -10000, maximum: 10000, description: "λ; published values span −200…200 at 512-channel layers" }),
+  },
+  { additionalProperties: false },
+);
+
+export const EditRequestSchema = Type.Object(
+  {
+    factorisation: FactorisationId,
+    edits: Type.Array(EditSchema, { minItems: 1, maxItems: 32, description: "applied together: Z' = Z + Σ λ_j a_{c_j} ⊗ p̂_j" }),
+    refine: Refine,
+  },
+  { additionalProperties: false },
+);
+export type EditRequest = Static<typeof EditRequestSchema>;
+
+export const RemovalRequestSchema = Type.Object(
+  {
+    factorisation: FactorisationId,
+    parts: PartList,
+    method: Type.Union([Type.Literal("feature"), Type.Literal("pixel")], { description: "feature: paint the background into the part through the generator; pixel: mask the part's pixels" }),
+    background: Type.Optional(Type.Integer({ minimum: 0, description: "the background appearance; default: the factorisation's" })),
+    fill: Type.Optional(Type.Union([Type.Literal("transparent"), Type.Literal("background")], { description: "pixel method: transparent (default) or the background's mean colour" })),
+    refine: Refine,
+  },
+  { additionalProperties: false },
+);
+export type RemovalRequest = Static<typeof RemovalRequestSchema>;
+
+/** Extra response headers of these routes (also exposed to browsers). */
+export const PARTS_HEADERS = {
+  threshold: "x-saliency-threshold",
+  background: "x-background-appearance",
+} as const;

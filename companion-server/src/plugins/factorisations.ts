@@ -1,0 +1,39 @@
+/** Decorates the app with the store of saved factorisations of the loaded models. */
+import fp from "fastify-plugin";
+import { FastifyInstance } from "fastify";
+import { FactorisationStore, StoredFactorisation } from "../store/factorisation-store";
+import { factorisationsDir } from "../store/data-dir";
+import { ApiError } from "../api/errors";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    factorisations: FactorisationStore;
+    /** The factorisation of this id, or a 404. */
+    requireFactorisation(id: string): StoredFactorisation;
+  }
+}
+
+export default fp<{ dataDir: string }>(
+  async (app: FastifyInstance, opts) => {
+    const store = new FactorisationStore({
+      userDir: factorisationsDir(opts.dataDir),
+      shipped: app.generators.all().map((g) => ({ model: g.id, bundleDir: g.bundle.dir })),
+      layerShape: (model, layerId) => {
+        const generator = app.generators.get(model);
+        if (!generator) return `model "${model}" is not loaded`;
+        const layer = generator.manifest.layers.find((l) => l.id === layerId);
+        if (!layer) return `model "${model}" has no layer "${layerId}"`;
+        const [channels, height, width] = layer.shape;
+        return { channels, height, width };
+      },
+    });
+    for (const p of store.problems) app.log.error(`factorisation not loaded: ${p.path}: ${p.problem}`);
+    app.decorate("factorisations", store);
+    app.decorate("requireFactorisation", (id: string) => {
+      const f = store.get(id);
+      if (!f) throw new ApiError("UNKNOWN_FACTORISATION", { id });
+      return f;
+    });
+  },
+  { name: "factorisations", dependencies: ["runtime"] },
+);

@@ -1,0 +1,146 @@
+/**
+ * Saved factorisations of every loaded model: the user's, in `<dataDir>/factorisations/<model>/<id>/`
+ * (writable), and the ones shipped inside bundles, in `<bundle>/factorisations/<id>/` (read-only).
+ * All are read at start; a folder that cannot be used (missing file, bad JSON, shapes that do not
+ * fit the model's layer, an unknown model, a duplicate id) is listed in `problems` with its file and
+ * never written over: new factorisations get fresh ids and a taken folder is refused.
+ */
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { FeatureShape } from "../engine/panda/types";
+import { FactorisationFolderError, FolderContents, readFactorisationFolder, SavedFactorisation, writeFactorisationFolder, FOLDER_FILES } from "./factorisation-folder";
+
+export interface StoredFactorisation extends SavedFactorisation {
+  id: string;
+  dir: string;
+  /** shipped inside a bundle: never deleted or replaced */
+  readOnly: boolean;
+  hasContactSheet: boolean;
+}
+
+export interface StoreProblem {
+  path: string;
+  problem: string;
+}
+
+/** Where a bundle keeps its shipped factorisations. */
+export interface ShippedSource {
+  model: string;
+  bundleDir: string;
+}
+
+export interface FactorisationStoreOptions {
+  /** the writable root, `<dataDir>/factorisations` */
+  userDir: string;
+  shipped: ShippedSource[];
+  /** the shape of a model's layer, or a sentence saying why there is none */
+  layerShape: (model: string, layer: string) => FeatureShape | string;
+}
+
+export class StoreError extends Error {
+  constructor(
+    readonly kind: "exists" | "read-only" | "unknown",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function subfolders(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  // Dot-folders are atomic writes in progress or left behind by a crash.
+  return readdirSync(dir)
+    .filter((name) => !name.startsWith("."))
+    .map((name) => join(dir, name))
+    .filter((p) => statSync(p).isDirectory());
+}
+
+export class FactorisationStore {
+  private readonly entries = new Map<string, StoredFactorisation>();
+  problems: StoreProblem[] = [];
+
+  constructor(private readonly options: FactorisationStoreOptions) {
+    this.load();
+  }
+
+  /** (Re)reads every folder. */
+  load(): void {
+    this.entries.clear();
+    this.problems = [];
+    for (const source of this.options.shipped) {
+      for (const dir of subfolders(join(source.bundleDir, "factorisations"))) this.add(dir, source.model, true);
+    }
+    for (const modelDir of subfolders(this.options.userDir)) {
+      const model = modelDir.split(/[\\/]/).pop() as string;
+      for (const dir of subfolders(modelDir)) this.add(dir, model, false);
+    }
+  }
+
+  private add(dir: string, model: string, readOnly: boolean): void {
+    try {
+      const saved = readFactorisationFolder(dir);
+      const { meta } = saved;
+      const folderName = dir.split(/[\\/]/).pop();
+      if (folderName !== meta.id) throw new FactorisationFolderError(join(dir, FOLDER_FILES.meta), `id "${meta.id}" differs from the folder name "${folderName}"`);
+      if (meta.model !== model || meta.layer === null)
+        throw new FactorisationFolderError(join(dir, FOLDER_FILES.meta), `model "${meta.model}" / layer "${meta.layer}" does not belong in the folder of model "${model}"`);
+      const shape = this.options.layerShape(model, meta.layer);
+      if (typeof shape === "string") throw new FactorisationFolderError(join(dir, FOLDER_FILES.meta), shape);
+      const s = meta.shape;
+      if (s.channels !== shape.channels || s.height !== shape.height || s.width !== shape.width)
+        throw new FactorisationFolderError(
+          join(dir, FOLDER_FILES.meta),
+          `shape ${s.channels}×${s.height}×${s.width} does not fit layer "${meta.layer}" of model "${model}" (${shape.channels}×${shape.height}×${shape.width})`,
+        );
+      const taken = this.entries.get(meta.id);
+      if (taken) throw new FactorisationFolderError(dir, `id "${meta.id}" is already used by ${taken.dir}`);
+      this.entries.set(meta.id, { ...saved, id: meta.id, dir, readOnly, hasContactSheet: existsSync(join(dir, FOLDER_FILES.contactSheet)) });
+    } catch (err) {
+      const problem = err instanceof FactorisationFolderError ? { path: err.file, problem: err.problem } : { path: dir, problem: (err as Error).message };
+      this.problems.push(problem);
+    }
+  }
+
+  list(filter: { model?: string; layer?: string } = {}): StoredFactorisation[] {
+    return [...this.entries.values()]
+      .filter((f) => (filter.model === undefined || f.meta.model === filter.model) && (filter.layer === undefined || f.meta.layer === filter.layer))
+      .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
+  }
+
+  get(id: string): StoredFactorisation | undefined {
+    return this.entries.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  /** Saves into the user folder of `meta.model`; refuses an id or a folder that is taken. */
+  async save(contents: FolderContents): Promise<StoredFactorisation> {
+    const { meta } = contents;
+    if (meta.model === null) throw new StoreError("unknown", "a factorisation without a model cannot be stored");
+    const dir = join(this.options.userDir, meta.model, meta.id);
+    if (this.entries.has(meta.id) || existsSync(dir)) throw new StoreError("exists", `a factorisation "${meta.id}" exists already (${dir}); choose another name`);
+    await writeFactorisationFolder(dir, contents);
+    const stored: StoredFactorisation = {
+      meta,
+      factors: contents.factors,
+      saliency: meta.saliency,
+      background: meta.background,
+      id: meta.id,
+      dir,
+      readOnly: false,
+      hasContactSheet: contents.contactSheet !== undefined,
+    };
+    this.entries.set(meta.id, stored);
+    return stored;
+  }
+
+  delete(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) throw new StoreError("unknown", `no factorisation "${id}"`);
+    if (entry.readOnly) throw new StoreError("read-only", `factorisation "${id}" ships with its model and cannot be deleted`);
+    rmSync(entry.dir, { recursive: true, force: true });
+    this.entries.delete(id);
+  }
+}
