@@ -33,6 +33,8 @@ export interface SolverOptions {
   learningRate?: number;
   /** samples per stochastic step of the reference solver (default 1) */
   batchSize?: number;
+  /** the fast solver stops when an iteration improves the objective by less than this fraction (default 1e-6) */
+  tolerance?: number;
   /** reports progress in [0, 1] with the current objective when known */
   onProgress?: (progress: SolverProgress) => void;
   /** cancels the run; the solver rejects with a CancelledError */
