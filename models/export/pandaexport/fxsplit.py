@@ -1,5 +1,7 @@
 """The generic path: trace the generator with torch.fx and cut its graph at any node."""
+import contextlib
 import inspect
+import io
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import torch
@@ -128,7 +130,8 @@ class FxGenerator(Exportable):
     def _propagate_shapes(self) -> None:
         z = self.latent.sample(2, seed=0)
         try:
-            with torch.no_grad():
+            # ShapeProp prints a traceback of its own before raising; the CLI says it in one line.
+            with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
                 ShapeProp(self.gm).propagate(z)
         except Exception as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -119,7 +119,8 @@ def load_generator(module_spec: str, weights: str, kwargs: Dict[str, Any],
         checkpoint = checkpoint[weights_key]
 
     if isinstance(checkpoint, torch.nn.Module):
-        if inspect.isclass(factory) and not isinstance(checkpoint, factory):
+        # By name: the pickle may have imported the class under another module path than --module.
+        if inspect.isclass(factory) and type(checkpoint).__name__ != factory.__name__:
             raise ExportError(f"{path.name} holds a {type(checkpoint).__name__}, not a {factory.__name__}")
         return Loaded(checkpoint.float().eval(), extras)
     if not _is_state_dict(checkpoint):

@@ -1,7 +1,7 @@
 """ONNX export of one cut, with the tensor names of models/README.md and a dynamic batch axis."""
 import io
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import onnx
 import torch
@@ -51,9 +51,26 @@ def _batch_free(module, make_args, input_names, output_names) -> bytes:
     return first
 
 
-def _write_checked(data: bytes, path: Path) -> None:
+def _declare_shapes(data: bytes, shapes: Dict[str, Sequence[int]]) -> onnx.ModelProto:
+    """Inputs and outputs with their static per-sample dims (torch leaves some symbolic, e.g. after
+    a resize) and the batch axis named N, as the bundle loader reads them."""
+    model = onnx.load_from_string(data)
+    for value in list(model.graph.input) + list(model.graph.output):
+        dims = value.type.tensor_type.shape.dim
+        if value.name == "truncation":
+            continue
+        for dim, size in zip(dims, ["N", *shapes[value.name]]):
+            dim.Clear()
+            if size == "N":
+                dim.dim_param = "N"
+            else:
+                dim.dim_value = size
+    return model
+
+
+def _write_checked(model: onnx.ModelProto, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    onnx.save(model, str(path))
     try:
         onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     except Exception as e:
@@ -81,5 +98,10 @@ def export_cut(gen: Exportable, cut: Cut, head_path: Path, tail_path: Path) -> N
     except Exception as e:
         text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ExportError(f"ONNX export of split '{cut.name}' failed: {text}") from e
-    _write_checked(head, head_path)
-    _write_checked(tail, tail_path)
+    sample = tail_sample(2)
+    with torch.no_grad():
+        image = cut.tail(*sample)
+    shapes = {"z": [gen.latent.size], "image": list(image.shape[1:]),
+              **{name: list(t.shape[1:]) for name, t in zip(tail_inputs, sample)}}
+    _write_checked(_declare_shapes(head, shapes), head_path)
+    _write_checked(_declare_shapes(tail, shapes), tail_path)
