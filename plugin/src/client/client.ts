@@ -1,0 +1,52 @@
+/**
+ * What the panel needs from the companion server, as an interface: the model layer depends on
+ * this, never on the HTTP implementation, so its tests can use a fake. Request and answer types
+ * are the server's own (type-only imports of companion-server/src/api).
+ */
+import type { GrayImage, PixelImage } from "../hosts/host";
+import type { Health } from "@server-api/health";
+import type { ModelInfo } from "@server-api/models";
+import type { GenerateRequest } from "@server-api/generate";
+import type { CreateFactorisationRequest, FactorisationListQuery, FactorisationSummary } from "@server-api/factorisations";
+import type { JobEventMessage } from "@server-api/jobs";
+import type { EditRequest, MaskRequest, PartThumbnails, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
+
+export type { Health, ModelInfo, GenerateRequest, CreateFactorisationRequest, FactorisationSummary, JobEventMessage, PartThumbnails };
+
+/** Which saliency: the output kind is chosen by the method called. */
+export type SaliencySource = Omit<SaliencyRequest, "output">;
+
+export interface GeneratedImage {
+  /** the server's image id: parts, edits and saliency refer to it */
+  id: string;
+  model: string;
+  seed: number | null;
+  image: PixelImage;
+}
+
+/** A started job: its events end with the first finished, failed or cancelled event. */
+export interface JobRun {
+  jobId: string;
+  factorisationId: string;
+  events: AsyncIterable<JobEventMessage>;
+}
+
+export interface PandaClient {
+  readonly serverUrl: string;
+  health(signal?: AbortSignal): Promise<Health>;
+  models(): Promise<ModelInfo[]>;
+  generate(request: GenerateRequest): Promise<GeneratedImage>;
+  factorisations(query: FactorisationListQuery): Promise<FactorisationSummary[]>;
+  /** Subscribes to events first, then starts the job, so a fast job's events are never missed. */
+  startFactorisation(request: CreateFactorisationRequest): Promise<JobRun>;
+  cancelJob(jobId: string): Promise<void>;
+  partThumbnails(imageId: string, factorisation: string): Promise<PartThumbnails>;
+  partMask(imageId: string, request: MaskRequest): Promise<GrayImage>;
+  /** The heat map as a PNG data URL, for thumbnails. */
+  saliencyThumbnail(imageId: string, request: SaliencySource): Promise<string>;
+  saliencyHeat(imageId: string, request: SaliencySource): Promise<PixelImage>;
+  /** Where the appearance is present: its saliency thresholded at the concept's mean. */
+  saliencyMask(imageId: string, request: SaliencySource): Promise<GrayImage>;
+  edit(imageId: string, request: EditRequest, signal?: AbortSignal): Promise<PixelImage>;
+  removal(imageId: string, request: RemovalRequest): Promise<PixelImage>;
+}

@@ -1,0 +1,151 @@
+/**
+ * The PandaClient over HTTP and WebSocket. Pixels come raw (Accept: application/octet-stream):
+ * no PNG decoding in the panel (UXP cannot) and no encoding cost on the live-preview path.
+ */
+import type { ErrorBody } from "@server-api/errors";
+import type { ModelList } from "@server-api/models";
+import type { FactorisationList, JobAccepted } from "@server-api/factorisations";
+import type { GrayImage, PixelImage } from "../hosts/host";
+import type { FactorisationListQuery } from "@server-api/factorisations";
+import type { EditRequest, MaskRequest, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
+import type { CreateFactorisationRequest, FactorisationSummary, GeneratedImage, GenerateRequest, Health, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "./client";
+import { ClientError, unreachable } from "./errors";
+import { JobEventSocket, WebSocketFactory } from "./job-events";
+import { asGray, asRgba, IMAGE_HEADER, readRawImage } from "./pixels";
+
+export interface HttpClientOptions {
+  /** defaults to the global WebSocket (browser, UXP) */
+  webSocket?: WebSocketFactory;
+  /** defaults to the global fetch */
+  fetch?: FetchLike;
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+const RAW = "application/octet-stream";
+
+/** Paths of the per-image routes, in one place. */
+const imageRoute = (imageId: string, what: "parts" | "mask" | "saliency" | "edit" | "removal") => `/api/images/${encodeURIComponent(imageId)}/${what}`;
+
+export class HttpPandaClient implements PandaClient {
+  readonly serverUrl: string;
+  private readonly webSocket: WebSocketFactory | undefined;
+  private readonly fetchImpl: FetchLike;
+
+  constructor(serverUrl: string, options: HttpClientOptions = {}) {
+    this.serverUrl = serverUrl.replace(/\/+$/, "");
+    this.webSocket = options.webSocket ?? (globalThis.WebSocket as WebSocketFactory | undefined);
+    this.fetchImpl = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  }
+
+  health(signal?: AbortSignal): Promise<Health> {
+    return this.json<Health>("GET", "/api/health", undefined, signal);
+  }
+
+  async models(): Promise<ModelInfo[]> {
+    return (await this.json<ModelList>("GET", "/api/models")).models;
+  }
+
+  async generate(request: GenerateRequest): Promise<GeneratedImage> {
+    const response = await this.send("POST", "/api/generate", request, RAW);
+    const seed = response.headers.get(IMAGE_HEADER.seed);
+    const id = response.headers.get(IMAGE_HEADER.id);
+    if (!id) throw new ClientError("protocol", "the server did not name the generated image");
+    return { id, model: request.model, seed: seed === null ? null : Number(seed), image: asRgba(await readRawImage(response)) };
+  }
+
+  async factorisations(query: FactorisationListQuery): Promise<FactorisationSummary[]> {
+    const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+    return (await this.json<FactorisationList>("GET", `/api/factorisations?${params}`)).factorisations;
+  }
+
+  async startFactorisation(request: CreateFactorisationRequest): Promise<JobRun> {
+    if (!this.webSocket) throw new ClientError("protocol", "this environment has no WebSocket; job progress cannot be followed");
+    let socket: JobEventSocket;
+    try {
+      socket = await JobEventSocket.open(this.wsUrl("/api/events"), this.webSocket);
+    } catch {
+      throw unreachable(this.serverUrl);
+    }
+    try {
+      const accepted = await this.json<JobAccepted>("POST", "/api/factorisations", request);
+      return { jobId: accepted.jobId, factorisationId: accepted.factorisationId, events: socket.eventsOf(accepted.jobId) };
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    await this.send("DELETE", `/api/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  partThumbnails(imageId: string, factorisation: string): Promise<PartThumbnails> {
+    return this.json<PartThumbnails>("GET", `${imageRoute(imageId, "parts")}?${new URLSearchParams({ factorisation })}`);
+  }
+
+  async partMask(imageId: string, request: MaskRequest): Promise<GrayImage> {
+    return asGray(await readRawImage(await this.send("POST", imageRoute(imageId, "mask"), request, RAW)));
+  }
+
+  async saliencyThumbnail(imageId: string, source: SaliencySource): Promise<string> {
+    const request: SaliencyRequest = { ...source, output: "heat" };
+    const body = await (await this.send("POST", imageRoute(imageId, "saliency"), request, "application/json")).json();
+    return `data:image/png;base64,${(body as { png: string }).png}`;
+  }
+
+  async saliencyHeat(imageId: string, source: SaliencySource): Promise<PixelImage> {
+    const request: SaliencyRequest = { ...source, output: "heat" };
+    return asRgba(await readRawImage(await this.send("POST", imageRoute(imageId, "saliency"), request, RAW)));
+  }
+
+  async saliencyMask(imageId: string, source: SaliencySource): Promise<GrayImage> {
+    const request: SaliencyRequest = { ...source, output: "mask" };
+    return asGray(await readRawImage(await this.send("POST", imageRoute(imageId, "saliency"), request, RAW)));
+  }
+
+  async edit(imageId: string, request: EditRequest, signal?: AbortSignal): Promise<PixelImage> {
+    return asRgba(await readRawImage(await this.send("POST", imageRoute(imageId, "edit"), request, RAW, signal)));
+  }
+
+  async removal(imageId: string, request: RemovalRequest): Promise<PixelImage> {
+    return asRgba(await readRawImage(await this.send("POST", imageRoute(imageId, "removal"), request, RAW)));
+  }
+
+  private wsUrl(path: string): string {
+    return this.serverUrl.replace(/^http/, "ws") + path;
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    return (await (await this.send(method, path, body, "application/json", signal)).json()) as T;
+  }
+
+  /** One request; any failure becomes a ClientError carrying the server's own message. */
+  private async send(method: string, path: string, body?: unknown, accept = "application/json", signal?: AbortSignal): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.serverUrl + path, {
+        method,
+        headers: body === undefined ? { accept } : { accept, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch {
+      if (signal?.aborted) throw new ClientError("aborted", "request aborted");
+      throw unreachable(this.serverUrl);
+    }
+    if (response.ok) return response;
+    throw await serverError(response);
+  }
+}
+
+async function serverError(response: Response): Promise<ClientError> {
+  const text = await response.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as Partial<ErrorBody>;
+    if (typeof body.message === "string") return new ClientError("server", body.message, response.status, body.code);
+  } catch {
+    // not the server's JSON error body: a proxy or another program answered
+  }
+  return new ClientError("server", `the server answered ${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ""}`, response.status);
+}

@@ -1,0 +1,381 @@
+/**
+ * The panel's behaviour: every user action, as a method that talks to the server through a
+ * PandaClient and to the document through a Host, and records the outcome in the store.
+ * Views only render the store and call these methods; tests drive them with fakes.
+ */
+import type { GrayImage, Host, LayerRef, PixelImage } from "../hosts/host";
+import type { PandaClient } from "../client/client";
+import { ClientError, isAbort } from "../client/errors";
+import { Coalescer } from "./coalescer";
+import { Settings, normaliseServerUrl } from "./settings";
+import { CurrentImage, DiscoverSettings, GenerateSettings, PanelState, initialState } from "./state";
+import { Store } from "./store";
+import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./validate";
+
+export interface PanelModelOptions {
+  host: Host;
+  /** builds the client for a server address (the address can change at run time) */
+  createClient: (serverUrl: string) => PandaClient;
+  settings: Settings;
+  /** used when no address was remembered */
+  defaultServerUrl: string;
+  /** how many appearance thumbnails to show (the first appearances carry the most variance) */
+  appearanceThumbnails?: number;
+  /** called each time the live preview layer shows a new strength (the latency bench listens) */
+  onPreviewShown?: (strength: number) => void;
+}
+
+const PREVIEW_LAYER_NAME = "PandA preview";
+
+export class PanelModel {
+  readonly store: Store<PanelState>;
+  private client: PandaClient;
+  private readonly host: Host;
+  /** the live preview layer of the current image, if one was added */
+  private previewLayer: LayerRef | null = null;
+  private readonly preview: Coalescer<number>;
+  private readonly masks = new Map<string, GrayImage>();
+  /** bumped whenever the image or factorisation changes, so late thumbnails are dropped */
+  private partsGeneration = 0;
+
+  constructor(private readonly options: PanelModelOptions) {
+    const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
+    this.store = new Store(initialState(serverUrl));
+    this.client = options.createClient(serverUrl);
+    this.host = options.host;
+    this.preview = new Coalescer((strength) => this.showPreview(strength), (err) => this.fail(err));
+  }
+
+  get state(): PanelState {
+    return this.store.get();
+  }
+
+  // ── connection ────────────────────────────────────────────────────────────
+
+  /** Checks the server and loads its models; the status shows the outcome. */
+  async connect(): Promise<void> {
+    this.store.update((s) => ({ connection: { ...s.connection, status: "connecting" } }));
+    try {
+      const health = await this.client.health();
+      const models = await this.client.models();
+      const current = this.state.modelId;
+      const modelId = models.some((m) => m.id === current) ? current : (models.find((m) => !m.testModel) ?? models[0])?.id ?? null;
+      this.store.update((s) => ({ connection: { ...s.connection, status: "connected", health }, models, error: null }));
+      if (modelId !== current || this.state.layerId === null) await this.selectModel(modelId);
+      if (models.length === 0) this.store.update({ error: "The server has no generator models. Put a bundle into its models folder and restart it." });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** A health check without side effects unless the status changes (polled by the panel). */
+  async checkConnection(): Promise<void> {
+    const before = this.state.connection.status;
+    try {
+      const health = await this.client.health();
+      if (before !== "connected") return this.connect();
+      this.store.update((s) => ({ connection: { ...s.connection, health } }));
+    } catch (err) {
+      if (before !== "offline") this.fail(err);
+    }
+  }
+
+  async setServerUrl(text: string): Promise<void> {
+    let url: string;
+    try {
+      url = normaliseServerUrl(text);
+    } catch (err) {
+      return this.fail(err);
+    }
+    this.options.settings.rememberServerUrl(url);
+    this.client = this.options.createClient(url);
+    this.store.update((s) => ({ connection: { ...s.connection, serverUrl: url, health: null } }));
+    await this.connect();
+  }
+
+  // ── model and generation ──────────────────────────────────────────────────
+
+  async selectModel(modelId: string | null): Promise<void> {
+    const model = this.state.models.find((m) => m.id === modelId);
+    const layer = model?.layers.find((l) => l.default) ?? model?.layers[0];
+    this.store.update({
+      modelId: model?.id ?? null,
+      layerId: layer?.id ?? null,
+      generate: { ...this.state.generate, truncation: model?.truncation.default ?? 1 },
+    });
+    await this.refreshFactorisations();
+  }
+
+  async selectLayer(layerId: string): Promise<void> {
+    this.store.update({ layerId });
+    await this.refreshFactorisations();
+  }
+
+  setGenerate(patch: Partial<GenerateSettings>): void {
+    this.store.update((s) => ({ generate: { ...s.generate, ...patch } }));
+  }
+
+  setDiscover(patch: Partial<DiscoverSettings>): void {
+    this.store.update((s) => ({ discover: { ...s.discover, ...patch } }));
+  }
+
+  /** Generates an image (from the seed field, or a new random seed) as a new layer named after the model and seed. */
+  generate(options: { random?: boolean } = {}): Promise<void> {
+    return this.run("Generating…", async () => {
+      const { modelId, generate } = this.state;
+      if (!modelId) throw new InputError("Choose a model first.");
+      const seed = options.random ? randomSeed() : checkInteger("Seed", generate.seed, 0, MAX_SEED);
+      const truncation = checkNumber("Truncation", generate.truncation, 0, 2);
+      const result = await this.client.generate({ model: modelId, seed, truncation });
+      const name = `${modelId} seed ${result.seed ?? seed}`;
+      const layer = await this.host.operation(`Generate ${name}`, (task) => this.host.addLayer(task, { name, pixels: result.image }));
+      this.previewLayer = null;
+      this.store.update((s) => ({
+        generate: { ...s.generate, seed: result.seed ?? seed },
+        image: { id: result.id, model: modelId, seed: result.seed, width: result.image.width, height: result.image.height, layer },
+        notice: `Added layer "${name}".`,
+      }));
+      await this.loadParts();
+    });
+  }
+
+  // ── factorisations ────────────────────────────────────────────────────────
+
+  async refreshFactorisations(): Promise<void> {
+    const { modelId, layerId } = this.state;
+    if (!modelId) return this.store.update({ factorisations: [], factorisationId: null });
+    try {
+      const list = await this.client.factorisations({ model: modelId, layer: layerId ?? undefined });
+      const keep = list.some((f) => f.id === this.state.factorisationId);
+      this.store.update({ factorisations: list, factorisationId: keep ? this.state.factorisationId : (list[0]?.id ?? null) });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  async selectFactorisation(id: string): Promise<void> {
+    this.store.update({ factorisationId: id });
+    await this.run("Loading parts…", () => this.loadParts());
+  }
+
+  /** Fits a new factorisation as a server job, following its progress until it ends. */
+  discoverParts(): Promise<void> {
+    return this.run("Discovering parts…", async () => {
+      const { modelId, layerId, discover, models } = this.state;
+      const layer = models.find((m) => m.id === modelId)?.layers.find((l) => l.id === layerId);
+      if (!modelId || !layer) throw new InputError("Choose a model and a layer first.");
+      const run = await this.client.startFactorisation({
+        model: modelId,
+        layer: layer.id,
+        parts: checkInteger("Parts", discover.parts, 1, 64),
+        appearances: checkInteger("Appearances", discover.appearances ?? layer.channels, 1, 4096),
+        samples: checkInteger("Samples", discover.samples, 1, 100000),
+        solver: discover.solver,
+      });
+      this.store.update({ job: { id: run.jobId, fraction: 0, message: "Queued", cancelling: false } });
+      try {
+        for await (const event of run.events) {
+          if (event.type === "progress") this.store.update((s) => ({ job: s.job && { ...s.job, fraction: event.fraction, message: event.message } }));
+          else if (event.type === "failed") throw new ClientError("server", `Discovering parts failed: ${event.message}`);
+          else if (event.type === "cancelled") return this.store.update({ notice: "Discovering parts was cancelled." });
+          else {
+            await this.refreshFactorisations();
+            this.store.update({ factorisationId: event.factorisationId, notice: `Found parts: ${event.factorisationId}.` });
+            await this.loadParts();
+          }
+        }
+      } finally {
+        this.store.update({ job: null });
+      }
+    });
+  }
+
+  async cancelJob(): Promise<void> {
+    const job = this.state.job;
+    if (!job) return;
+    this.store.update({ job: { ...job, cancelling: true, message: "Cancelling…" } });
+    try {
+      await this.client.cancelJob(job.id);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  // ── parts ─────────────────────────────────────────────────────────────────
+
+  /** Loads the part and appearance thumbnails of the current image and factorisation. */
+  private async loadParts(): Promise<void> {
+    const generation = ++this.partsGeneration;
+    const { image, factorisationId } = this.state;
+    this.store.update({ parts: [], partIndex: null, appearances: [], appearanceIndex: null, strength: 0 });
+    if (!image || !factorisationId) return;
+    const factorisation = this.state.factorisations.find((f) => f.id === factorisationId);
+    if (factorisation && factorisation.model !== image.model) return;
+    const thumbnails = await this.client.partThumbnails(image.id, factorisationId);
+    if (generation !== this.partsGeneration) return;
+    const count = Math.min(factorisation?.ranks.appearances ?? 0, this.options.appearanceThumbnails ?? 12);
+    this.store.update({
+      parts: thumbnails.parts.map((p) => ({ index: p.index, coverage: p.coverage, thumbnail: `data:image/png;base64,${p.png}` })),
+      appearances: Array.from({ length: count }, (_, index) => ({ index, thumbnail: null })),
+    });
+    // one at a time: the machine is small, and the first thumbnails appear sooner
+    for (let index = 0; index < count; index++) {
+      const thumbnail = await this.client.saliencyThumbnail(image.id, { factorisation: factorisationId, appearance: index });
+      if (generation !== this.partsGeneration) return;
+      this.store.update((s) => ({ appearances: s.appearances.map((a) => (a.index === index ? { index, thumbnail } : a)) }));
+    }
+  }
+
+  selectPart(index: number): void {
+    this.store.update({ partIndex: index });
+    if (this.state.appearanceIndex !== null && this.state.strength !== 0) this.preview.push(this.state.strength);
+  }
+
+  partToSelection(): Promise<void> {
+    return this.run("Selecting part…", async () => {
+      const { mask, label } = await this.currentPartMask();
+      await this.host.operation(`Select ${label}`, (task) => this.host.setSelection(task, mask));
+      this.store.update({ notice: `Selected ${label}.` });
+    });
+  }
+
+  partToLayerMask(): Promise<void> {
+    return this.run("Masking layer…", async () => {
+      const { image, mask, label } = await this.currentPartMask();
+      await this.host.operation(`Mask to ${label}`, (task) => this.host.setLayerMask(task, image.layer, mask));
+      this.store.update({ notice: `Masked layer "${image.layer.name}" to ${label}.` });
+    });
+  }
+
+  removePart(): Promise<void> {
+    return this.run("Removing part…", async () => {
+      const { image, factorisationId, partIndex } = this.requirePart();
+      const pixels = await this.client.removal(image.id, { factorisation: factorisationId, parts: [partIndex], method: "feature" });
+      const name = `${image.layer.name} without part ${partIndex}`;
+      await this.host.operation(`Remove part ${partIndex}`, (task) => this.host.addLayer(task, { name, pixels }));
+      this.store.update({ notice: `Added layer "${name}".` });
+    });
+  }
+
+  // ── appearances ───────────────────────────────────────────────────────────
+
+  selectAppearance(index: number): void {
+    this.store.update({ appearanceIndex: index });
+    if (this.state.partIndex !== null && this.state.strength !== 0) this.preview.push(this.state.strength);
+  }
+
+  /** Called on every slider movement: the preview layer follows, one request at a time. */
+  setStrength(strength: number): void {
+    this.store.update({ strength });
+    if (this.state.partIndex !== null && this.state.appearanceIndex !== null) this.preview.push(strength);
+  }
+
+  /** Resolves once the preview shows the latest strength (tests and the bench wait on it). */
+  previewIdle(): Promise<void> {
+    return this.preview.idle();
+  }
+
+  /** Adds the edit as a new layer masked to the part, replacing the preview. */
+  applyEdit(): Promise<void> {
+    return this.run("Applying…", async () => {
+      const { image, partIndex, appearanceIndex, strength } = this.requireEdit();
+      await this.preview.idle();
+      const pixels = await this.editPixels(strength);
+      const { mask } = await this.currentPartMask();
+      const name = `${image.layer.name} · part ${partIndex} · appearance ${appearanceIndex} ${strength >= 0 ? "+" : ""}${strength}`;
+      const preview = this.previewLayer;
+      this.previewLayer = null;
+      await this.host.operation(`Apply ${name}`, async (task) => {
+        if (preview) await this.host.deleteLayer(task, preview);
+        return this.host.addLayer(task, { name, pixels, mask });
+      });
+      this.store.update({ notice: `Added layer "${name}".` });
+    });
+  }
+
+  /** Adds the saliency of the selected appearance as a layer: the heat map, masked where the concept is present. */
+  saliencyLayer(): Promise<void> {
+    return this.run("Computing saliency…", async () => {
+      const { image, factorisationId } = this.requireImage();
+      const appearance = this.state.appearanceIndex;
+      if (appearance === null) throw new InputError("Pick an appearance first.");
+      const request = { factorisation: factorisationId, appearance };
+      const heat = await this.client.saliencyHeat(image.id, request);
+      const mask = await this.client.saliencyMask(image.id, request);
+      const name = `${image.layer.name} · saliency of appearance ${appearance}`;
+      await this.host.operation(`Saliency of appearance ${appearance}`, (task) => this.host.addLayer(task, { name, pixels: heat, mask }));
+      this.store.update({ notice: `Added layer "${name}".` });
+    });
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────
+
+  private async showPreview(strength: number): Promise<void> {
+    const { image, partIndex } = this.requireEdit();
+    const pixels = await this.editPixels(strength);
+    if (this.previewLayer) {
+      const layer = this.previewLayer;
+      await this.host.operation(PREVIEW_LAYER_NAME, (task) => this.host.updateLayer(task, layer, pixels));
+    } else {
+      const { mask } = await this.currentPartMask();
+      this.previewLayer = await this.host.operation(PREVIEW_LAYER_NAME, (task) => this.host.addLayer(task, { name: PREVIEW_LAYER_NAME, pixels, mask }));
+    }
+    if (this.state.image?.id === image.id && this.state.partIndex === partIndex) this.options.onPreviewShown?.(strength);
+  }
+
+  private editPixels(strength: number): Promise<PixelImage> {
+    const { image, factorisationId, partIndex, appearanceIndex } = this.requireEdit();
+    return this.client.edit(image.id, { factorisation: factorisationId, edits: [{ parts: [partIndex], appearance: appearanceIndex, strength }] });
+  }
+
+  private async currentPartMask(): Promise<{ image: CurrentImage; mask: GrayImage; label: string }> {
+    const { image, factorisationId, partIndex } = this.requirePart();
+    const key = `${image.id}/${factorisationId}/${partIndex}`;
+    let mask = this.masks.get(key);
+    if (!mask) {
+      mask = await this.client.partMask(image.id, { factorisation: factorisationId, parts: [partIndex], kind: "binary" });
+      this.masks.set(key, mask);
+    }
+    return { image, mask, label: `part ${partIndex}` };
+  }
+
+  private requireImage(): { image: CurrentImage; factorisationId: string } {
+    const { image, factorisationId } = this.state;
+    if (!image) throw new InputError("Generate an image first: parts and edits apply to the image generated last.");
+    if (!factorisationId) throw new InputError("Discover parts first, or pick saved parts.");
+    return { image, factorisationId };
+  }
+
+  private requirePart(): { image: CurrentImage; factorisationId: string; partIndex: number } {
+    const partIndex = this.state.partIndex;
+    const found = this.requireImage();
+    if (partIndex === null) throw new InputError("Pick a part first.");
+    return { ...found, partIndex };
+  }
+
+  private requireEdit(): { image: CurrentImage; factorisationId: string; partIndex: number; appearanceIndex: number; strength: number } {
+    const appearanceIndex = this.state.appearanceIndex;
+    const found = this.requirePart();
+    if (appearanceIndex === null) throw new InputError("Pick an appearance first.");
+    return { ...found, appearanceIndex, strength: this.state.strength };
+  }
+
+  /** Runs one user action: shows it as busy, and turns any failure into a message. */
+  private async run(label: string, action: () => Promise<void>): Promise<void> {
+    this.store.update({ busy: label, error: null, notice: null });
+    try {
+      await action();
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.store.update({ busy: null });
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (isAbort(err)) return;
+    const offline = err instanceof ClientError && err.kind === "unreachable";
+    const message = err instanceof Error ? err.message : String(err);
+    this.store.update((s) => ({ error: message, notice: null, connection: offline ? { ...s.connection, status: "offline", health: null } : s.connection }));
+  }
+}

@@ -1,0 +1,105 @@
+/** The panel's whole state: what the views render and what the actions read. */
+import type { LayerRef } from "../hosts/host";
+import type { CreateFactorisationRequest, FactorisationSummary, Health, ModelInfo } from "../client/client";
+
+export type SolverName = NonNullable<CreateFactorisationRequest["solver"]>;
+
+export type ConnectionStatus = "connecting" | "connected" | "offline";
+
+export interface Connection {
+  status: ConnectionStatus;
+  serverUrl: string;
+  health: Health | null;
+}
+
+export interface GenerateSettings {
+  seed: number;
+  truncation: number;
+}
+
+export interface DiscoverSettings {
+  parts: number;
+  /** null: as many as the layer has channels (what the paper uses) */
+  appearances: number | null;
+  samples: number;
+  solver: SolverName;
+}
+
+/** The generated image the parts and edits apply to, and the layer it went into. */
+export interface CurrentImage {
+  id: string;
+  model: string;
+  seed: number | null;
+  width: number;
+  height: number;
+  layer: LayerRef;
+}
+
+export interface JobProgress {
+  id: string;
+  fraction: number;
+  message: string;
+  cancelling: boolean;
+}
+
+export interface PartView {
+  index: number;
+  /** data: URL of the part drawn over the image */
+  thumbnail: string;
+  coverage: number;
+}
+
+export interface AppearanceView {
+  index: number;
+  /** data: URL of the saliency heat map; null while loading */
+  thumbnail: string | null;
+}
+
+export interface PanelState {
+  connection: Connection;
+  models: ModelInfo[];
+  modelId: string | null;
+  layerId: string | null;
+  generate: GenerateSettings;
+  image: CurrentImage | null;
+  factorisations: FactorisationSummary[];
+  factorisationId: string | null;
+  discover: DiscoverSettings;
+  job: JobProgress | null;
+  parts: PartView[];
+  partIndex: number | null;
+  appearances: AppearanceView[];
+  appearanceIndex: number | null;
+  strength: number;
+  /** what the panel is doing now, e.g. "Generating…"; null when idle */
+  busy: string | null;
+  /** the last failure, in words the user can act on */
+  error: string | null;
+  /** the last success worth telling, e.g. "Added layer …" */
+  notice: string | null;
+}
+
+export const DEFAULT_SEED = 1;
+
+export function initialState(serverUrl: string): PanelState {
+  return {
+    connection: { status: "connecting", serverUrl, health: null },
+    models: [],
+    modelId: null,
+    layerId: null,
+    generate: { seed: DEFAULT_SEED, truncation: 1 },
+    image: null,
+    factorisations: [],
+    factorisationId: null,
+    discover: { parts: 8, appearances: null, samples: 256, solver: "fast" },
+    job: null,
+    parts: [],
+    partIndex: null,
+    appearances: [],
+    appearanceIndex: null,
+    strength: 0,
+    busy: null,
+    error: null,
+    notice: null,
+  };
+}

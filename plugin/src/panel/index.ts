@@ -1,0 +1,67 @@
+/**
+ * The panel's entry point for every editor: `mountPanel` renders the PandA panel into a
+ * container and drives the given Host. The web editor and the Photoshop plugin both call it.
+ */
+import { render } from "lit";
+import type { Host } from "../hosts/host";
+import { HttpPandaClient } from "../client/http-client";
+import { PanelModel } from "../model/panel-model";
+import { KeyValueStorage, Settings } from "../model/settings";
+import { PANEL_CSS } from "./styles";
+import { panelView } from "./views/panel-view";
+import "./components";
+
+export interface PanelOptions {
+  /** the companion server's address, unless the user saved another one */
+  serverUrl: string;
+  /** how often the server's health is checked, in ms (0: never) */
+  healthIntervalMs?: number;
+}
+
+export interface MountedPanel {
+  readonly model: PanelModel;
+  unmount(): void;
+}
+
+/** Fired on the container each time the live preview layer shows a new strength (detail: { strength }). */
+export const PREVIEW_SHOWN_EVENT = "panda-preview-shown";
+
+export function mountPanel(container: HTMLElement, host: Host, options: PanelOptions): MountedPanel {
+  const model = new PanelModel({
+    host,
+    createClient: (url) => new HttpPandaClient(url),
+    settings: new Settings(browserStorage()),
+    defaultServerUrl: options.serverUrl,
+    onPreviewShown: (strength) => container.dispatchEvent(new CustomEvent(PREVIEW_SHOWN_EVENT, { detail: { strength } })),
+  });
+  const style = document.createElement("style");
+  style.textContent = PANEL_CSS;
+  const root = document.createElement("div");
+  container.append(style, root);
+
+  const draw = () => render(panelView(model.state, model), root);
+  const unsubscribe = model.store.subscribe(draw);
+  draw();
+  void model.connect();
+  const interval = options.healthIntervalMs ?? 5000;
+  const timer = interval > 0 ? setInterval(() => void model.checkConnection(), interval) : null;
+
+  return {
+    model,
+    unmount() {
+      if (timer) clearInterval(timer);
+      unsubscribe();
+      render(null, root);
+      style.remove();
+      root.remove();
+    },
+  };
+}
+
+function browserStorage(): KeyValueStorage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage can throw when disabled
+  }
+}

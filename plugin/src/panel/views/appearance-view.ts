@@ -1,0 +1,34 @@
+/** Appearance thumbnails (saliency heat maps), the strength slider with its live preview, apply and saliency. */
+import { html, nothing } from "lit";
+import type { PanelModel } from "../../model/panel-model";
+import type { PanelState } from "../../model/state";
+
+/** Published strengths span ±200 at 512-channel layers; the tiny and face models use smaller scales. */
+export const STRENGTH_LIMIT = 100;
+
+export function appearanceView(state: PanelState, model: PanelModel) {
+  if (state.appearances.length === 0) return nothing;
+  const ready = state.partIndex !== null && state.appearanceIndex !== null && state.busy === null;
+  return html`
+    <section class="appearances">
+      <h2>Appearance</h2>
+      <div class="thumbs" role="listbox" aria-label="Appearances">
+        ${state.appearances.map(
+          (a) => html`<button class="thumb" data-appearance=${a.index} aria-pressed=${state.appearanceIndex === a.index ? "true" : "false"}
+            title="Appearance ${a.index}: where it is present" @click=${() => model.selectAppearance(a.index)}>
+            ${a.thumbnail ? html`<img src=${a.thumbnail} alt="appearance ${a.index}" />` : nothing}<span>${a.index}</span>
+          </button>`,
+        )}
+      </div>
+      <sp-slider data-field="strength" label="Strength" min=${-STRENGTH_LIMIT} max=${STRENGTH_LIMIT} step="1" .value=${state.strength}
+        ?disabled=${state.partIndex === null || state.appearanceIndex === null}
+        @input=${(e: Event) => model.setStrength(Number((e.target as HTMLInputElement).value))}></sp-slider>
+      <p class="hint">${state.partIndex === null ? "Pick a part, then an appearance; drag to preview." : "Dragging updates the “PandA preview” layer."}</p>
+      <div class="row">
+        <sp-button size="s" variant="accent" data-action="apply" ?disabled=${!ready || state.strength === 0} @click=${() => model.applyEdit()}>Apply as layer</sp-button>
+        <sp-button size="s" variant="secondary" data-action="saliency" ?disabled=${state.appearanceIndex === null || state.busy !== null}
+          @click=${() => model.saliencyLayer()}>Saliency layer</sp-button>
+      </div>
+    </section>
+  `;
+}
