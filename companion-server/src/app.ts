@@ -16,6 +16,14 @@ import { compileValidator } from "./plugins/validation";
 import healthRoutes from "./routes/health";
 import modelRoutes from "./routes/models";
 import generateRoutes from "./routes/generate";
+import factorisationsPlugin from "./plugins/factorisations";
+import jobsPlugin from "./plugins/jobs";
+import imagePartsPlugin from "./plugins/image-parts";
+import factorisationRoutes from "./routes/factorisations";
+import jobRoutes from "./routes/jobs";
+import eventRoutes from "./routes/events";
+import imagePartRoutes from "./routes/image-parts";
+import { defaultDataDir } from "./store/data-dir";
 
 export interface AppOptions {
   /** folders holding bundles (each sub-folder with a model.json) */
@@ -29,6 +37,8 @@ export interface AppOptions {
   /** folder of the built web editor, served at / when present */
   webRoot?: string;
   logger?: FastifyServerOptions["logger"];
+  /** the user's data folder (saved factorisations); default PANDA_DATA_DIR or ~/.panda-studio */
+  dataDir?: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -47,6 +57,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(requestGuard, { host: options.host ?? "127.0.0.1", allowedOrigins: options.allowedOrigins ?? [] });
   await app.register(runtimePlugin, { registry, imageCacheSize: options.imageCacheSize ?? 64 });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(factorisationsPlugin, { dataDir: options.dataDir ?? defaultDataDir() });
+  await app.register(jobsPlugin);
+  await app.register(imagePartsPlugin);
 
   const apiRoutes: string[] = [];
   app.addHook("onRoute", (route) => {
@@ -55,6 +68,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(modelRoutes);
   await app.register(generateRoutes);
+  await app.register(factorisationRoutes);
+  await app.register(jobRoutes);
+  await app.register(eventRoutes);
+  await app.register(imagePartRoutes);
   app.get("/api", async () => ({ routes: apiRoutes }));
 
   if (options.webRoot && existsSync(options.webRoot)) {

@@ -26,7 +26,7 @@ function blit(target: PNG, image: RgbaImage, left: number, top: number, scale: n
 /** PNG bytes of the sheet. `size` is the image size (used when there are no sample images). */
 export function renderContactSheet(factors: Factors, samples: readonly RgbaImage[], size: Size): Buffer {
   const cellSize = samples.length > 0 ? { width: samples[0].width, height: samples[0].height } : size;
-  const maps = partMaps(factors, cellSize);
+  const maps = partMaps(factors, cellSize).scaled;
   const rows: RgbaImage[][] =
     samples.length > 0
       ? samples.map((image) => [image, ...maps.map((m, k) => overlayPart(m, partColour(k), image))])

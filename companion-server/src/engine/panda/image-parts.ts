@@ -7,7 +7,7 @@
 import { RgbaImage } from "../../runtime/image-codec";
 import { Factors } from "./types";
 import { resizeBilinear, SpatialMap } from "./maps";
-import { binaryMask, partMaps, softMask } from "./masks";
+import { binaryMask, PartMaps, partMaps, softMask } from "./masks";
 import { coordinates, saliency, Saliency, SaliencyStats } from "./saliency";
 import { applyEdits, Edit } from "./edits";
 import { Background, PixelFill, removeInFeatures, removeInPixels } from "./removal";
@@ -44,7 +44,7 @@ export interface RenderedEdit {
 
 export class ImageParts {
   private coordsCache?: Float32Array;
-  private mapsCache?: SpatialMap[];
+  private mapsCache?: PartMaps;
 
   constructor(
     readonly model: FactorisationModel,
@@ -69,8 +69,8 @@ export class ImageParts {
     return (this.coordsCache ??= coordinates(this.factors, this.features));
   }
 
-  /** Every part's soft map at image size, computed on first use. */
-  get partMaps(): SpatialMap[] {
+  /** Every part's map at image size (raw and scaled), computed on first use. */
+  get partMaps(): PartMaps {
     return (this.mapsCache ??= partMaps(this.factors, this.size, this.refinedParts));
   }
 
@@ -89,7 +89,7 @@ export class ImageParts {
 
   /** Each part as a coloured overlay on the image, in part order. */
   thumbnails(): RgbaImage[] {
-    return this.partMaps.map((map, k) => overlayPart(map, partColour(k), this.image));
+    return this.partMaps.scaled.map((map, k) => overlayPart(map, partColour(k), this.image));
   }
 
   saliency(appearance: number): Saliency {

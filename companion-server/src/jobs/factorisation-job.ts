@@ -1,0 +1,57 @@
+/**
+ * The task of a `POST /api/factorisations` job: sample the model's features, fit, and save into
+ * the store under the id chosen when the job was accepted.
+ */
+import { Generator } from "../runtime/generator";
+import { SessionFactory } from "../runtime/execution-providers";
+import { sampleFeatures } from "../engine/sampling";
+import { CONTACT_SHEET_ROWS, fitFactorisation, sampleImages } from "../engine/panda/fit-factorisation";
+import { SolverName } from "../engine/panda/types";
+import { FactorisationStore } from "../store/factorisation-store";
+import { JobTask } from "./job-queue";
+
+export interface FactorisationJobSpec {
+  id: string;
+  name: string;
+  generator: Generator;
+  layer: string;
+  parts: number;
+  appearances: number;
+  samples: number;
+  solver: SolverName;
+  seed: number;
+  iterations?: number;
+  learningRate?: number;
+  batchSize?: number;
+}
+
+export function factorisationTask(spec: FactorisationJobSpec, store: FactorisationStore, sessions: SessionFactory): JobTask {
+  return async ({ signal, progress }) => {
+    const { generator } = spec;
+    const image = generator.manifest.image;
+    const { contents } = await fitFactorisation({
+      id: spec.id,
+      name: spec.name,
+      model: generator.id,
+      layer: spec.layer,
+      source: sampleFeatures(generator, spec.layer, spec.samples, spec.seed),
+      solver: {
+        parts: spec.parts,
+        appearances: spec.appearances,
+        solver: spec.solver,
+        seed: spec.seed,
+        iterations: spec.iterations,
+        learningRate: spec.learningRate,
+        batchSize: spec.batchSize,
+      },
+      sessions,
+      sampleImages: () => sampleImages(generator, spec.seed, Math.min(CONTACT_SHEET_ROWS, spec.samples)),
+      imageSize: { width: image.width, height: image.height },
+      signal,
+      onProgress: progress,
+    });
+    progress({ fraction: 0.99, objective: contents.meta.objective, message: "saving" });
+    const saved = await store.save(contents);
+    return { factorisationId: saved.id };
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Saved factorisations: list, get (with the contact sheet), delete, and fitting a new one as a
+ * job (202 with the job id; progress arrives over GET /api/events).
+ */
+import { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Type } from "@sinclair/typebox";
+import { errorResponses, ErrorBodySchema } from "../../api/common";
+import { ApiError } from "../../api/errors";
+import {
+  CreateFactorisationRequestSchema,
+  DEFAULT_SAMPLES,
+  FactorisationDetail,
+  FactorisationDetailSchema,
+  FactorisationListQuerySchema,
+  FactorisationListSchema,
+  FactorisationParamsSchema,
+  FactorisationSummary,
+  JobAcceptedSchema,
+} from "../../api/factorisations";
+import { StoredFactorisation, StoreError } from "../../store/factorisation-store";
+import { FOLDER_FILES } from "../../store/factorisation-folder";
+import { rankProblem } from "../../engine/panda/fit-factorisation";
+import { factorisationTask } from "../../jobs/factorisation-job";
+
+export function summarise(f: StoredFactorisation): FactorisationSummary {
+  const m = f.meta;
+  return {
+    id: f.id,
+    name: m.name,
+    model: m.model as string,
+    layer: m.layer as string,
+    shape: m.shape,
+    ranks: m.ranks,
+    solver: m.solver,
+    seed: m.seed,
+    samples: m.samples,
+    iterations: m.iterations,
+    objective: m.objective,
+    relativeObjective: m.relativeObjective,
+    timings: m.timings,
+    background: m.background,
+    createdAt: m.createdAt,
+    readOnly: f.readOnly,
+    contactSheet: f.hasContactSheet ? `/api/factorisations/${encodeURIComponent(f.id)}/contact-sheet.png` : null,
+  };
+}
+
+function describe(f: StoredFactorisation): FactorisationDetail {
+  return { ...summarise(f), saliency: f.meta.saliency };
+}
+
+/** A readable, unique id: model, layer, ranks, time and a few random characters. */
+function generatedId(model: string, layer: string, parts: number, appearances: number): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
+  return `${model}_${layer}_p${parts}a${appearances}_${stamp}_${randomBytes(2).toString("hex")}`.replace(/[^A-Za-z0-9._-]/g, "-");
+}
+
+const factorisations: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    "/api/factorisations",
+    { schema: { description: "Saved factorisations, newest first, and the folders that could not be loaded.", querystring: FactorisationListQuerySchema, response: { 200: FactorisationListSchema, ...errorResponses } } },
+    async (request) => {
+      const { model, layer } = request.query;
+      if (model !== undefined) app.requireGenerator(model);
+      return { factorisations: app.factorisations.list({ model, layer }).map(summarise), problems: app.factorisations.problems };
+    },
+  );
+
+  app.get(
+    "/api/factorisations/:id",
+    { schema: { params: FactorisationParamsSchema, response: { 200: FactorisationDetailSchema, ...errorResponses } } },
+    async (request) => describe(app.requireFactorisation(request.params.id)),
+  );
+
+  app.get(
+    "/api/factorisations/:id/contact-sheet.png",
+    { schema: { description: "The contact sheet: rows are sample images, columns the image and then each part.", params: FactorisationParamsSchema, response: { 200: Type.Unknown({ description: "image/png" }), ...errorResponses } } },
+    async (request, reply) => {
+      const f = app.requireFactorisation(request.params.id);
+      if (!f.hasContactSheet) throw new ApiError("BAD_REQUEST", { detail: `factorisation "${f.id}" has no contact sheet` });
+      return reply.type("image/png").send(readFileSync(join(f.dir, FOLDER_FILES.contactSheet)));
+    },
+  );
+
+  app.delete(
+    "/api/factorisations/:id",
+    { schema: { params: FactorisationParamsSchema, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      const f = app.requireFactorisation(request.params.id);
+      try {
+        app.factorisations.delete(f.id);
+      } catch (err) {
+        if (err instanceof StoreError && err.kind === "read-only") throw new ApiError("FACTORISATION_READ_ONLY", { id: f.id, model: String(f.meta.model) });
+        throw err;
+      }
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    "/api/factorisations",
+    {
+      schema: {
+        description: "Fits a factorisation as a job: 202 at once; progress, finished, failed and cancelled events over GET /api/events.",
+        body: CreateFactorisationRequestSchema,
+        response: { 202: JobAcceptedSchema, 409: ErrorBodySchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const generator = app.requireGenerator(body.model);
+      const layer = app.requireLayer(generator, body.layer);
+      const [channels, height, width] = layer.shape;
+      const problem = rankProblem({ channels, height, width }, body.parts, body.appearances);
+      if (problem) throw new ApiError("RANK_TOO_LARGE", { ...problem, layer: layer.id, model: generator.id });
+      const id = body.name ?? generatedId(generator.id, layer.id, body.parts, body.appearances);
+      const pending = app.jobs.list().some((j) => (j.state === "queued" || j.state === "running") && (j.request as { id?: string }).id === id);
+      if (app.factorisations.has(id) || pending) throw new ApiError("FACTORISATION_EXISTS", { id });
+      const spec = {
+        id,
+        name: body.name ?? id,
+        generator,
+        layer: layer.id,
+        parts: body.parts,
+        appearances: body.appearances,
+        samples: body.samples ?? DEFAULT_SAMPLES,
+        solver: body.solver ?? "fast",
+        seed: body.seed ?? 0,
+        iterations: body.iterations,
+        learningRate: body.learningRate,
+        batchSize: body.batchSize,
+      };
+      const { generator: _g, ...described } = spec;
+      const job = app.jobs.submit("factorisation", generator.id, { ...described, model: generator.id }, factorisationTask(spec, app.factorisations, app.generators.sessions));
+      return reply.status(202).send({ jobId: job.id, factorisationId: id, events: "/api/events" });
+    },
+  );
+};
+export default factorisations;

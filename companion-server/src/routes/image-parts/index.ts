@@ -1,0 +1,147 @@
+/**
+ * Parts of one generated image under a saved factorisation: masks, part thumbnails, saliency,
+ * edits and removal. Pixels go through sendPixels (PNG | raw | JSON by Accept). The first call
+ * for an image computes its features at the factorisation's layer and AᵀZ; later calls reuse them.
+ */
+import { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { errorResponses } from "../../api/common";
+import { ApiError } from "../../api/errors";
+import {
+  EditRequestSchema,
+  ImageParamsSchema,
+  MaskRequestSchema,
+  PARTS_HEADERS,
+  PartsQuerySchema,
+  PartThumbnailsSchema,
+  RemovalRequestSchema,
+  SaliencyRequestSchema,
+} from "../../api/image-parts";
+import { encodeGrayPng, encodePng } from "../../runtime/image-codec";
+import { partLabels } from "../../engine/panda/masks";
+import { partColour } from "../../engine/panda/overlay";
+import { SpatialMap, toGray8 } from "../../engine/panda/maps";
+import { StoredFactorisation } from "../../store/factorisation-store";
+import { negotiateImageType, PixelPayload, sendPixels } from "../image-response";
+
+/** Refuses part and appearance indices the factorisation does not have, naming the valid range. */
+function requireIndices(f: StoredFactorisation, parts: readonly number[], appearances: readonly number[]): void {
+  for (const index of parts) if (index >= f.factors.partsRank) throw new ApiError("UNKNOWN_PART", { index, id: f.id, count: f.factors.partsRank });
+  for (const index of appearances) if (index >= f.factors.appearancesRank) throw new ApiError("UNKNOWN_APPEARANCE", { index, id: f.id, count: f.factors.appearancesRank });
+}
+
+function gray(map: SpatialMap): PixelPayload {
+  return { kind: "gray", width: map.width, height: map.height, gray: toGray8(map) };
+}
+
+const imageParts: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    "/api/images/:id/masks",
+    {
+      schema: {
+        description: "The mask of a union of parts as 8-bit gray (255 = in the part): soft (bilinear, per-part min–max scaled, max over parts) or binary (argmax over parts, or soft ≥ threshold).",
+        params: ImageParamsSchema,
+        body: MaskRequestSchema,
+        response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      negotiateImageType(request);
+      const { factorisation, parts, kind, threshold, refine } = request.body;
+      if (threshold !== undefined && kind === "soft") throw new ApiError("BAD_REQUEST", { detail: "threshold applies to binary masks only" });
+      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
+      requireIndices(f, parts, []);
+      return sendPixels(request, reply, gray(ip.mask(parts, kind ?? "binary", threshold)), { id: request.params.id, factorisation: f.id, kind: kind ?? "binary" });
+    },
+  );
+
+  app.get(
+    "/api/images/:id/parts",
+    {
+      schema: {
+        description: "Every part of the image at once, as coloured overlays (base64 PNG) with its colour and coverage.",
+        params: ImageParamsSchema,
+        querystring: PartsQuerySchema,
+        response: { 200: PartThumbnailsSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, request.query.factorisation, { refine: request.query.refine });
+      const labels = partLabels(ip.partMaps);
+      const counts = new Array<number>(f.factors.partsRank).fill(0);
+      for (const l of labels) counts[l]++;
+      return {
+        image: request.params.id,
+        factorisation: f.id,
+        width: ip.image.width,
+        height: ip.image.height,
+        parts: ip.thumbnails().map((thumb, index) => ({ index, colour: partColour(index), coverage: counts[index] / labels.length, png: encodePng(thumb).toString("base64") })),
+      };
+    },
+  );
+
+  app.post(
+    "/api/images/:id/saliency",
+    {
+      schema: {
+        description: `Where an appearance is present: 8-bit heat map scaled by the factorisation's per-appearance min/max over samples, or the mask at its mean (threshold in ${PARTS_HEADERS.threshold}, 0…1).`,
+        params: ImageParamsSchema,
+        body: SaliencyRequestSchema,
+        response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      negotiateImageType(request);
+      const { factorisation, appearance, output } = request.body;
+      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation);
+      requireIndices(f, [], [appearance]);
+      const s = ip.saliency(appearance);
+      reply.header(PARTS_HEADERS.threshold, s.threshold.toFixed(6));
+      return sendPixels(request, reply, gray(output === "mask" ? s.mask : s.heat), { id: request.params.id, factorisation: f.id, appearance, threshold: s.threshold });
+    },
+  );
+
+  app.post(
+    "/api/images/:id/edits",
+    {
+      schema: {
+        description: "The image with the edits applied (RGBA). JSON answers also carry `mask`: the edited region (union of the p̂_j) as base64 8-bit gray PNG.",
+        params: ImageParamsSchema,
+        body: EditRequestSchema,
+        response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      const type = negotiateImageType(request);
+      const { factorisation, edits, refine } = request.body;
+      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
+      for (const e of edits) requireIndices(f, e.parts, [e.appearance]);
+      const result = await ip.edit(edits);
+      const mask = type === "application/json" ? encodeGrayPng(toGray8(result.region), result.region.width, result.region.height).toString("base64") : null;
+      return sendPixels(request, reply, { kind: "rgba", image: result.image }, { id: request.params.id, factorisation: f.id, mask });
+    },
+  );
+
+  app.post(
+    "/api/images/:id/removal",
+    {
+      schema: {
+        description: `The image with the parts removed (RGBA): in feature space (background painted in by the generator) or pixel space (transparent or background colour). The background appearance used is in ${PARTS_HEADERS.background}; JSON answers also carry \`mask\` (the removed region).`,
+        params: ImageParamsSchema,
+        body: RemovalRequestSchema,
+        response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      const type = negotiateImageType(request);
+      const { factorisation, parts, method, background, fill, refine } = request.body;
+      if (fill !== undefined && method !== "pixel") throw new ApiError("BAD_REQUEST", { detail: "fill applies to the pixel method only" });
+      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
+      requireIndices(f, parts, background === undefined ? [] : [background]);
+      const result = await ip.remove(parts, method, { background, fill });
+      reply.header(PARTS_HEADERS.background, result.background);
+      const mask = type === "application/json" ? encodeGrayPng(toGray8(result.region), result.region.width, result.region.height).toString("base64") : null;
+      return sendPixels(request, reply, { kind: "rgba", image: result.image }, { id: request.params.id, factorisation: f.id, background: result.background, mask });
+    },
+  );
+};
+export default imageParts;

@@ -1,0 +1,206 @@
+/** Masks, part thumbnails, saliency, edits and removal of a generated image, and their bad inputs. */
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodePng } from "../../companion-server/src/runtime/image-codec";
+import { writeTinyBundle } from "../../companion-server/src/tiny-model/build-tiny-bundle";
+import { roir } from "../engine/product/fixtures";
+import { buildProductApp, PLANTED, ProductApp } from "./product-app";
+import { tempDir } from "../engine/product/fixtures";
+
+let p: ProductApp;
+let image: string;
+beforeAll(async () => {
+  p = await buildProductApp();
+  image = await p.generate(7);
+});
+afterAll(() => p.close());
+
+const post = (path: string, payload: object, accept?: string) =>
+  p.app.inject({ method: "POST", url: `/api/images/${image}/${path}`, payload, headers: accept ? { accept } : {} });
+
+describe("masks", () => {
+  it("answers a binary mask as gray PNG at image size", async () => {
+    const res = await post("masks", { factorisation: PLANTED, parts: [0] });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("image/png");
+    expect(res.headers["x-image-format"]).toBe("gray8");
+    const png = decodePng(res.rawPayload);
+    expect([png.width, png.height]).toEqual([16, 16]);
+  });
+
+  it("answers raw gray bytes: the top-left quadrant is 255, the rest 0", async () => {
+    const res = await post("masks", { factorisation: PLANTED, parts: [0], kind: "binary" }, "application/octet-stream");
+    const gray = new Uint8Array(res.rawPayload);
+    expect(gray.length).toBe(256);
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) expect(gray[y * 16 + x]).toBe(x < 8 && y < 8 ? 255 : 0);
+  });
+
+  it("unions parts and gives soft masks in 0…255 with 255 inside the part", async () => {
+    const union = new Uint8Array((await post("masks", { factorisation: PLANTED, parts: [0, 3] }, "application/octet-stream")).rawPayload);
+    expect(union.filter((v) => v === 255).length).toBe(128);
+    const soft = new Uint8Array((await post("masks", { factorisation: PLANTED, parts: [1], kind: "soft" }, "application/octet-stream")).rawPayload);
+    expect(Math.max(...soft)).toBe(255);
+    expect(Math.min(...soft)).toBe(0);
+    expect(soft.some((v) => v > 0 && v < 255)).toBe(true);
+  });
+
+  it("answers JSON with metadata and a base64 PNG", async () => {
+    const res = await post("masks", { factorisation: PLANTED, parts: [2], kind: "binary", threshold: 0.5 }, "application/json");
+    expect(res.json()).toMatchObject({ id: image, factorisation: PLANTED, kind: "binary", width: 16, height: 16 });
+  });
+
+  it("refines parts for the image when asked", async () => {
+    const res = await post("masks", { factorisation: PLANTED, parts: [0], refine: true }, "application/octet-stream");
+    expect(res.statusCode).toBe(200);
+    expect(res.rawPayload.length).toBe(256);
+  });
+});
+
+describe("part thumbnails", () => {
+  it("lists every part as an overlay with colour and coverage", async () => {
+    const res = await p.app.inject({ method: "GET", url: `/api/images/${image}/parts?factorisation=${PLANTED}` });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.parts).toHaveLength(4);
+    expect(body.parts.map((x: { coverage: number }) => x.coverage)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    const thumb = decodePng(Buffer.from(body.parts[0].png, "base64"));
+    expect([thumb.width, thumb.height]).toEqual([16, 16]);
+  });
+});
+
+describe("saliency", () => {
+  it("answers a heat map with the threshold, and the thresholded mask", async () => {
+    const heat = await post("saliency", { factorisation: PLANTED, appearance: 3 }, "application/octet-stream");
+    expect(heat.statusCode).toBe(200);
+    const threshold = Number(heat.headers["x-saliency-threshold"]);
+    expect(threshold).toBeGreaterThan(0);
+    expect(threshold).toBeLessThan(1);
+    const mask = new Uint8Array((await post("saliency", { factorisation: PLANTED, appearance: 3, output: "mask" }, "application/octet-stream")).rawPayload);
+    const h = new Uint8Array(heat.rawPayload);
+    mask.forEach((m, i) => {
+      if (Math.abs(h[i] / 255 - threshold) > 0.01) expect(m).toBe(h[i] / 255 >= threshold ? 255 : 0);
+    });
+  });
+});
+
+describe("edits", () => {
+  it("changes the image inside the part much more than outside (ROIR < 0.5)", async () => {
+    const before = decodePng((await p.app.inject({ method: "POST", url: "/api/generate", payload: { model: "tiny-test", seed: 7 } })).rawPayload).rgba;
+    const inside = new Float32Array(256).map((_, i) => (i % 16 < 8 && i < 128 ? 1 : 0));
+    for (const appearance of [0, 5, 11]) {
+      const res = await post("edits", { factorisation: PLANTED, edits: [{ parts: [0], appearance, strength: 3 }] }, "application/octet-stream");
+      expect(res.statusCode).toBe(200);
+      expect(res.headers["x-image-format"]).toBe("rgba8");
+      const ratio = roir(before, new Uint8Array(res.rawPayload), inside);
+      expect(ratio).toBeLessThan(0.5);
+    }
+  });
+
+  it("applies several edits at once and returns the edited region in JSON", async () => {
+    const one = await post("edits", { factorisation: PLANTED, edits: [{ parts: [0], appearance: 1, strength: 2 }] }, "application/octet-stream");
+    const two = await post("edits", { factorisation: PLANTED, edits: [{ parts: [0], appearance: 1, strength: 2 }, { parts: [3], appearance: 2, strength: -2 }] }, "application/json");
+    const body = two.json();
+    const mask = decodePng(Buffer.from(body.mask, "base64"));
+    expect([mask.width, mask.height]).toEqual([16, 16]);
+    const edited = decodePng(Buffer.from(body.png, "base64")).rgba;
+    expect(Buffer.compare(Buffer.from(edited), one.rawPayload)).not.toBe(0);
+  });
+
+  it("with strength 0 gives back the generated image", async () => {
+    const before = (await p.app.inject({ method: "POST", url: "/api/generate", payload: { model: "tiny-test", seed: 7 }, headers: { accept: "application/octet-stream" } })).rawPayload;
+    const res = await post("edits", { factorisation: PLANTED, edits: [{ parts: [1], appearance: 0, strength: 0 }] }, "application/octet-stream");
+    expect(Buffer.compare(res.rawPayload, before)).toBe(0);
+  });
+});
+
+describe("removal", () => {
+  it("in feature space changes the part and names the background appearance", async () => {
+    const before = new Uint8Array((await p.app.inject({ method: "POST", url: "/api/generate", payload: { model: "tiny-test", seed: 7 }, headers: { accept: "application/octet-stream" } })).rawPayload);
+    const res = await post("removal", { factorisation: PLANTED, parts: [3], method: "feature" }, "application/octet-stream");
+    expect(res.statusCode).toBe(200);
+    expect(Number(res.headers["x-background-appearance"])).toBe(p.planted.background.appearance);
+    const after = new Uint8Array(res.rawPayload);
+    const inside = new Float32Array(256).map((_, i) => (i % 16 >= 8 && i >= 128 ? 1 : 0));
+    expect(roir(before, after, inside)).toBeLessThan(0.5);
+  });
+
+  it("in pixel space makes the part transparent, or fills it with one background colour", async () => {
+    const clear = new Uint8Array((await post("removal", { factorisation: PLANTED, parts: [0], method: "pixel" }, "application/octet-stream")).rawPayload);
+    for (let i = 0; i < 256; i++) expect(clear[i * 4 + 3]).toBe(i % 16 < 8 && i < 128 ? 0 : 255);
+    const filled = new Uint8Array((await post("removal", { factorisation: PLANTED, parts: [0], method: "pixel", fill: "background", background: 2 }, "application/octet-stream")).rawPayload);
+    const first = Array.from(filled.slice(0, 4));
+    expect(first[3]).toBe(255);
+    for (let i = 0; i < 256; i++) if (i % 16 < 8 && i < 128) expect(Array.from(filled.slice(i * 4, i * 4 + 4))).toEqual(first);
+  });
+});
+
+describe("bad input", () => {
+  const cases: [string, string, object, number, string | RegExp][] = [
+    ["unknown part", "masks", { factorisation: PLANTED, parts: [4] }, 400, /no part 4.*4 parts \(0 … 3\)/],
+    ["unknown appearance", "saliency", { factorisation: PLANTED, appearance: 16 }, 400, /no appearance 16.*16 appearances/],
+    ["unknown appearance in an edit", "edits", { factorisation: PLANTED, edits: [{ parts: [0], appearance: 99, strength: 1 }] }, 400, /no appearance 99/],
+    ["unknown part in an edit", "edits", { factorisation: PLANTED, edits: [{ parts: [0, 7], appearance: 1, strength: 1 }] }, 400, /no part 7/],
+    ["unknown background", "removal", { factorisation: PLANTED, parts: [0], method: "feature", background: 40 }, 400, /no appearance 40/],
+    ["unknown factorisation", "masks", { factorisation: "nope", parts: [0] }, 404, /no factorisation "nope"/],
+    ["empty part list", "masks", { factorisation: PLANTED, parts: [] }, 400, /parts/],
+    ["repeated parts", "masks", { factorisation: PLANTED, parts: [1, 1] }, 400, /parts/],
+    ["negative part", "masks", { factorisation: PLANTED, parts: [-1] }, 400, /parts/],
+    ["threshold on a soft mask", "masks", { factorisation: PLANTED, parts: [0], kind: "soft", threshold: 0.5 }, 400, /binary masks only/],
+    ["fill with the feature method", "removal", { factorisation: PLANTED, parts: [0], method: "feature", fill: "background" }, 400, /pixel method only/],
+    ["unknown method", "removal", { factorisation: PLANTED, parts: [0], method: "magic" }, 400, /method/],
+    ["no edits", "edits", { factorisation: PLANTED, edits: [] }, 400, /edits/],
+    ["a strength that is not a number", "edits", { factorisation: PLANTED, edits: [{ parts: [0], appearance: 1, strength: "big" }] }, 400, /strength/],
+    ["an unknown field", "saliency", { factorisation: PLANTED, appearance: 1, colour: "red" }, 400, /unknown field "colour"/],
+  ];
+  it.each(cases)("%s", async (_name, path, payload, status, message) => {
+    const res = await post(path, payload);
+    expect(res.statusCode).toBe(status);
+    expect(res.json().message).toMatch(message);
+  });
+
+  it("404s an unknown image", async () => {
+    const res = await p.app.inject({ method: "POST", url: "/api/images/missing/masks", payload: { factorisation: PLANTED, parts: [0] } });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe("UNKNOWN_IMAGE");
+  });
+
+  it("406s an Accept it cannot answer", async () => {
+    const res = await post("edits", { factorisation: PLANTED, edits: [{ parts: [0], appearance: 1, strength: 1 }] }, "image/webp");
+    expect(res.statusCode).toBe(406);
+  });
+
+  it("400s a part-thumbnail request without a factorisation", async () => {
+    const res = await p.app.inject({ method: "GET", url: `/api/images/${image}/parts` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/factorisation/);
+  });
+});
+
+it("refuses a factorisation of another model than the image", async () => {
+  const models = tempDir("panda-models-");
+  const data = tempDir("panda-data-");
+  try {
+    // a second bundle, identical but for its id
+    for (const id of ["tiny-test", "tiny-other"]) {
+      await writeTinyBundle(join(models.dir, id));
+      const manifest = JSON.parse(readFileSync(join(models.dir, id, "model.json"), "utf8"));
+      writeFileSync(join(models.dir, id, "model.json"), JSON.stringify({ ...manifest, id }));
+    }
+    const { savePlanted } = await import("../engine/product/fixtures");
+    mkdirSync(join(data.dir, "factorisations"), { recursive: true });
+    await savePlanted(data.dir, "other", p.planted, { model: "tiny-other" });
+    const q = await buildProductApp({ modelDirs: [models.dir], dataDir: data.dir });
+    try {
+      const img = await q.generate(1);
+      const res = await q.app.inject({ method: "POST", url: `/api/images/${img}/masks`, payload: { factorisation: "other", parts: [0] } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: "FACTORISATION_MISMATCH" });
+      expect(res.json().message).toMatch(/fitted on model "tiny-other".*is of model "tiny-test"/);
+    } finally {
+      await q.close();
+    }
+  } finally {
+    models.remove();
+    data.remove();
+  }
+});
