@@ -8,7 +8,7 @@ import torch
 import torch.fx as fx
 from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
 
-from .errors import ExportError
+from .errors import ExportError, first_line
 from .generator import RESERVED_NAMES, Cut, Exportable, Latent, Truncation
 
 # Attributes under which generators commonly keep their latent size.
@@ -53,8 +53,7 @@ def _trace(module: torch.nn.Module) -> fx.GraphModule:
     try:
         graph = tracer.trace(module, concrete_args=concrete or None)
     except Exception as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ExportError(f"cannot trace {name} with torch.fx ({first}); make its forward traceable "
+        raise ExportError(f"cannot trace {name} with torch.fx ({first_line(e)}); make its forward traceable "
                           "or use --family for a known GAN family") from e
     return fx.GraphModule(tracer.root, graph)
 
@@ -134,9 +133,8 @@ class FxGenerator(Exportable):
             with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
                 ShapeProp(self.gm).propagate(z)
         except Exception as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ExportError(f"the generator fails on a latent of shape [2, {self.latent.size}] "
-                              f"(shape mismatch? check --latent): {first}") from e
+                              f"(shape mismatch? check --latent): {first_line(e)}") from e
 
     def _find_image(self) -> fx.Node:
         output = next(n for n in self.gm.graph.nodes if n.op == "output")

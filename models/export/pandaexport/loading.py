@@ -1,5 +1,5 @@
 """Build the user's generator from FILE.py:NAME and load its weights, with one-line errors."""
-import importlib.util
+import importlib
 import inspect
 import json
 import pickle
@@ -19,31 +19,39 @@ class Loaded:
     extras: Dict[str, Any] = field(default_factory=dict)  # the checkpoint's other entries (e.g. latent_avg)
 
 
+def _dotted_name(path: Path):
+    """A file inside packages (folders with __init__.py) is imported as package.module, from the folder
+    above the top package, so that its relative imports and its repository's own imports work."""
+    parts, folder = [path.stem], path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts), folder
+
+
 def import_name(spec: str):
     """`path/to/file.py:Name` -> the object `Name` defined in that file."""
     file, sep, name = spec.rpartition(":")
     if not sep or not file or not name:
         raise ExportError(f"--module must look like FILE.py:NAME, got '{spec}'")
-    path = Path(file)
+    path = Path(file).resolve()
     if not path.is_file():
         raise ExportError(f"--module: file not found: {file}")
     if path.suffix != ".py":
         raise ExportError(f"--module: {file} is not a .py file")
-    # Import under the file's own name so that pickled modules referring to it can be unpickled.
-    mod_name = path.stem
-    loaded = sys.modules.get(mod_name)
-    if loaded is None or Path(getattr(loaded, "__file__", "") or "").resolve() != path.resolve():
-        module_spec = importlib.util.spec_from_file_location(mod_name, path)
-        loaded = importlib.util.module_from_spec(module_spec)
-        sys.modules[mod_name] = loaded
-        try:
-            module_spec.loader.exec_module(loaded)
-        except Exception as e:
-            del sys.modules[mod_name]
-            raise ExportError(f"--module: importing {file} failed: {type(e).__name__}: {e}") from e
-    if not hasattr(loaded, name):
+    # Imported under its own (dotted) name, so that pickled modules referring to it unpickle.
+    dotted, root = _dotted_name(path)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        module = importlib.import_module(dotted)
+    except Exception as e:
+        raise ExportError(f"--module: importing {file} failed: {type(e).__name__}: {e}") from e
+    if Path(getattr(module, "__file__", "") or "").resolve() != path:
+        raise ExportError(f"--module: another module named '{dotted}' is already imported ({module.__file__})")
+    if not hasattr(module, name):
         raise ExportError(f"--module: {file} defines no '{name}'")
-    return getattr(loaded, name)
+    return getattr(module, name)
 
 
 def parse_kwargs(text: Optional[str]) -> Dict[str, Any]:

@@ -7,7 +7,7 @@ import onnx
 import torch
 from onnx import helper, numpy_helper
 
-from .errors import ExportError
+from .errors import ExportError, first_line
 from .generator import Cut, Exportable
 from .verify import head_args, truncations
 
@@ -56,10 +56,9 @@ def _declare_shapes(data: bytes, shapes: Dict[str, Sequence[int]]) -> onnx.Model
     a resize) and the batch axis named N, as the bundle loader reads them."""
     model = onnx.load_from_string(data)
     for value in list(model.graph.input) + list(model.graph.output):
-        dims = value.type.tensor_type.shape.dim
-        if value.name == "truncation":
+        if value.name == "truncation":  # [1], no batch axis
             continue
-        for dim, size in zip(dims, ["N", *shapes[value.name]]):
+        for dim, size in zip(value.type.tensor_type.shape.dim, ["N", *shapes[value.name]]):
             dim.Clear()
             if size == "N":
                 dim.dim_param = "N"
@@ -74,7 +73,7 @@ def _write_checked(model: onnx.ModelProto, path: Path) -> None:
     try:
         onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     except Exception as e:
-        raise ExportError(f"onnx.checker rejects {path.name}: {str(e).strip().splitlines()[0]}") from e
+        raise ExportError(f"onnx.checker rejects {path.name}: {first_line(e)}") from e
 
 
 def export_cut(gen: Exportable, cut: Cut, head_path: Path, tail_path: Path) -> None:
@@ -96,8 +95,7 @@ def export_cut(gen: Exportable, cut: Cut, head_path: Path, tail_path: Path) -> N
     except ExportError as e:
         raise ExportError(f"split '{cut.name}': {e}") from e
     except Exception as e:
-        text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ExportError(f"ONNX export of split '{cut.name}' failed: {text}") from e
+        raise ExportError(f"ONNX export of split '{cut.name}' failed: {first_line(e)}") from e
     sample = tail_sample(2)
     with torch.no_grad():
         image = cut.tail(*sample)

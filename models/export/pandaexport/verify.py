@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
-from .errors import ExportError
+from .errors import ExportError, first_line
 from .generator import Cut, Exportable
 
 
@@ -30,11 +30,6 @@ def truncations(gen: Exportable) -> List[Optional[float]]:
     return sorted({gen.truncation.default, 1.0})
 
 
-def _first_line(e: Exception) -> str:
-    text = str(e).strip()
-    return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
-
-
 def verify_cut(gen: Exportable, cut: Cut, samples: int = 8, seed: int = 0, tolerance: float = 1e-4) -> CutReport:
     z = gen.latent.sample(samples, seed)
     report = None
@@ -45,7 +40,8 @@ def verify_cut(gen: Exportable, cut: Cut, samples: int = 8, seed: int = 0, toler
                 outputs = tuple(outputs) if isinstance(outputs, (tuple, list)) else (outputs,)
                 image = cut.tail(*outputs)
             except Exception as e:
-                raise ExportError(f"running head and tail of '{cut.name}' failed: {_first_line(e)}") from e
+                raise ExportError(f"running head and tail of '{cut.name}' failed: "
+                                  f"{type(e).__name__}: {first_line(e)}") from e
             reference = gen.reference(z, psi)
         features, aux = outputs[0], outputs[1:]
         if features.dim() != 4:

@@ -16,7 +16,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pandaexport.cli import build, main, parser  # noqa: E402
-from tests.families import biggan, stylegan2, stylegan3  # noqa: E402
+from tests.families import biggan, progan, stylegan2, stylegan3  # noqa: E402
 from tests.fixtures import tiny  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -26,6 +26,8 @@ CELEBA = HERE.parent.parent.parent.parent / "shared" / "gans" / "celeba-dcgan-32
 def cases(out: Path):
     """(name, exporter arguments, state_dict to save as the weights or None for a file that exists)."""
     yield "tiny", ["--module", f"{HERE / 'fixtures' / 'tiny.py'}:SkipGenerator", "--split", "conv", "--range=-3,3"], tiny.SkipGenerator()
+    yield "progan", ["--module", f"{HERE / 'families' / 'progan.py'}:build", "--family", "progan",
+                     "--split", "scaleLayers.0.1"], progan.build()
     yield "stylegan2", ["--module", f"{HERE / 'families' / 'stylegan2.py'}:build", "--family", "stylegan2",
                         "--split", "conv1", "--split", "convs.2"], stylegan2.build()
     yield "stylegan3", ["--module", f"{HERE / 'families' / 'stylegan3.py'}:build", "--family", "stylegan3",
