@@ -176,3 +176,8 @@ export function selectionOnLayer(doc: EditorDocument, layer: Layer): GrayRaster 
   }
   return { width, height, gray };
 }
+
+/** Where a layer of this size sits when centred on the document (how images opened as layers are placed). */
+export function centredOffset(doc: EditorDocument, size: { width: number; height: number }): { x: number; y: number } {
+  return { x: Math.floor((doc.width - size.width) / 2), y: Math.floor((doc.height - size.height) / 2) };
+}

@@ -1,0 +1,235 @@
+/**
+ * The canvas area: the flattened document on a checkerboard, the selection overlay, zoom
+ * (ctrl+wheel, commands) and pan (space+drag, middle drag). It reads the store and never changes it.
+ */
+import { flatten } from "../composite";
+import { EditorDocument } from "../document";
+import { GrayRaster } from "../raster";
+import { selectionBoundary } from "../selection";
+import { DocState, EditorStore } from "../store";
+import { el } from "./dom";
+import { toImageData } from "./raster-canvas";
+
+const MIN_ZOOM = 1 / 32;
+const MAX_ZOOM = 32;
+const ANTS_INTERVAL_MS = 180;
+
+export interface ViewListener {
+  (view: { zoom: number; pointer: { x: number; y: number } | null }): void;
+}
+
+export class CanvasView {
+  readonly element: HTMLElement;
+  private readonly stage: HTMLElement;
+  private readonly image: HTMLCanvasElement;
+  private readonly overlay: HTMLCanvasElement;
+  private readonly empty: HTMLElement;
+  private zoom = 1;
+  private panX = 0;
+  private panY = 0;
+  private pointer: { x: number; y: number } | null = null;
+  private shown: DocState = null;
+  private frame = 0;
+  private ants: { boundary: Int32Array; data: ImageData; phase: number } | null = null;
+  private readonly listeners = new Set<ViewListener>();
+
+  constructor(private readonly store: EditorStore) {
+    this.image = el("canvas", { class: "canvas-image" });
+    this.image.dataset.testid = "canvas";
+    this.overlay = el("canvas", { class: "canvas-overlay" });
+    this.stage = el("div", { class: "canvas-stage" }, this.image, this.overlay);
+    this.empty = el("div", { class: "canvas-empty" }, el("div", { class: "canvas-empty-title" }, "No document"), el("div", {}, "File ▸ New, open an image or an .ora, drop files here, or generate a face in the PandA panel."));
+    this.element = el("div", { class: "canvas-viewport", tabIndex: -1 }, this.stage, this.empty);
+    this.element.dataset.testid = "viewport";
+    this.bindNavigation();
+    store.subscribe(() => this.scheduleRender());
+    new ResizeObserver(() => this.applyTransform()).observe(this.element);
+    setInterval(() => this.marchAnts(), ANTS_INTERVAL_MS);
+    this.scheduleRender();
+  }
+
+  onChange(listener: ViewListener): void {
+    this.listeners.add(listener);
+  }
+
+  get zoomLevel(): number {
+    return this.zoom;
+  }
+
+  // ── zoom and pan ───────────────────────────────────────────────────────────
+
+  /** Zooms keeping the document point under (sx, sy) — viewport pixels — in place (the centre by default). */
+  zoomTo(zoom: number, sx = this.element.clientWidth / 2, sy = this.element.clientHeight / 2): void {
+    const next = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom));
+    this.panX = sx - ((sx - this.panX) * next) / this.zoom;
+    this.panY = sy - ((sy - this.panY) * next) / this.zoom;
+    this.zoom = next;
+    this.applyTransform();
+  }
+
+  /** Steps through the usual zoom ladder (…50%, 66.7%, 100%, 150%, 200%…). */
+  zoomStep(direction: 1 | -1, sx?: number, sy?: number): void {
+    const ladder = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 3, 1 / 2, 2 / 3, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32];
+    const next = direction > 0 ? ladder.find((z) => z > this.zoom * 1.001) : [...ladder].reverse().find((z) => z < this.zoom / 1.001);
+    this.zoomTo(next ?? this.zoom, sx, sy);
+  }
+
+  /** The whole document in the viewport, centred (small images are enlarged to fill it). */
+  fit(): void {
+    const doc = this.store.doc;
+    if (!doc) return;
+    const margin = 24;
+    const w = Math.max(1, this.element.clientWidth - 2 * margin);
+    const h = Math.max(1, this.element.clientHeight - 2 * margin);
+    this.zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.min(w / doc.width, h / doc.height)));
+    this.centre(doc);
+  }
+
+  actualSize(): void {
+    const doc = this.store.doc;
+    if (!doc) return;
+    this.zoom = 1;
+    this.centre(doc);
+  }
+
+  private centre(doc: EditorDocument): void {
+    this.panX = (this.element.clientWidth - doc.width * this.zoom) / 2;
+    this.panY = (this.element.clientHeight - doc.height * this.zoom) / 2;
+    this.applyTransform();
+  }
+
+  private applyTransform(): void {
+    this.stage.style.transform = `translate(${Math.round(this.panX)}px, ${Math.round(this.panY)}px) scale(${this.zoom})`;
+    // Pixels stay crisp squares when enlarged; smooth when reduced.
+    this.stage.classList.toggle("pixelated", this.zoom >= 2);
+    this.stage.style.setProperty("--zoom", String(this.zoom));
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener({ zoom: this.zoom, pointer: this.pointer });
+  }
+
+  private bindNavigation(): void {
+    let spaceDown = false;
+    let drag: { x: number; y: number; panX: number; panY: number } | null = null;
+    window.addEventListener("keydown", (e) => {
+      if (e.code === "Space" && !(e.target instanceof HTMLInputElement) && !(e.target instanceof HTMLTextAreaElement)) {
+        spaceDown = true;
+        this.element.classList.add("can-pan");
+        if (e.target === document.body || this.element.contains(e.target as Node)) e.preventDefault();
+      }
+    });
+    window.addEventListener("keyup", (e) => {
+      if (e.code !== "Space") return;
+      spaceDown = false;
+      this.element.classList.remove("can-pan");
+    });
+    this.element.addEventListener("pointerdown", (e) => {
+      if (!(e.button === 1 || (e.button === 0 && spaceDown))) return;
+      e.preventDefault();
+      drag = { x: e.clientX, y: e.clientY, panX: this.panX, panY: this.panY };
+      this.element.setPointerCapture(e.pointerId);
+      this.element.classList.add("panning");
+    });
+    this.element.addEventListener("pointermove", (e) => {
+      if (drag) {
+        this.panX = drag.panX + e.clientX - drag.x;
+        this.panY = drag.panY + e.clientY - drag.y;
+        this.applyTransform();
+      }
+      const r = this.element.getBoundingClientRect();
+      const doc = this.store.doc;
+      const x = Math.floor((e.clientX - r.left - this.panX) / this.zoom);
+      const y = Math.floor((e.clientY - r.top - this.panY) / this.zoom);
+      this.pointer = doc && x >= 0 && y >= 0 && x < doc.width && y < doc.height ? { x, y } : null;
+      this.emit();
+    });
+    const endDrag = () => {
+      drag = null;
+      this.element.classList.remove("panning");
+    };
+    this.element.addEventListener("pointerup", endDrag);
+    this.element.addEventListener("pointercancel", endDrag);
+    this.element.addEventListener("pointerleave", () => {
+      this.pointer = null;
+      this.emit();
+    });
+    this.element.addEventListener("auxclick", (e) => e.button === 1 && e.preventDefault());
+    this.element.addEventListener(
+      "wheel",
+      (e) => {
+        e.preventDefault();
+        const r = this.element.getBoundingClientRect();
+        if (e.ctrlKey || e.metaKey) {
+          // Trackpad pinches arrive as ctrl+wheel with small deltas: zoom continuously.
+          this.zoomTo(this.zoom * Math.exp(-e.deltaY * 0.0025), e.clientX - r.left, e.clientY - r.top);
+        } else {
+          this.panX -= e.shiftKey ? e.deltaY : e.deltaX;
+          this.panY -= e.shiftKey ? 0 : e.deltaY;
+          this.applyTransform();
+        }
+      },
+      { passive: false },
+    );
+  }
+
+  // ── rendering ──────────────────────────────────────────────────────────────
+
+  private scheduleRender(): void {
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  private render(): void {
+    this.frame = 0;
+    const doc = this.store.doc;
+    const previous = this.shown;
+    this.shown = doc;
+    this.empty.hidden = !!doc;
+    this.stage.hidden = !doc;
+    if (!doc) return;
+    const resized = !previous || previous.width !== doc.width || previous.height !== doc.height;
+    if (resized) {
+      for (const canvas of [this.image, this.overlay]) {
+        canvas.width = doc.width;
+        canvas.height = doc.height;
+      }
+      this.stage.style.width = `${doc.width}px`;
+      this.stage.style.height = `${doc.height}px`;
+    }
+    if (resized || previous?.layers !== doc.layers) this.image.getContext("2d")!.putImageData(toImageData(flatten(doc)), 0, 0);
+    if (resized || previous?.selection !== doc.selection) this.drawSelection(doc.selection);
+    // A new document (or a new size) is shown whole.
+    if (resized) this.fit();
+  }
+
+  /** Unselected areas are tinted; the outline of the selected area marches. */
+  private drawSelection(selection: GrayRaster | null): void {
+    const ctx = this.overlay.getContext("2d")!;
+    ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
+    this.ants = null;
+    this.element.dataset.selection = selection ? "yes" : "none";
+    if (!selection) return;
+    const data = ctx.createImageData(selection.width, selection.height);
+    for (let i = 0; i < selection.gray.length; i++) {
+      const hidden = 255 - selection.gray[i];
+      if (hidden === 0) continue;
+      data.data.set([20, 40, 90, Math.round(hidden * 0.45)], i * 4);
+    }
+    this.ants = { boundary: selectionBoundary(selection), data, phase: 0 };
+    this.marchAnts();
+  }
+
+  private marchAnts(): void {
+    if (!this.ants) return;
+    const { boundary, data } = this.ants;
+    const phase = this.ants.phase++;
+    const w = data.width;
+    for (const i of boundary) {
+      const dark = (((i % w) + Math.floor(i / w) + phase) >> 2) & 1;
+      data.data.set(dark ? [0, 0, 0, 255] : [255, 255, 255, 255], i * 4);
+    }
+    this.overlay.getContext("2d")!.putImageData(data, 0, 0);
+  }
+}
+

@@ -1,0 +1,42 @@
+/**
+ * The web editor: `npm run build:web` writes dist/web/ (index.html, index.js, editor.css, icons),
+ * which the companion server serves at /. No source maps by eval (`devtool: false`), and types
+ * are checked by `npm run typecheck`, not here, which keeps the build quick.
+ */
+const path = require("node:path");
+const HtmlWebpackPlugin = require("html-webpack-plugin");
+const CopyWebpackPlugin = require("copy-webpack-plugin");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const STATIC = path.join(ROOT, "plugin", "web");
+
+module.exports = {
+  name: "web",
+  mode: "production",
+  target: "web",
+  context: ROOT,
+  entry: { index: "./plugin/src/entries/web.ts" },
+  output: { path: path.join(ROOT, "dist", "web"), filename: "[name].js", clean: true },
+  devtool: false,
+  // A local tool: readable output beats a few hundred kilobytes, and minifying costs build time.
+  optimization: { minimize: false },
+  performance: { hints: false },
+  resolve: {
+    extensions: [".ts", ".js"],
+    alias: { "@server-api": path.join(ROOT, "companion-server", "src", "api") },
+  },
+  module: {
+    rules: [
+      {
+        test: /\.ts$/,
+        exclude: /node_modules/,
+        loader: "ts-loader",
+        options: { transpileOnly: true, configFile: path.join(ROOT, "tsconfig.json"), compilerOptions: { module: "es2020" } },
+      },
+    ],
+  },
+  plugins: [
+    new HtmlWebpackPlugin({ template: path.join(STATIC, "index.html"), scriptLoading: "defer" }),
+    new CopyWebpackPlugin({ patterns: [{ from: STATIC, globOptions: { ignore: ["**/index.html"] } }] }),
+  ],
+};
