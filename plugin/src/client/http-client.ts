@@ -25,7 +25,7 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 const RAW = "application/octet-stream";
 
 /** Paths of the per-image routes, in one place. */
-const imageRoute = (imageId: string, what: "parts" | "mask" | "saliency" | "edit" | "removal") => `/api/images/${encodeURIComponent(imageId)}/${what}`;
+const imageRoute = (imageId: string, what: "parts" | "masks" | "saliency" | "edits" | "removal") => `/api/images/${encodeURIComponent(imageId)}/${what}`;
 
 export class HttpPandaClient implements PandaClient {
   readonly serverUrl: string;
@@ -85,7 +85,7 @@ export class HttpPandaClient implements PandaClient {
   }
 
   async partMask(imageId: string, request: MaskRequest): Promise<GrayImage> {
-    return asGray(await readRawImage(await this.send("POST", imageRoute(imageId, "mask"), request, RAW)));
+    return asGray(await readRawImage(await this.send("POST", imageRoute(imageId, "masks"), request, RAW)));
   }
 
   async saliencyThumbnail(imageId: string, source: SaliencySource): Promise<string> {
@@ -105,7 +105,7 @@ export class HttpPandaClient implements PandaClient {
   }
 
   async edit(imageId: string, request: EditRequest, signal?: AbortSignal): Promise<PixelImage> {
-    return asRgba(await readRawImage(await this.send("POST", imageRoute(imageId, "edit"), request, RAW, signal)));
+    return asRgba(await readRawImage(await this.send("POST", imageRoute(imageId, "edits"), request, RAW, signal)));
   }
 
   async removal(imageId: string, request: RemovalRequest): Promise<PixelImage> {
