@@ -1,0 +1,141 @@
+/** The panel model's journeys against a mock host and a real server holding a fresh tiny bundle. */
+import WebSocket from "ws";
+import { HttpPandaClient } from "../../plugin/src/client/http-client";
+import type { WebSocketFactory } from "../../plugin/src/client/job-events";
+import { PanelModel } from "../../plugin/src/model/panel-model";
+import { Settings } from "../../plugin/src/model/settings";
+import { startTestServer, tempDir } from "../helpers/server";
+import { MockHost } from "./mock-host";
+
+const webSocket = WebSocket as unknown as WebSocketFactory;
+
+function panel(serverUrl: string, host = new MockHost()) {
+  const shown: number[] = [];
+  const model = new PanelModel({
+    host,
+    createClient: (url) => new HttpPandaClient(url, { webSocket }),
+    settings: new Settings(null),
+    defaultServerUrl: serverUrl,
+    appearanceThumbnails: 4,
+    onPreviewShown: (strength) => shown.push(strength),
+  });
+  return { model, host, shown };
+}
+
+describe("journeys", () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let data: ReturnType<typeof tempDir>;
+  const { model, host, shown } = panel("http://placeholder");
+
+  beforeAll(async () => {
+    data = tempDir("panda-data-");
+    server = await startTestServer({ dataDir: data.dir });
+    await model.setServerUrl(server.url);
+  });
+  afterAll(async () => {
+    await server.close();
+    data.remove();
+  });
+
+  test("connecting picks the only model and its default layer", () => {
+    expect(model.state.connection.status).toBe("connected");
+    expect(model.state.modelId).toBe("tiny-test");
+    expect(model.state.layerId).toBe("4x4");
+    expect(model.state.factorisations).toEqual([]);
+  });
+
+  test("generate adds a layer named after model and seed", async () => {
+    model.setGenerate({ seed: 5 });
+    await model.generate();
+    expect(model.state.error).toBeNull();
+    expect(host.layers.map((l) => l.name)).toEqual(["tiny-test seed 5"]);
+    expect(model.state.image).toMatchObject({ model: "tiny-test", seed: 5, width: 16, height: 16 });
+  });
+
+  test("discovering parts follows the job and shows part and appearance thumbnails", async () => {
+    model.setDiscover({ parts: 4, samples: 64 });
+    await model.discoverParts();
+    expect(model.state.error).toBeNull();
+    expect(model.state.job).toBeNull();
+    expect(model.state.factorisationId).not.toBeNull();
+    expect(model.state.parts).toHaveLength(4);
+    expect(model.state.appearances).toHaveLength(4);
+    expect(model.state.appearances.every((a) => a.thumbnail?.startsWith("data:image/png;base64,"))).toBe(true);
+  });
+
+  test("a part becomes the selection or the generated layer's mask", async () => {
+    model.selectPart(1);
+    await model.partToSelection();
+    expect(host.selection?.gray.some((v) => v === 255)).toBe(true);
+    await model.partToLayerMask();
+    expect(host.layer("tiny-test seed 5")?.mask?.gray).toEqual(host.selection?.gray);
+  });
+
+  test("dragging the strength updates one preview layer in place, ending on the last value", async () => {
+    model.selectAppearance(0);
+    for (const strength of [5, 10, 15, 20, 25, 30]) model.setStrength(strength);
+    await model.previewIdle();
+    const previews = host.layers.filter((l) => l.name === "PandA preview");
+    expect(previews).toHaveLength(1);
+    expect(shown.at(-1)).toBe(30);
+    expect(shown.length).toBeLessThan(6); // coalesced: not one request per event
+  });
+
+  test("apply replaces the preview by a new layer masked to the part, with changed pixels", async () => {
+    await model.applyEdit();
+    expect(model.state.error).toBeNull();
+    expect(host.layer("PandA preview")).toBeUndefined();
+    const edited = host.layer(/part 1 · appearance 0 \+30$/);
+    expect(edited?.mask?.gray).toEqual(host.selection?.gray);
+    const original = host.layer("tiny-test seed 5")!.pixels.rgba;
+    expect(edited!.pixels.rgba.some((v, i) => v !== original[i])).toBe(true);
+  });
+
+  test("saliency becomes a layer whose mask is where the appearance is present", async () => {
+    await model.saliencyLayer();
+    const layer = host.layer(/saliency of appearance 0$/);
+    expect(layer?.pixels.rgba).toHaveLength(16 * 16 * 4);
+    expect(layer?.mask?.gray).toHaveLength(16 * 16);
+  });
+
+  test("removing a part adds a new layer", async () => {
+    await model.removePart();
+    expect(host.layer(/without part 1$/)?.pixels.rgba).toHaveLength(16 * 16 * 4);
+  });
+
+  test("invalid input is refused before anything is sent, naming the field", async () => {
+    const before = host.layers.length;
+    model.setGenerate({ seed: Number.NaN });
+    await model.generate();
+    expect(model.state.error).toMatch(/^Seed must be a whole number/);
+    expect(host.layers).toHaveLength(before);
+    model.setGenerate({ seed: 5 });
+  });
+
+  test("the server's message is shown when it refuses a request", async () => {
+    model.setDiscover({ parts: 64 });
+    await model.discoverParts();
+    expect(model.state.error).toMatch(/too large/);
+    expect(model.state.connection.status).toBe("connected");
+  });
+});
+
+test("a stopped server is reported as unreachable; a new address reconnects", async () => {
+  const data = tempDir("panda-data-");
+  let server = await startTestServer({ dataDir: data.dir });
+  const { model, host } = panel(server.url);
+  await model.connect();
+  await server.close();
+
+  await model.generate();
+  expect(model.state.connection.status).toBe("offline");
+  expect(model.state.error).toContain(`Cannot reach the PandA server at ${server.url}`);
+  expect(host.layers).toHaveLength(0);
+
+  server = await startTestServer({ dataDir: data.dir }); // a new port: the user types the new address
+  await model.setServerUrl(`127.0.0.1:${new URL(server.url).port}`);
+  expect(model.state.connection.status).toBe("connected");
+  expect(model.state.error).toBeNull();
+  await server.close();
+  data.remove();
+});

@@ -1,0 +1,32 @@
+import { Settings, normaliseServerUrl, KeyValueStorage } from "../../plugin/src/model/settings";
+
+class MemoryStorage implements KeyValueStorage {
+  private values = new Map<string, string>();
+  getItem(key: string) {
+    return this.values.get(key) ?? null;
+  }
+  setItem(key: string, value: string) {
+    this.values.set(key, value);
+  }
+}
+
+test("the server address falls back to the default until one is remembered", () => {
+  const storage = new MemoryStorage();
+  expect(new Settings(storage).serverUrl("http://127.0.0.1:8710")).toBe("http://127.0.0.1:8710");
+  new Settings(storage).rememberServerUrl("http://10.0.0.2:9000");
+  expect(new Settings(storage).serverUrl("http://127.0.0.1:8710")).toBe("http://10.0.0.2:9000");
+});
+
+test("a failing or missing storage means nothing is remembered, without errors", () => {
+  const broken: KeyValueStorage = { getItem: () => { throw new Error("denied"); }, setItem: () => { throw new Error("quota"); } };
+  expect(() => new Settings(broken).rememberServerUrl("http://x:1")).not.toThrow();
+  expect(new Settings(broken).serverUrl("http://d:2")).toBe("http://d:2");
+  expect(new Settings(null).serverUrl("http://d:2")).toBe("http://d:2");
+});
+
+test("addresses are normalised, and nonsense is refused with an example", () => {
+  expect(normaliseServerUrl(" 127.0.0.1:8710/ ")).toBe("http://127.0.0.1:8710");
+  expect(normaliseServerUrl("https://gpu-box:8443/api")).toBe("https://gpu-box:8443");
+  expect(() => normaliseServerUrl("ftp://x")).toThrow(/http/);
+  expect(() => normaliseServerUrl("http://")).toThrow(/http:\/\/127\.0\.0\.1:8710/);
+});
