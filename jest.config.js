@@ -9,6 +9,11 @@ module.exports = {
     "/node_modules/cookie/.+\\.js$": ["ts-jest", { tsconfig: { allowJs: true, module: "commonjs" }, isolatedModules: true }],
   },
   transformIgnorePatterns: ["/node_modules/(?!cookie/)"],
-  moduleNameMapper: { "^@server-api/(.*)$": "<rootDir>/companion-server/src/api/$1" },
+  moduleNameMapper: {
+    "^@server-api/(.*)$": "<rootDir>/companion-server/src/api/$1",
+    // UXP provides these to the Photoshop plugin at run time; tests get recording fakes.
+    "^photoshop$": "<rootDir>/test/mocks/photoshop-module.ts",
+    "^uxp$": "<rootDir>/test/mocks/uxp.ts",
+  },
   testTimeout: 120000,
 };
