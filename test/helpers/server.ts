@@ -22,16 +22,21 @@ export async function tinyModelsDir(): Promise<{ dir: string; remove: () => void
   return models;
 }
 
-/** The app over the given options (default: a fresh tiny bundle), ready for inject(). */
+/**
+ * The app over the given options, ready for inject(). Defaults: a fresh tiny bundle, and a temp
+ * data dir so that tests never write into the user's ~/.panda-studio.
+ */
 export async function buildTestApp(options: Partial<AppOptions> = {}): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
   const models = options.modelDirs ? null : await tinyModelsDir();
-  const app = await buildApp({ modelDirs: models ? [models.dir] : [], ...options });
+  const data = options.dataDir ? null : tempDir("panda-data-");
+  const app = await buildApp({ modelDirs: models ? [models.dir] : [], dataDir: data?.dir, ...options });
   await app.ready();
   return {
     app,
     close: async () => {
       await app.close();
       models?.remove();
+      data?.remove();
     },
   };
 }
