@@ -55,7 +55,7 @@ describeWithTorch("models/export", () => {
 
     it("covers the generic path, the families, and the real checkpoint where ../shared has it", () => {
       const names = cases.map((c) => c.name);
-      expect(names).toEqual(expect.arrayContaining(["tiny", "progan", "stylegan2", "stylegan3", "biggan"]));
+      expect(names).toEqual(expect.arrayContaining(["tiny", "progan", "stylegan2", "stylegan2-nvlabs", "stylegan3", "biggan"]));
       if (!names.includes("celeba-dcgan-32")) console.warn("celeba-dcgan-32 not checked: ../shared/gans/celeba-dcgan-32 is absent");
     });
 

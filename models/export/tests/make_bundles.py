@@ -16,7 +16,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pandaexport.cli import build, main, parser  # noqa: E402
-from tests.families import biggan, progan, stylegan2, stylegan3  # noqa: E402
+from tests.families import biggan, progan, stylegan2, stylegan2_nvlabs, stylegan3  # noqa: E402
 from tests.fixtures import tiny  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -30,6 +30,8 @@ def cases(out: Path):
                      "--split", "scaleLayers.0.1"], progan.build()
     yield "stylegan2", ["--module", f"{HERE / 'families' / 'stylegan2.py'}:build", "--family", "stylegan2",
                         "--split", "conv1", "--split", "convs.2"], stylegan2.build()
+    yield "stylegan2-nvlabs", ["--module", f"{HERE / 'families' / 'stylegan2_nvlabs.py'}:build", "--family", "stylegan2",
+                               "--split", "b8.conv0"], stylegan2_nvlabs.build()
     yield "stylegan3", ["--module", f"{HERE / 'families' / 'stylegan3.py'}:build", "--family", "stylegan3",
                         "--split", "L2_20_8"], stylegan3.build()
     yield "biggan", ["--module", f"{HERE / 'families' / 'biggan.py'}:build", "--family", "biggan", "--class", "3",

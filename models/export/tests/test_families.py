@@ -14,7 +14,7 @@ from pandaexport.onnxio import export_cut
 from pandaexport.verify import verify_cut
 
 from .bundle_checks import check_bundle, run_cli
-from .families import biggan, progan, stylegan2, stylegan3
+from .families import biggan, progan, stylegan2, stylegan2_nvlabs, stylegan3
 
 FAMILIES = Path(progan.__file__).parent
 
@@ -64,6 +64,18 @@ class FamilyTest(unittest.TestCase):
         self.assertTrue(torch.equal(gen.w_avg, torch.full((32,), 0.25)))
         verify_cut(gen, gen.cut("convs.2"))
         self.assertTrue(all(m.fused for m in g.modules() if hasattr(m, "fused")))
+
+    def test_stylegan2_from_nvlabs_code(self):
+        torch.manual_seed(0)
+        weights = self.tmp / "sg2-nvlabs.pt"
+        torch.save(stylegan2_nvlabs.build().state_dict(), weights)
+        out = self.tmp / "sg2-nvlabs"
+        rc, _, err = run_cli("--module", f"{FAMILIES / 'stylegan2_nvlabs'}.py:Generator", "--weights", weights,
+                             "--family", "stylegan2", "--split", "b4.conv1", "--split", "b8.conv0", "--out", out)
+        self.assertEqual(rc, 0, err)
+        manifest = check_bundle(self, out)
+        self.assertEqual(manifest["auxiliary"], [{"name": "w", "shape": [6, 16]}, {"name": "skip", "shape": [3, 16, 16]}])
+        self.assertEqual([l["shape"] for l in manifest["layers"]], [[32, 4, 4], [32, 8, 8]])
 
     def test_stylegan3(self):
         manifest, _ = self.export("stylegan3", stylegan3.build, ["L2_20_8"])
