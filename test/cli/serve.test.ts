@@ -1,7 +1,7 @@
 /** `panda serve` as a user runs it: a real process, real port, clean shutdown on SIGTERM. */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { tinyModelsDir } from "../helpers/server";
+import { tempDir, tinyModelsDir } from "../helpers/server";
 
 const BIN = join(__dirname, "..", "..", "companion-server", "bin", "panda.js");
 
@@ -21,7 +21,8 @@ function waitForReady(proc: ReturnType<typeof spawn>): Promise<string> {
 
 it("starts on the given port, serves, and shuts down cleanly on SIGTERM", async () => {
   const models = await tinyModelsDir();
-  const proc = spawn(process.execPath, [BIN, "serve", "--port", "0", "--models", models.dir, "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
+  const data = tempDir("panda-data-");
+  const proc = spawn(process.execPath, [BIN, "serve", "--port", "0", "--models", models.dir, "--quiet"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PANDA_DATA_DIR: data.dir } });
   try {
     const url = await waitForReady(proc);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -33,6 +34,7 @@ it("starts on the given port, serves, and shuts down cleanly on SIGTERM", async 
   } finally {
     proc.kill("SIGKILL");
     models.remove();
+    data.remove();
   }
 });
 
