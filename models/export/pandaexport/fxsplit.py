@@ -146,22 +146,32 @@ class FxGenerator(Exportable):
             raise ExportError(f"the generator's output is not an image N×C×H×W (shape {list(shape or [])})")
         return image
 
+    def _module_outputs(self) -> Dict[str, fx.Node]:
+        """Each module path traced through, with its output: the last node traced inside it."""
+        outputs: Dict[str, fx.Node] = {}
+        for node in self.gm.graph.nodes:
+            for path in node.meta.get("modules", ()):
+                outputs[path] = node
+        return outputs
+
     def split_shapes(self):
+        ends: Dict[fx.Node, List[str]] = {}
+        for path, node in self._module_outputs().items():
+            ends.setdefault(node, []).append(path)
         rows = []
         for node in self.gm.graph.nodes:
             shape = _shape(node)
             if node.op in ("placeholder", "output") or shape is None:
                 continue
-            module = node.meta.get("modules", [""])[-1] if node.meta.get("modules") else ""
-            note = module if len(shape) == 4 else f"{module} (not a feature map)".strip()
+            note = f"output of {', '.join(sorted(ends[node], key=len))}" if node in ends else ""
+            if len(shape) != 4:
+                note = f"{note} (not a feature map)".strip()
             rows.append((node.name, shape[1:], note))
         return rows
 
     def _resolve(self, name: str) -> fx.Node:
         nodes = [n for n in self.gm.graph.nodes if n.op not in ("placeholder", "output")]
-        by_name = [n for n in nodes if n.name == name]
-        in_module = [n for n in nodes if name in n.meta.get("modules", ())]
-        node = (by_name or in_module[-1:] or [None])[0]
+        node = next((n for n in nodes if n.name == name), None) or self._module_outputs().get(name)
         if node is None:
             raise ExportError(f"unknown split point '{name}': not a node or module of the traced graph "
                               "(see --list-splits)")

@@ -46,8 +46,8 @@ class GenericExportTest(unittest.TestCase):
     def test_list_splits_prints_nodes_with_shapes(self):
         rc, out, err = run_cli(*self.base(), "--list-splits", process=True)
         self.assertEqual(rc, 0, err)
-        self.assertRegex(out, r"up1_2\s+16×8×8\s+up1\.2")
-        self.assertRegex(out, r"fc\s+256\s+fc \(not a feature map\)")
+        self.assertRegex(out, r"up1_2\s+16×8×8\s+output of up1, up1\.2\n")
+        self.assertRegex(out, r"fc\s+256\s+output of fc \(not a feature map\)")
         self.assertIn("tanh", out)
 
     def test_exports_a_bundle_split_at_a_node_and_at_a_module(self):
