@@ -5,6 +5,7 @@
 set -euo pipefail
 if [ $# -lt 1 ]; then echo "usage: $0 OUTDIR [exporter flags]" >&2; exit 2; fi
 out=$1; shift
+mkdir -p "$(dirname "$out")"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 ckpt=${PANDA_SHARED:-$repo/../shared}/gans/celeba-dcgan-32

@@ -124,15 +124,19 @@ def _replaceable(path: Path) -> bool:
     return path.is_dir() and (not any(path.iterdir()) or (path / "model.json").is_file())
 
 
+def check_out(out: Path) -> None:
+    """Fail before any work when the bundle could not be written."""
+    if not out.parent.is_dir():
+        raise ExportError(f"--out: folder {out.parent} does not exist")
+    if out.exists() and not _replaceable(out):
+        raise ExportError(f"--out {out} exists and is not a bundle folder; refusing to replace it")
+
+
 @contextlib.contextmanager
 def staged_folder(out: Path):
     """Yield an empty folder beside `out`; on success it replaces `out` in one rename, on failure it goes."""
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise ExportError(f"--out: folder {parent} does not exist")
-    if out.exists() and not _replaceable(out):
-        raise ExportError(f"--out {out} exists and is not a bundle folder; refusing to replace it")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    check_out(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the bundle is an ordinary folder

@@ -9,7 +9,7 @@ from typing import List, Optional
 import torch
 
 from . import adapters
-from .bundle import About, Layer, check_id, manifest, model_card, slug, staged_folder, write_texts
+from .bundle import About, Layer, check_id, check_out, manifest, model_card, slug, staged_folder, write_texts
 from .errors import ExportError
 from .fxsplit import FxGenerator
 from .generator import DISTRIBUTIONS, Exportable, Latent
@@ -104,6 +104,7 @@ def run(args, argv: List[str]) -> None:
         raise ExportError("--split and --out are required (or use --list-splits)")
     out = Path(args.out)
     bundle_id = check_id(args.id or out.name)
+    check_out(out)
 
     layers, cuts = [], []
     for name, layer_id in _split_ids(args.split):
