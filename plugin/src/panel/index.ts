@@ -32,7 +32,7 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
     createClient: (url) => new HttpPandaClient(url),
     settings: new Settings(browserStorage()),
     defaultServerUrl: options.serverUrl,
-    onPreviewShown: (strength) => container.dispatchEvent(new CustomEvent(PREVIEW_SHOWN_EVENT, { detail: { strength } })),
+    onPreviewShown: (strength) => container.dispatchEvent(new CustomEvent(PREVIEW_SHOWN_EVENT, { bubbles: true, detail: { strength } })),
   });
   const style = document.createElement("style");
   style.textContent = PANEL_CSS;

@@ -12,17 +12,20 @@ export const PANEL_CSS = `
 .panda-panel .dot { width: 9px; height: 9px; border-radius: 50%; background: var(--spectrum-global-color-gray-500); flex: none; }
 .panda-panel .dot.connected { background: var(--spectrum-global-color-green-500, #2d9d78); }
 .panda-panel .dot.offline { background: var(--spectrum-global-color-red-500, #e34850); }
-.panda-panel .thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(52px, 1fr)); gap: 4px; }
+.panda-panel .thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(44px, 1fr)); gap: 4px; }
 .panda-panel .thumb { padding: 0; border: 2px solid transparent; border-radius: 4px; background: var(--spectrum-global-color-gray-200);
   cursor: pointer; aspect-ratio: 1; overflow: hidden; position: relative; }
 .panda-panel .thumb img { width: 100%; height: 100%; image-rendering: pixelated; display: block; }
 .panda-panel .thumb[aria-pressed="true"] { border-color: var(--spectrum-global-color-blue-400, #378ef0); }
 .panda-panel .thumb span { position: absolute; left: 2px; bottom: 1px; font-size: 10px; color: #fff; text-shadow: 0 0 2px #000; }
 .panda-panel .hint { color: var(--spectrum-global-color-gray-600); font-size: 12px; margin: 0; }
+.panda-panel .messages { position: sticky; bottom: 0; margin: 0 -10px -10px; padding: 0 10px 10px; background: var(--panel, #2a2b30); }
+.panda-panel .messages:empty { display: none; }
 .panda-panel .message { margin: 0; padding: 6px 8px; border-radius: 4px; font-size: 12px; line-height: 1.4; }
 .panda-panel .message.error { background: rgba(227, 72, 80, 0.15); color: var(--spectrum-global-color-red-700, #f5a3a3); }
+.panda-panel .message.busy { background: rgba(74, 140, 255, 0.15); }
 .panda-panel .message.notice { background: rgba(45, 157, 120, 0.15); color: var(--spectrum-global-color-green-700, #7fd1ae); }
 .panda-panel .job { display: flex; gap: 6px; align-items: center; }
-.panda-panel .job sp-progress-bar { flex: 1; }
+.panda-panel .job sp-progress-bar { flex: 1; min-width: 0; }
 .panda-panel sp-slider { width: 100%; }
 `;

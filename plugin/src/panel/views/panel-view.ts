@@ -12,11 +12,11 @@ export function panelView(state: PanelState, model: PanelModel) {
   return html`
     <sp-theme color="dark" scale="medium">
       <div class="panda-panel">
-        ${connectionView(state, model)} ${messagesView(state)}
+        ${connectionView(state, model)}
         <sp-divider size="s"></sp-divider>
         ${generateView(state, model)}
         <sp-divider size="s"></sp-divider>
-        ${partsView(state, model)} ${appearanceView(state, model)}
+        ${partsView(state, model)} ${appearanceView(state, model)} ${messagesView(state)}
       </div>
     </sp-theme>
   `;

@@ -43,7 +43,7 @@ export function partsView(state: PanelState, model: PanelModel) {
       </div>
       ${state.job
         ? html`<div class="job">
-            <sp-progress-bar size="s" label=${state.job.message} progress=${Math.round(state.job.fraction * 100)} side-label></sp-progress-bar>
+            <sp-progress-bar size="s" label=${state.job.message} progress=${Math.round(state.job.fraction * 100)}></sp-progress-bar>
             <sp-button size="s" variant="negative" treatment="outline" data-action="cancel" ?disabled=${state.job.cancelling}
               @click=${() => model.cancelJob()}>Cancel</sp-button>
           </div>`

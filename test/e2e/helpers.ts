@@ -1,0 +1,139 @@
+/**
+ * End-to-end helpers: the real companion server serving the built web editor, Chromium, and a
+ * driver for the PandA panel that clicks and types like a user (selectors are the panel's
+ * data-field / data-action / data-part / data-appearance attributes).
+ */
+import type { Page } from "playwright-core";
+import type { PanelState } from "../../plugin/src/model/state";
+import { ensureWebBuild, launchBrowser, TestBrowser } from "../helpers/browser";
+import { startTestServer, tempDir } from "../helpers/server";
+
+export interface Studio {
+  page: Page;
+  browser: TestBrowser;
+  serverUrl: string;
+  panel: PanelDriver;
+  /** stops the server only (the page stays open), for the server-down journey */
+  stopServer(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The editor at a fresh server: a fresh tiny bundle unless `modelDirs` names others, and an empty data folder. */
+export async function openStudio(options: { modelDirs?: string[] } = {}): Promise<Studio> {
+  const data = tempDir("panda-data-");
+  const server = await startTestServer({ webRoot: ensureWebBuild(), dataDir: data.dir, ...(options.modelDirs ? { modelDirs: options.modelDirs } : {}) });
+  const browser = await launchBrowser();
+  await browser.page.goto(server.url);
+  const panel = new PanelDriver(browser.page);
+  await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null);
+  let serverOpen = true;
+  const stopServer = async () => {
+    if (serverOpen) await server.close();
+    serverOpen = false;
+  };
+  return {
+    page: browser.page,
+    browser,
+    serverUrl: server.url,
+    panel,
+    stopServer,
+    close: async () => {
+      await browser.close();
+      await stopServer();
+      data.remove();
+    },
+  };
+}
+
+export interface LayerSummary {
+  name: string;
+  width: number;
+  height: number;
+  hasMask: boolean;
+}
+
+export interface LayerPixels {
+  rgba: number[];
+  /** the layer mask, or null */
+  mask: number[] | null;
+}
+
+export class PanelDriver {
+  constructor(private readonly page: Page) {}
+
+  async fill(field: string, value: string): Promise<void> {
+    await this.page.locator(`[data-field="${field}"] input`).fill(value);
+  }
+
+  async click(action: string): Promise<void> {
+    await this.page.locator(`[data-action="${action}"]`).click();
+  }
+
+  async pickPart(index: number): Promise<void> {
+    await this.page.locator(`[data-part="${index}"]`).click();
+  }
+
+  async pickAppearance(index: number): Promise<void> {
+    await this.page.locator(`[data-appearance="${index}"] img`).waitFor();
+    await this.page.locator(`[data-appearance="${index}"]`).click();
+  }
+
+  /** Drags the strength slider's handle from the centre (0) towards `fraction` of the way to the right end (1) or left end (−1). */
+  async dragStrength(fraction: number, steps = 20): Promise<void> {
+    const track = this.page.locator('[data-field="strength"] #controls');
+    await track.scrollIntoViewIfNeeded();
+    const box = await track.boundingBox();
+    if (!box) throw new Error("the strength slider is not visible");
+    const y = box.y + box.height / 2;
+    const centre = box.x + box.width / 2;
+    await this.page.mouse.move(centre, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(centre + (fraction * box.width) / 2, y, { steps });
+    await this.page.mouse.up();
+  }
+
+  state(): Promise<PanelState> {
+    return this.page.evaluate(() => window.pandaStudio!.panel!.model.state);
+  }
+
+  /** Waits until the panel's state satisfies `predicate` (evaluated here, polled). */
+  async waitFor(predicate: (state: PanelState) => boolean, timeoutMs = 60000): Promise<PanelState> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await this.state();
+      if (predicate(state)) return state;
+      if (Date.now() > end) throw new Error(`the panel did not reach the expected state; it is: ${JSON.stringify({ busy: state.busy, error: state.error, notice: state.notice, job: state.job })}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Waits until the action in progress has ended; returns the state (its error or notice). */
+  idle(): Promise<PanelState> {
+    return this.waitFor((s) => s.busy === null && s.job === null);
+  }
+
+  async messageText(kind: "error" | "notice"): Promise<string> {
+    return (await this.page.locator(`[data-message="${kind}"]`).textContent())?.trim() ?? "";
+  }
+
+  layers(): Promise<LayerSummary[]> {
+    return this.page.evaluate(() =>
+      (window.pandaStudio!.app.store.doc?.layers ?? []).map((l) => ({ name: l.name, width: l.pixels.width, height: l.pixels.height, hasMask: l.mask !== null })),
+    );
+  }
+
+  layerPixels(name: string): Promise<LayerPixels> {
+    return this.page.evaluate((wanted) => {
+      const layer = window.pandaStudio!.app.store.doc!.layers.find((l) => l.name === wanted);
+      if (!layer) throw new Error(`no layer "${wanted}"`);
+      return { rgba: Array.from(layer.pixels.rgba), mask: layer.mask ? Array.from(layer.mask.image.gray) : null };
+    }, name);
+  }
+
+  selection(): Promise<number[] | null> {
+    return this.page.evaluate(() => {
+      const selection = window.pandaStudio!.app.store.doc?.selection;
+      return selection ? Array.from(selection.gray) : null;
+    });
+  }
+}
