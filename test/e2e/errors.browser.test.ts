@@ -1,0 +1,47 @@
+/**
+ * Error states through the panel in the web editor: invalid input is named before anything is
+ * sent, the server's own refusal is shown as it is, and a stopped server is reported clearly.
+ */
+import { screenshot } from "../helpers/browser";
+import { openStudio, Studio } from "./helpers";
+
+let studio: Studio;
+
+beforeAll(async () => {
+  studio = await openStudio();
+});
+afterAll(async () => {
+  await studio.close();
+});
+
+test("invalid input names the field and what it accepts; nothing is added", async () => {
+  const { panel, page } = studio;
+  await panel.fill("seed", "forty-two");
+  await panel.click("generate");
+  await panel.idle();
+  expect(await panel.messageText("error")).toBe("Seed must be a whole number from 0 to 4294967295");
+  expect(await panel.layers()).toEqual([]);
+  await page.locator('[data-message="error"]').waitFor();
+  await screenshot(page, "panel-error-input");
+});
+
+test("a request the server refuses shows the server's message", async () => {
+  const { panel } = studio;
+  await panel.fill("parts", "64"); // the tiny model's 4×4 layer has 16 positions
+  await panel.click("discover");
+  await panel.idle();
+  expect(await panel.messageText("error")).toMatch(/parts = 64 is too large for layer "4x4" of model "tiny-test"/);
+});
+
+test("a stopped server: the status and the message say so, with the address", async () => {
+  const { panel, page, serverUrl } = studio;
+  await panel.fill("seed", "1");
+  await studio.stopServer();
+  await panel.click("generate");
+  await panel.idle();
+  expect(await panel.messageText("error")).toBe(`Cannot reach the PandA server at ${serverUrl}. Is it running? Start it with "npm start", or correct the address.`);
+  expect(await page.locator("[data-status]").getAttribute("data-status")).toBe("offline");
+  expect(await page.locator("[data-status]").textContent()).toContain("Server not reachable");
+  expect(await panel.layers()).toEqual([]);
+  await screenshot(page, "panel-error-server-down");
+});
