@@ -4,7 +4,8 @@
  * Tool loads as it is — manifest.json, index.html, index.js and the icons.
  *
  * UXP forbids code generation from strings, so: no eval-based source maps (`devtool: false`), and
- * webpack's `global` shim (which uses `new Function`) is off. The host modules photoshop, uxp and
+ * none of webpack's runtime that can use `new Function` (the `global` shim; chunk loading, whose
+ * automatic public path needs it). The host modules photoshop, uxp and
  * os are provided by UXP at run time (`require`), never bundled.
  */
 const fs = require("node:fs");
@@ -12,7 +13,7 @@ const path = require("node:path");
 const webpack = require("webpack");
 const { buildManifest, normaliseServerUrl, DEFAULT_SERVER_URL } = require("./manifest");
 const { iconFiles } = require("./icons");
-const { uxpSpectrumAliases } = require("./swc-aliases");
+const { uxpSpectrumAliases, uxpSpectrumReplacement } = require("./spectrum-for-uxp");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const MANIFEST_TEMPLATE = path.join(ROOT, "manifest.json");
@@ -53,7 +54,8 @@ function createPhotoshopConfig({ serverUrl = DEFAULT_SERVER_URL, outDir = path.j
     target: "web",
     context: ROOT,
     entry: { index: "./plugin/src/entries/photoshop.ts" },
-    output: { path: outDir, filename: "[name].js", clean: true },
+    // One file: UXP gets no runtime chunk loading (it would need script tags and a public path).
+    output: { path: outDir, filename: "[name].js", publicPath: "", clean: true },
     devtool: false,
     // Readable in the UXP Developer Tool's debugger; size does not matter for a local plugin.
     optimization: { minimize: false },
@@ -82,6 +84,11 @@ function createPhotoshopConfig({ serverUrl = DEFAULT_SERVER_URL, outDir = path.j
     },
     plugins: [
       new webpack.DefinePlugin({ "process.env.PANDA_SERVER_URL": JSON.stringify(server) }),
+      new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
+      new webpack.NormalModuleReplacementPlugin(
+        /^@spectrum-web-components\//,
+        uxpSpectrumReplacement(ROOT, path.join(ROOT, "plugin", "src"), path.join(__dirname, "uxp-builtin.js")),
+      ),
       new PluginFilesPlugin(server),
     ],
   };

@@ -1,23 +1,23 @@
 /**
- * The Photoshop plugin as the UXP Developer Tool and Creative Cloud see it: one webpack build (for a
- * non-default server, to prove PANDA_SERVER_URL reaches the manifest), checked like a manifest v5
- * validator would, a bundle without code generation from strings, and the .ccx package.
+ * The Photoshop plugin as the UXP Developer Tool and Creative Cloud see it: one build, run the way
+ * `npm run build:photoshop` runs it (webpack's CLI, in its own process) for a non-default server to
+ * prove that PANDA_SERVER_URL reaches the manifest; checked like a manifest v5 validator would, a
+ * bundle without code generation from strings, and the .ccx package.
  */
 import JSZip from "jszip";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
-import webpack from "webpack";
+import { execFileSync } from "node:child_process";
+import type { StatsCompilation, StatsModule } from "webpack";
 import { packagePhotoshopPlugin } from "../../scripts/package-photoshop";
-
-// Plain CommonJS build helpers, shared with the webpack configuration.
-const { createPhotoshopConfig } = require("../../plugin/photoshop/webpack-config");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SERVER_URL = "http://panda-box.local:9100";
 let work: string;
 let out: string;
+let bundled: string[];
 
 interface Icon {
   width: number;
@@ -27,14 +27,13 @@ interface Icon {
   theme?: string[];
 }
 
-function build(config: webpack.Configuration): Promise<webpack.Stats> {
-  return new Promise((resolve, reject) =>
-    webpack(config, (err, stats) => {
-      if (err) return reject(err);
-      if (!stats || stats.hasErrors()) return reject(new Error(stats?.toString("errors-only") ?? "no stats"));
-      resolve(stats);
-    }),
-  );
+/** Runs the photoshop webpack configuration into `outDir`; returns webpack's stats. */
+function build(serverUrl: string, outDir: string): StatsCompilation {
+  const statsFile = path.join(path.dirname(outDir), "stats.json");
+  const cli = require.resolve("webpack-cli/bin/cli.js");
+  const args = [cli, "--config", "plugin/webpack/photoshop.config.js", "--output-path", outDir, "--json", statsFile];
+  execFileSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, PANDA_SERVER_URL: serverUrl }, stdio: "pipe" });
+  return JSON.parse(readFileSync(statsFile, "utf8"));
 }
 
 const read = (file: string) => readFileSync(path.join(out, file));
@@ -47,16 +46,18 @@ function versionAtLeast(version: string, minimum: string): boolean {
   return true;
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), "panda-photoshop-"));
   out = path.join(work, "photoshop");
-  await build(createPhotoshopConfig({ serverUrl: SERVER_URL, outDir: out }));
+  const stats = build(SERVER_URL, out);
+  const names = (modules: StatsModule[] = []): string[] => modules.flatMap((m) => [m.name ?? "", ...names(m.modules)]);
+  bundled = names(stats.modules);
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-test("the build holds what the UXP Developer Tool loads: manifest.json, index.html, index.js, icons", () => {
-  for (const file of ["manifest.json", "index.html", "index.js"]) expect(existsSync(path.join(out, file))).toBe(true);
+test("the build holds what the UXP Developer Tool loads: manifest.json, index.html, one index.js, icons", () => {
+  expect(readdirSync(out).sort()).toEqual(["icons", "index.html", "index.js", "manifest.json"]);
   expect(read("index.html").toString()).toContain('<script src="index.js"></script>');
 });
 
@@ -122,6 +123,16 @@ describe("index.js", () => {
     expect(code).not.toMatch(/\bnew\s+Function\s*\(/);
     expect(code).not.toMatch(/\bFunction\s*\(\s*["'`]/);
     expect(code).not.toMatch(/\bset(Timeout|Interval)\s*\(\s*["'`]/);
+  });
+
+  test("takes the panel's Spectrum components from the UXP wrappers, leaving UXP's built-in widgets alone", () => {
+    const from = (prefix: string) => bundled.filter((name) => name.includes(`node_modules/${prefix}`));
+    expect(from("@swc-uxp-wrappers/button/")).not.toEqual([]);
+    expect(from("@swc-uxp-internal/theme/")).not.toEqual([]);
+    for (const builtin of ["picker", "slider", "textfield", "help-text", "progress-bar"]) {
+      expect(from(`@spectrum-web-components/${builtin}/`)).toEqual([]);
+    }
+    expect(from("@spectrum-web-components/button/")).toEqual([]);
   });
 
   test("takes photoshop and uxp from UXP at run time and the server address from the build", () => {

@@ -6,13 +6,8 @@
  */
 import * as photoshop from "photoshop";
 import { entrypoints } from "uxp";
-import type { Host } from "../hosts/host";
 import { PhotoshopHost } from "../hosts/photoshop/photoshop-host";
-
-/** Stands in for the panel's mountPanel until plugin/src/panel/index.ts exists. */
-function mountPanel(container: HTMLElement, _host: Host, options: { serverUrl: string }): void {
-  container.textContent = `PandA Studio: the panel is not built yet (server ${options.serverUrl}).`;
-}
+import { mountPanel } from "../panel";
 
 /** The panel's id in manifest.json. */
 export const PANEL_ID = "panda";
