@@ -4,12 +4,24 @@ import { version } from "../../../package.json";
 import { failAndExit } from "./errors";
 import { registerServe } from "./commands/serve";
 import { registerBuildTinyModel } from "./commands/build-tiny-model";
+import { registerFeatures } from "./commands/features";
+import { registerDecompose } from "./commands/decompose";
+import { registerMasks } from "./commands/masks";
+import { registerSaliency } from "./commands/saliency";
+import { registerEdit } from "./commands/edit";
+import { registerRemove } from "./commands/remove";
 
 export function buildProgram(): Command {
   const program = new Command("panda").version(version).description("PandA Studio: parts and appearances of GAN feature maps");
   program.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `panda: ${s.slice(7)}` : s) });
   registerServe(program);
   registerBuildTinyModel(program);
+  registerFeatures(program);
+  registerDecompose(program);
+  registerMasks(program);
+  registerSaliency(program);
+  registerEdit(program);
+  registerRemove(program);
   return program;
 }
 

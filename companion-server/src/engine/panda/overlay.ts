@@ -13,18 +13,16 @@ export function partColour(k: number): [number, number, number] {
 }
 
 /**
- * The image darkened, with the part's colour blended in by the map's value (0…1); without an
- * image, the map alone in the part's colour on black.
+ * The image in dimmed gray (so any part colour stands out on any image), with the part's
+ * colour blended in by the map's value (0…1); without an image, the map alone on black.
  */
 export function overlayPart(map: SpatialMap, colour: readonly [number, number, number], image?: RgbaImage): RgbaImage {
   const n = map.width * map.height;
   const rgba = new Uint8Array(n * 4);
   for (let i = 0; i < n; i++) {
-    const t = Math.min(1, Math.max(0, map.data[i])) * 0.75;
-    for (let c = 0; c < 3; c++) {
-      const base = image ? image.rgba[i * 4 + c] * 0.6 : 0;
-      rgba[i * 4 + c] = Math.round(base * (1 - t) + colour[c] * t);
-    }
+    const t = Math.min(1, Math.max(0, map.data[i])) * 0.85;
+    const base = image ? 0.5 * (0.299 * image.rgba[i * 4] + 0.587 * image.rgba[i * 4 + 1] + 0.114 * image.rgba[i * 4 + 2]) : 0;
+    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = Math.round(base * (1 - t) + colour[c] * t);
     rgba[i * 4 + 3] = 255;
   }
   return { width: map.width, height: map.height, rgba };

@@ -1,0 +1,33 @@
+/**
+ * `panda edit`: apply appearances to parts of one seed's image. One edit with --parts,
+ * --appearance and --strength, or several with repeated --edit PARTS:APPEARANCE:STRENGTH.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { Edit } from "../../engine/panda/edits";
+import { CliError } from "../errors";
+import { addImageOptions, imagePartsForSeed, parseIndexList, parseInteger, parseNumber, printJson, withRuntime, writePngs } from "./common";
+
+function parseEdit(text: string, previous: Edit[] = []): Edit[] {
+  const m = /^([\d,]+):(\d+):(-?[\d.eE+-]+)$/.exec(text.trim());
+  if (!m) throw new InvalidArgumentError("expected PARTS:APPEARANCE:STRENGTH, e.g. 0,3:5:40");
+  return [...previous, { parts: parseIndexList(m[1]), appearance: Number(m[2]), strength: parseNumber(m[3]) }];
+}
+
+export function registerEdit(program: Command): void {
+  addImageOptions(program.command("edit").description("apply appearances to parts of the image of a seed (writes edited.png, image.png, region.png)"))
+    .option("--parts <list>", "parts to edit, e.g. 0,3", parseIndexList)
+    .option("--appearance <n>", "appearance to apply", parseInteger(0))
+    .option("--strength <x>", "λ, e.g. 40 or -40", parseNumber)
+    .option("--edit <spec>", "PARTS:APPEARANCE:STRENGTH; repeat for several edits at once", parseEdit)
+    .action(async (opts) =>
+      withRuntime(opts, async (runtime) => {
+        const single = [opts.parts, opts.appearance, opts.strength];
+        if (single.some((v) => v !== undefined) && single.some((v) => v === undefined)) throw new CliError("--parts, --appearance and --strength go together");
+        const edits: Edit[] = [...(opts.parts ? [{ parts: opts.parts, appearance: opts.appearance, strength: opts.strength }] : []), ...(opts.edit ?? [])];
+        if (edits.length === 0) throw new CliError("give --parts, --appearance and --strength, or --edit PARTS:APPEARANCE:STRENGTH");
+        const { parts } = await imagePartsForSeed(runtime, opts);
+        const result = await parts.edit(edits);
+        printJson({ files: writePngs(opts.out, { "image.png": parts.image, "edited.png": result.image, "region.png": result.region }), edits });
+      }),
+    );
+}
