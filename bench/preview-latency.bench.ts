@@ -1,0 +1,142 @@
+/**
+ * Slider-to-pixels latency of the panel's live preview, in the web editor in Chromium against
+ * the real server on the default model (synthfaces when exported, else tiny-test):
+ * from the panel receiving a strength `input` event to the first animation frame after the
+ * preview layer shows that strength or a newer one. Two phases: a continuous drag of the real
+ * slider with the mouse (events at about 60 Hz, coalesced by the panel) and isolated key steps.
+ * Prints JSON.   npm run bench:preview [-- --model ID --steps N]
+ */
+import { defaultModelDirs } from "../companion-server/src/cli/paths";
+import { ensureWebBuild, launchBrowser } from "../test/helpers/browser";
+import { startTestServer, tempDir } from "../test/helpers/server";
+import { PanelDriver } from "../test/e2e/helpers";
+import { benchModelId, numberArg, percentile } from "./bench-util";
+
+const TARGET_P50_MS = 100;
+
+interface Recorded {
+  /** [time, strength] of each strength change the panel received */
+  inputs: [number, number][];
+  /** [time, strength] of the first animation frame after each preview update */
+  shown: [number, number][];
+}
+
+/** For each input, the wait until a preview showing it or a later input was on screen. */
+function latencies({ inputs, shown }: Recorded): number[] {
+  const result: number[] = [];
+  let next = 0;
+  for (const [time, strength] of shown) {
+    // the newest input with this strength received before the frame: it and all before it are served
+    let served = -1;
+    for (let i = inputs.length - 1; i >= next; i--) if (inputs[i][0] <= time && inputs[i][1] === strength) { served = i; break; }
+    for (; next <= served; next++) result.push(time - inputs[next][0]);
+  }
+  return result;
+}
+
+function summary(values: number[]) {
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return { samples: values.length, p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), max: round(Math.max(...values)) };
+}
+
+async function main(): Promise<void> {
+  const model = benchModelId();
+  const steps = numberArg("--steps", 30);
+  const data = tempDir("panda-bench-data-");
+  const server = await startTestServer({ modelDirs: defaultModelDirs(), dataDir: data.dir, webRoot: ensureWebBuild() });
+  const browser = await launchBrowser();
+  const { page } = browser;
+  try {
+    await page.goto(server.url);
+    const panel = new PanelDriver(page);
+    await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null);
+    // Setup through the panel model: an image, its parts, the biggest part and the first appearance.
+    const ready = await page.evaluate(async (id) => {
+      const m = window.pandaStudio!.panel!.model;
+      await m.selectModel(id);
+      m.setGenerate({ seed: 1 });
+      m.setDiscover({ parts: 8, samples: 256 });
+      await m.generate();
+      await m.discoverParts();
+      const part = m.state.parts.reduce((a, b) => (b.coverage > a.coverage ? b : a)).index;
+      m.selectPart(part);
+      m.selectAppearance(0);
+      return { error: m.state.error, image: m.state.image, factorisation: m.state.factorisationId, part };
+    }, model);
+    if (ready.error || !ready.image) throw new Error(`setup failed: ${ready.error}`);
+
+    await page.evaluate(() => {
+      const recorded: Recorded = { inputs: [], shown: [] };
+      const m = window.pandaStudio!.panel!.model;
+      const slider = document.querySelector('[data-field="strength"]')!;
+      let last = m.state.strength;
+      // registered after the panel's own listener, so the model has the new strength already
+      slider.addEventListener("input", () => {
+        if (m.state.strength !== last) recorded.inputs.push([performance.now(), (last = m.state.strength)]);
+      });
+      document.addEventListener("panda-preview-shown", (e) => {
+        const strength = (e as CustomEvent<{ strength: number }>).detail.strength;
+        requestAnimationFrame(() => recorded.shown.push([performance.now(), strength]));
+      });
+      (window as unknown as { benchRecord: Recorded }).benchRecord = recorded;
+    });
+    const take = () =>
+      page.evaluate(() => {
+        const w = window as unknown as { benchRecord: Recorded };
+        const copy = { inputs: [...w.benchRecord.inputs], shown: [...w.benchRecord.shown] };
+        w.benchRecord.inputs.length = 0;
+        w.benchRecord.shown.length = 0;
+        return copy;
+      });
+    const settle = () => page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle()).then(() => page.waitForTimeout(100));
+
+    // Phase 1: drag the handle back and forth with the mouse, one move per frame.
+    const track = page.locator('[data-field="strength"] #controls');
+    await track.scrollIntoViewIfNeeded();
+    const box = (await track.boundingBox())!;
+    const y = box.y + box.height / 2;
+    const x = (fraction: number) => box.x + box.width * fraction;
+    await page.mouse.move(x(0.5), y);
+    await page.mouse.down();
+    const moves = 240;
+    for (let i = 0; i < moves; i++) {
+      await page.mouse.move(x(0.5 + 0.35 * Math.sin((i / moves) * 4 * Math.PI)), y);
+      await page.waitForTimeout(16);
+    }
+    await page.mouse.up();
+    await settle();
+    const drag = await take();
+
+    // Phase 2: isolated steps with the arrow keys on the focused slider.
+    await page.locator('[data-field="strength"] input').first().focus();
+    for (let i = 0; i < steps; i++) {
+      await page.keyboard.press(i % 2 ? "ArrowLeft" : "ArrowRight");
+      await settle();
+    }
+    const keys = await take();
+
+    const dragLatency = latencies(drag);
+    const stepLatency = latencies(keys);
+    const result = {
+      bench: "preview-latency",
+      model,
+      image: `${ready.image.width}×${ready.image.height}`,
+      factorisation: ready.factorisation,
+      design: "one POST /api/images/:id/edits per preview, raw RGBA; slider events coalesced (at most one request in flight); preview layer updated in place",
+      drag: { ...summary(dragLatency), inputEvents: drag.inputs.length, previewUpdates: drag.shown.length },
+      steps: summary(stepLatency),
+      targetP50Ms: TARGET_P50_MS,
+      met: percentile(dragLatency, 50) <= TARGET_P50_MS && percentile(stepLatency, 50) <= TARGET_P50_MS,
+    };
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await browser.close();
+    await server.close();
+    data.remove();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
