@@ -9,7 +9,8 @@ import { PngCodec, readOra, writeOra } from "../../plugin/src/editor/openraster"
 import { RgbaRaster, blankRgba, filledGray } from "../../plugin/src/editor/raster";
 import { resampleGray, resampleRgba } from "../../plugin/src/editor/resample";
 import { parseXml } from "../../plugin/src/editor/xml";
-import { selectionBoundary } from "../../plugin/src/editor/selection";
+import { encodePng } from "../../plugin/src/editor/png";
+import { selectionEdges } from "../../plugin/src/editor/selection";
 
 function solid(width: number, height: number, [r, g, b, a]: number[]): RgbaRaster {
   const image = blankRgba(width, height);
@@ -152,13 +153,12 @@ describe("history and store", () => {
   });
 });
 
-describe("selection boundary", () => {
-  test("edge pixels of the selected area", () => {
+describe("selection outline", () => {
+  test("merged edges around the selected area, the image border included", () => {
     const gray = new Uint8Array(25);
     for (let y = 1; y < 4; y++) for (let x = 1; x < 4; x++) gray[y * 5 + x] = 255;
-    const edge = selectionBoundary({ width: 5, height: 5, gray });
-    expect(edge.length).toBe(8); // the 3×3 square minus its centre
-    expect(edge).not.toContain(12);
+    expect(selectionEdges({ width: 5, height: 5, gray })).toEqual([1, 1, 4, 1, 1, 4, 4, 4, 1, 1, 1, 4, 4, 1, 4, 4]);
+    expect(selectionEdges(filledGray(2, 1, 200))).toEqual([0, 0, 2, 0, 0, 1, 2, 1, 0, 0, 0, 1, 2, 0, 2, 1]);
   });
 });
 
@@ -214,5 +214,13 @@ describe("OpenRaster", () => {
     const notOra = new JSZip();
     notOra.file("mimetype", "application/zip");
     await expect(readOra(await notOra.generateAsync({ type: "uint8array" }), pngjs, () => "x")).rejects.toThrow(/not an OpenRaster file/);
+  });
+});
+
+describe("PNG encoder", () => {
+  test("pngjs reads back exactly the straight-alpha bytes", async () => {
+    const image = { width: 3, height: 2, rgba: Uint8Array.from({ length: 24 }, (_, i) => (i * 37) % 256) };
+    const decoded = await pngjs.decode(await encodePng(image));
+    expect(decoded).toEqual(image);
   });
 });

@@ -129,6 +129,7 @@ export function moveLayer(doc: EditorDocument, id: string, delta: 1 | -1): Edito
 }
 
 export function setActiveLayer(doc: EditorDocument, id: string | null): EditorDocument {
+  if (id === doc.activeLayerId) return doc;
   if (id !== null) findLayer(doc, id);
   return { ...doc, activeLayerId: id };
 }

@@ -43,12 +43,12 @@ export class EditorApp {
       menu("View", ["zoom-in", "zoom-out", "zoom-fit", "zoom-100"]),
       menu("Layer", ["layer-rename", "layer-raise", "layer-lower", "layer-delete", "-", "mask-from-selection", "mask-toggle", "mask-delete"]),
     ], (item) => this.guard(() => item.run()));
-    this.dock = el("section", { class: "dock-panel panda-dock" });
+    this.dock = el("div", { class: "panda-dock" });
     this.dock.dataset.testid = "panda-dock";
     const title = el("span", { class: "app-title" }, "PandA Studio");
     root.replaceChildren(
       el("header", { class: "topbar" }, title, menubar.element, this.viewButtons()),
-      el("main", { class: "workspace" }, this.view.element, el("aside", { class: "dock" }, this.dock, this.layers.element)),
+      el("main", { class: "workspace" }, this.view.element, el("aside", { class: "dock" }, el("section", { class: "dock-panel panda-dock-section" }, el("header", { class: "dock-title" }, "PandA"), this.dock), this.layers.element)),
       this.status.element,
       this.openInput,
       this.layersInput,

@@ -5,7 +5,7 @@
 import { flatten } from "../composite";
 import { EditorDocument } from "../document";
 import { GrayRaster } from "../raster";
-import { selectionBoundary } from "../selection";
+import { selectionEdges } from "../selection";
 import { DocState, EditorStore } from "../store";
 import { el } from "./dom";
 import { toImageData } from "./raster-canvas";
@@ -22,7 +22,10 @@ export class CanvasView {
   readonly element: HTMLElement;
   private readonly stage: HTMLElement;
   private readonly image: HTMLCanvasElement;
+  /** the selection's tint, at document resolution, zoomed with the image */
   private readonly overlay: HTMLCanvasElement;
+  /** the selection's outline, at screen resolution over the whole viewport, so it stays 1px at any zoom */
+  private readonly ants: HTMLCanvasElement;
   private readonly empty: HTMLElement;
   private zoom = 1;
   private panX = 0;
@@ -30,7 +33,8 @@ export class CanvasView {
   private pointer: { x: number; y: number } | null = null;
   private shown: DocState = null;
   private frame = 0;
-  private ants: { boundary: Int32Array; data: ImageData; phase: number } | null = null;
+  private edges: number[] = [];
+  private antsPhase = 0;
   private readonly listeners = new Set<ViewListener>();
 
   constructor(private readonly store: EditorStore) {
@@ -39,12 +43,17 @@ export class CanvasView {
     this.overlay = el("canvas", { class: "canvas-overlay" });
     this.stage = el("div", { class: "canvas-stage" }, this.image, this.overlay);
     this.empty = el("div", { class: "canvas-empty" }, el("div", { class: "canvas-empty-title" }, "No document"), el("div", {}, "File ▸ New, open an image or an .ora, drop files here, or generate a face in the PandA panel."));
-    this.element = el("div", { class: "canvas-viewport", tabIndex: -1 }, this.stage, this.empty);
+    this.ants = el("canvas", { class: "canvas-ants" });
+    this.element = el("div", { class: "canvas-viewport", tabIndex: -1 }, this.stage, this.ants, this.empty);
     this.element.dataset.testid = "viewport";
     this.bindNavigation();
     store.subscribe(() => this.scheduleRender());
     new ResizeObserver(() => this.applyTransform()).observe(this.element);
-    setInterval(() => this.marchAnts(), ANTS_INTERVAL_MS);
+    setInterval(() => {
+      if (!this.edges.length) return;
+      this.antsPhase = (this.antsPhase + 1) % 8;
+      this.drawAnts();
+    }, ANTS_INTERVAL_MS);
     this.scheduleRender();
   }
 
@@ -103,6 +112,7 @@ export class CanvasView {
     // Pixels stay crisp squares when enlarged; smooth when reduced.
     this.stage.classList.toggle("pixelated", this.zoom >= 2);
     this.stage.style.setProperty("--zoom", String(this.zoom));
+    this.drawAnts();
     this.emit();
   }
 
@@ -207,29 +217,45 @@ export class CanvasView {
   private drawSelection(selection: GrayRaster | null): void {
     const ctx = this.overlay.getContext("2d")!;
     ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
-    this.ants = null;
     this.element.dataset.selection = selection ? "yes" : "none";
+    this.edges = selection ? selectionEdges(selection) : [];
+    this.drawAnts();
     if (!selection) return;
     const data = ctx.createImageData(selection.width, selection.height);
     for (let i = 0; i < selection.gray.length; i++) {
       const hidden = 255 - selection.gray[i];
-      if (hidden === 0) continue;
-      data.data.set([20, 40, 90, Math.round(hidden * 0.45)], i * 4);
+      if (hidden) data.data.set([20, 40, 90, Math.round(hidden * 0.45)], i * 4);
     }
-    this.ants = { boundary: selectionBoundary(selection), data, phase: 0 };
-    this.marchAnts();
+    ctx.putImageData(data, 0, 0);
   }
 
-  private marchAnts(): void {
-    if (!this.ants) return;
-    const { boundary, data } = this.ants;
-    const phase = this.ants.phase++;
-    const w = data.width;
-    for (const i of boundary) {
-      const dark = (((i % w) + Math.floor(i / w) + phase) >> 2) & 1;
-      data.data.set(dark ? [0, 0, 0, 255] : [255, 255, 255, 255], i * 4);
+  /** Strokes the outline in screen pixels: a white line under a black dashed one whose dashes move. */
+  private drawAnts(): void {
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.round(this.element.clientWidth * dpr);
+    const height = Math.round(this.element.clientHeight * dpr);
+    if (this.ants.width !== width || this.ants.height !== height) Object.assign(this.ants, { width, height });
+    const ctx = this.ants.getContext("2d")!;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    if (!this.edges.length || this.stage.hidden) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    // Half-pixel offsets put 1px lines on pixel centres, so they stay sharp.
+    const sx = (x: number) => Math.round(this.panX + x * this.zoom) + 0.5;
+    const sy = (y: number) => Math.round(this.panY + y * this.zoom) + 0.5;
+    ctx.beginPath();
+    for (let i = 0; i < this.edges.length; i += 4) {
+      ctx.moveTo(sx(this.edges[i]), sy(this.edges[i + 1]));
+      ctx.lineTo(sx(this.edges[i + 2]), sy(this.edges[i + 3]));
     }
-    this.overlay.getContext("2d")!.putImageData(data, 0, 0);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#fff";
+    ctx.setLineDash([]);
+    ctx.stroke();
+    ctx.strokeStyle = "#000";
+    ctx.setLineDash([4, 4]);
+    ctx.lineDashOffset = -this.antsPhase;
+    ctx.stroke();
   }
 }
 

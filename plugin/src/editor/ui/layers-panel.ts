@@ -18,6 +18,7 @@ export class LayersPanel {
   private readonly buttons: HTMLButtonElement[];
   private opacityDrag: Transaction | null = null;
   private renaming: string | null = null;
+  private shownLayers: readonly D.Layer[] | null = null;
 
   constructor(private readonly store: EditorStore) {
     this.opacity.dataset.testid = "layer-opacity";
@@ -56,8 +57,8 @@ export class LayersPanel {
     const doc = this.store.doc;
     const active = doc && D.activeLayer(doc);
     if (!active) return;
+    const opacity = Number(this.opacity.value) / 100; // read first: begin() re-renders the panel
     this.opacityDrag ??= this.store.begin("Layer opacity");
-    const opacity = Number(this.opacity.value) / 100;
     this.opacityDrag.change((d) => D.updateLayer(d!, active.id, { opacity }));
   }
 
@@ -67,6 +68,7 @@ export class LayersPanel {
     this.opacity.disabled = !active;
     if (active && !this.opacityDrag) this.opacity.value = String(Math.round(active.opacity * 100));
     this.opacityValue.textContent = active ? `${Math.round(active.opacity * 100)}%` : "";
+    if (!active) this.opacity.value = "100";
     const [raise, lower, maskAdd, maskDelete, remove] = this.buttons;
     const index = doc && active ? doc.layers.indexOf(active) : -1;
     raise.disabled = !doc || index < 0 || index === doc.layers.length - 1;
@@ -75,6 +77,15 @@ export class LayersPanel {
     maskDelete.disabled = !active?.mask;
     remove.disabled = !active;
     if (this.renaming) return; // don't pull the text field from under the user
+    if (doc && doc.layers === this.shownLayers) {
+      // Only the active layer changed: keep the rows, so a double-click's second click finds the same row.
+      for (const row of this.list.querySelectorAll<HTMLElement>(".layer-row")) {
+        row.classList.toggle("active", row.dataset.layerId === doc.activeLayerId);
+        row.setAttribute("aria-selected", String(row.dataset.layerId === doc.activeLayerId));
+      }
+      return;
+    }
+    this.shownLayers = doc?.layers ?? null;
     const rows = doc ? [...doc.layers].reverse().map((layer) => this.row(layer, layer.id === doc.activeLayerId)) : [];
     this.list.replaceChildren(...(rows.length ? rows : [el("div", { class: "layers-empty" }, "No layers")]));
   }
@@ -116,7 +127,7 @@ export class LayersPanel {
   /** Rename in place: Enter or leaving the field keeps the name, Escape cancels. */
   rename(layer: D.Layer, label?: HTMLElement): void {
     const target = label ?? this.list.querySelector<HTMLElement>(`[data-layer-id="${layer.id}"] .layer-name`);
-    if (!target) return;
+    if (!target?.isConnected) return;
     this.renaming = layer.id;
     const input = el("input", { class: "layer-rename", value: layer.name });
     input.dataset.testid = "layer-rename";
@@ -125,6 +136,7 @@ export class LayersPanel {
       if (done) return;
       done = true;
       this.renaming = null;
+      this.shownLayers = null;
       const name = input.value.trim();
       if (keep && name && name !== layer.name) this.store.apply("Rename layer", (doc) => D.updateLayer(doc!, layer.id, { name }));
       else this.render();
