@@ -319,7 +319,8 @@ export class FakePhotoshop {
   readonly core: PhotoshopApi["core"] = {
     executeAsModal: async <T>(target: (context: ExecutionContext, descriptor?: object) => Promise<T>, options: { commandName: string }) => {
       this.calls.push({ api: "executeAsModal", args: { commandName: options.commandName } });
-      if (this.otherPluginModal || this.context) throw Object.assign(new Error("host is in a modal state"), { number: 9 });
+      if (this.otherPluginModal) throw Object.assign(new Error("host is in a modal state"), { number: 9 });
+      if (this.context) throw new Error("nested modal scopes (allowed by Photoshop) are not modelled by this fake");
       const context = new FakeExecutionContext(this);
       this.context = context;
       this.lastContext = context;
@@ -338,6 +339,7 @@ export class FakePhotoshop {
     },
   };
 
+  // Only the members the adapter uses; Photoshop's enums have more.
   readonly constants: PhotoshopApi["constants"] = {
     NewDocumentMode: { RGB: "RGBColorMode" } as unknown as typeof NewDocumentMode,
     DocumentFill: { WHITE: "white", TRANSPARENT: "transparent" } as unknown as typeof DocumentFill,
