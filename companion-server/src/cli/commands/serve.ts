@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { parseDevice } from "../../runtime/execution-providers";
 import { startServer } from "../../server";
 import { DEFAULT_WEB_ROOT, defaultModelDirs } from "../paths";
+import { defaultDataDir } from "../../store/data-dir";
 
 export const DEFAULT_PORT = 8710;
 
@@ -28,6 +29,7 @@ export function registerServe(program: Command): void {
     .option("--device <device>", "cpu | cuda[:N] | dml[:N] | coreml (env PANDA_DEVICE)", parseDeviceOption, parseDevice(process.env.PANDA_DEVICE ?? "cpu"))
     .option("--models <dir...>", "folders of generator bundles (env PANDA_MODELS)", defaultModelDirs())
     .option("--allow-origin <origin...>", "extra browser origins allowed to call the API", [])
+    .option("--data-dir <dir>", "where saved factorisations live (env PANDA_DATA_DIR)", defaultDataDir())
     .option("--quiet", "log warnings and errors only")
     .action(async (opts) => {
       const app = await startServer({
@@ -36,6 +38,7 @@ export function registerServe(program: Command): void {
         device: opts.device,
         modelDirs: opts.models,
         allowedOrigins: opts.allowOrigin,
+        dataDir: opts.dataDir,
         webRoot: DEFAULT_WEB_ROOT,
         logger: { level: opts.quiet ? "warn" : "info" },
       });
