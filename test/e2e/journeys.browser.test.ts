@@ -114,7 +114,7 @@ test("discovering can be cancelled from the progress bar", async () => {
   await page.locator('sp-menu-item[value="reference"]').click();
   await panel.waitFor((s) => s.discover.solver === "reference");
   await panel.click("discover");
-  await page.locator("sp-progress-bar").waitFor();
+  await page.locator("[role=progressbar]").waitFor();
   await screenshot(page, "panel-5-progress");
   await panel.click("cancel");
   const state = await panel.idle();

@@ -39,7 +39,8 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
   const root = document.createElement("div");
   container.append(style, root);
 
-  const draw = () => render(panelView(model.state, model), root);
+  const context = { model, uxp: host.kind === "photoshop" };
+  const draw = () => render(panelView(model.state, context), root);
   const unsubscribe = model.store.subscribe(draw);
   draw();
   void model.connect();

@@ -12,9 +12,9 @@ export const PANEL_CSS = `
 .panda-panel .dot { width: 9px; height: 9px; border-radius: 50%; background: var(--spectrum-global-color-gray-500); flex: none; }
 .panda-panel .dot.connected { background: var(--spectrum-global-color-green-500, #2d9d78); }
 .panda-panel .dot.offline { background: var(--spectrum-global-color-red-500, #e34850); }
-.panda-panel .thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(44px, 1fr)); gap: 4px; }
-.panda-panel .thumb { padding: 0; border: 2px solid transparent; border-radius: 4px; background: var(--spectrum-global-color-gray-200);
-  cursor: pointer; aspect-ratio: 1; overflow: hidden; position: relative; }
+.panda-panel .thumbs { display: flex; flex-wrap: wrap; gap: 4px; }
+.panda-panel .thumb { width: 48px; height: 48px; box-sizing: border-box; border: 2px solid transparent; border-radius: 4px;
+  background: var(--spectrum-global-color-gray-200); cursor: pointer; overflow: hidden; position: relative; }
 .panda-panel .thumb img { width: 100%; height: 100%; image-rendering: pixelated; display: block; }
 .panda-panel .thumb[aria-pressed="true"] { border-color: var(--spectrum-global-color-blue-400, #378ef0); }
 .panda-panel .thumb span { position: absolute; left: 2px; bottom: 1px; font-size: 10px; color: #fff; text-shadow: 0 0 2px #000; }
@@ -25,7 +25,11 @@ export const PANEL_CSS = `
 .panda-panel .message.error { background: rgba(227, 72, 80, 0.15); color: var(--spectrum-global-color-red-700, #f5a3a3); }
 .panda-panel .message.busy { background: rgba(74, 140, 255, 0.15); }
 .panda-panel .message.notice { background: rgba(45, 157, 120, 0.15); color: var(--spectrum-global-color-green-700, #7fd1ae); }
-.panda-panel .job { display: flex; gap: 6px; align-items: center; }
-.panda-panel .job sp-progress-bar { flex: 1; min-width: 0; }
+.panda-panel .job { display: flex; gap: 8px; align-items: flex-end; }
+.panda-panel .progress { flex: 1; min-width: 0; display: flex; flex-direction: column; gap: 4px; }
+.panda-panel .progress-label { display: flex; justify-content: space-between; gap: 6px; font-size: 12px; }
+.panda-panel .progress-track { height: 4px; border-radius: 2px; background: var(--spectrum-global-color-gray-300, #4a4a4a); overflow: hidden; }
+.panda-panel .progress-fill { height: 100%; background: var(--spectrum-global-color-blue-500, #378ef0); transition: width 0.2s; }
+.panda-panel .slider-label { display: flex; justify-content: space-between; align-items: baseline; }
 .panda-panel sp-slider { width: 100%; }
 `;

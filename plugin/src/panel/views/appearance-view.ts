@@ -1,26 +1,31 @@
 /** Appearance thumbnails (saliency heat maps), the strength slider with its live preview, apply and saliency. */
 import { html, nothing } from "lit";
-import type { PanelModel } from "../../model/panel-model";
 import type { PanelState } from "../../model/state";
+import { thumbnail, ViewContext } from "./widgets";
 
 /** Published strengths span ±200 at 512-channel layers; the tiny and face models use smaller scales. */
 export const STRENGTH_LIMIT = 100;
 
-export function appearanceView(state: PanelState, model: PanelModel) {
+export function appearanceView(state: PanelState, { model }: ViewContext) {
   if (state.appearances.length === 0) return nothing;
   const ready = state.partIndex !== null && state.appearanceIndex !== null && state.busy === null;
   return html`
     <section class="appearances">
       <h2>Appearance</h2>
-      <div class="thumbs" role="listbox" aria-label="Appearances">
-        ${state.appearances.map(
-          (a) => html`<button class="thumb" data-appearance=${a.index} aria-pressed=${state.appearanceIndex === a.index ? "true" : "false"}
-            title="Appearance ${a.index}: where it is present" @click=${() => model.selectAppearance(a.index)}>
-            ${a.thumbnail ? html`<img src=${a.thumbnail} alt="appearance ${a.index}" />` : nothing}<span>${a.index}</span>
-          </button>`,
+      <div class="thumbs" aria-label="Appearances">
+        ${state.appearances.map((a) =>
+          thumbnail({
+            kind: "appearance",
+            index: a.index,
+            src: a.thumbnail,
+            selected: state.appearanceIndex === a.index,
+            title: `Appearance ${a.index}: bright where it is present`,
+            onPick: () => model.selectAppearance(a.index),
+          }),
         )}
       </div>
-      <sp-slider data-field="strength" label="Strength" min=${-STRENGTH_LIMIT} max=${STRENGTH_LIMIT} step="1" .value=${state.strength}
+      <div class="slider-label"><sp-field-label size="s">Strength</sp-field-label><span data-value="strength">${state.strength}</span></div>
+      <sp-slider data-field="strength" label="Strength" label-visibility="none" min=${-STRENGTH_LIMIT} max=${STRENGTH_LIMIT} step="1" .value=${state.strength}
         ?disabled=${state.partIndex === null || state.appearanceIndex === null}
         @input=${(e: Event) => model.setStrength(Number((e.target as HTMLInputElement).value))}></sp-slider>
       <p class="hint">${state.partIndex === null ? "Pick a part, then an appearance; drag to preview." : "Dragging updates the “PandA preview” layer."}</p>

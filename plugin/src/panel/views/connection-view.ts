@@ -1,12 +1,11 @@
 /** Server status and address: the address is editable and remembered. */
 import { html } from "lit";
-import type { PanelModel } from "../../model/panel-model";
 import type { PanelState } from "../../model/state";
-import { valueOf } from "./dom";
+import { valueOf, ViewContext } from "./widgets";
 
 const STATUS_TEXT = { connecting: "Connecting…", connected: "Connected", offline: "Server not reachable" } as const;
 
-export function connectionView(state: PanelState, model: PanelModel) {
+export function connectionView(state: PanelState, { model }: ViewContext) {
   const { status, serverUrl, health } = state.connection;
   const detail = health ? ` · ${health.device.active} · ${health.models} model${health.models === 1 ? "" : "s"}` : "";
   let typed = serverUrl;

@@ -1,43 +1,40 @@
 /** Model and layer pickers, seed and truncation, and the generate buttons. */
 import { html } from "lit";
-import type { PanelModel } from "../../model/panel-model";
 import type { PanelState } from "../../model/state";
-import { numberOf, valueOf } from "./dom";
+import { numberOf, picker, textField, ViewContext } from "./widgets";
 
-export function generateView(state: PanelState, model: PanelModel) {
+export function generateView(state: PanelState, ctx: ViewContext) {
+  const { model } = ctx;
   const current = state.models.find((m) => m.id === state.modelId);
   const disabled = state.connection.status !== "connected" || !current || state.busy !== null;
   return html`
     <section class="generate">
       <h2>Generate</h2>
       <div class="row">
-        <div class="field">
-          <sp-field-label for="panda-model" size="s">Model</sp-field-label>
-          <sp-picker id="panda-model" data-field="model" size="s" label="Model" .value=${state.modelId ?? ""}
-            @change=${(e: Event) => model.selectModel(valueOf(e))}>
-            ${state.models.map((m) => html`<sp-menu-item value=${m.id}>${m.title}</sp-menu-item>`)}
-          </sp-picker>
-        </div>
-        <div class="field">
-          <sp-field-label for="panda-layer" size="s">Layer</sp-field-label>
-          <sp-picker id="panda-layer" data-field="layer" size="s" label="Layer" .value=${state.layerId ?? ""}
-            @change=${(e: Event) => model.selectLayer(valueOf(e))}>
-            ${(current?.layers ?? []).map((l) => html`<sp-menu-item value=${l.id}>${l.id} (${l.channels}×${l.height}×${l.width})</sp-menu-item>`)}
-          </sp-picker>
-        </div>
+        ${picker(ctx, {
+          field: "model",
+          label: "Model",
+          value: state.modelId,
+          items: state.models.map((m) => ({ value: m.id, label: m.title })),
+          onChange: (id) => model.selectModel(id),
+        })}
+        ${picker(ctx, {
+          field: "layer",
+          label: "Layer",
+          value: state.layerId,
+          items: (current?.layers ?? []).map((l) => ({ value: l.id, label: `${l.id} (${l.channels}×${l.height}×${l.width})` })),
+          onChange: (id) => model.selectLayer(id),
+        })}
       </div>
       <div class="row">
-        <div class="field">
-          <sp-field-label for="panda-seed" size="s">Seed</sp-field-label>
-          <sp-textfield id="panda-seed" data-field="seed" size="s" .value=${String(state.generate.seed)}
-            @input=${(e: Event) => model.setGenerate({ seed: numberOf(e) })}></sp-textfield>
-        </div>
-        <div class="field">
-          <sp-field-label for="panda-truncation" size="s">Truncation ψ</sp-field-label>
-          <sp-textfield id="panda-truncation" data-field="truncation" size="s" .value=${String(state.generate.truncation)}
-            ?disabled=${current ? !current.truncation.supported : false}
-            @input=${(e: Event) => model.setGenerate({ truncation: numberOf(e) })}></sp-textfield>
-        </div>
+        ${textField({ field: "seed", label: "Seed", value: String(state.generate.seed), onInput: (e) => model.setGenerate({ seed: numberOf(e) }) })}
+        ${textField({
+          field: "truncation",
+          label: "Truncation ψ",
+          value: String(state.generate.truncation),
+          disabled: current ? !current.truncation.supported : false,
+          onInput: (e) => model.setGenerate({ truncation: numberOf(e) }),
+        })}
       </div>
       <div class="row">
         <sp-button size="s" variant="accent" data-action="generate" ?disabled=${disabled} @click=${() => model.generate()}>Generate</sp-button>

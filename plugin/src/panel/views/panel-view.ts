@@ -1,22 +1,22 @@
 /** The whole panel: the sections in the order of the journeys. */
 import { html } from "lit";
-import type { PanelModel } from "../../model/panel-model";
 import type { PanelState } from "../../model/state";
 import { appearanceView } from "./appearance-view";
 import { connectionView } from "./connection-view";
 import { generateView } from "./generate-view";
 import { messagesView } from "./messages-view";
 import { partsView } from "./parts-view";
+import type { ViewContext } from "./widgets";
 
-export function panelView(state: PanelState, model: PanelModel) {
+export function panelView(state: PanelState, ctx: ViewContext) {
   return html`
     <sp-theme color="dark" scale="medium">
       <div class="panda-panel">
-        ${connectionView(state, model)}
+        ${connectionView(state, ctx)}
         <sp-divider size="s"></sp-divider>
-        ${generateView(state, model)}
+        ${generateView(state, ctx)}
         <sp-divider size="s"></sp-divider>
-        ${partsView(state, model)} ${appearanceView(state, model)} ${messagesView(state)}
+        ${partsView(state, ctx)} ${appearanceView(state, ctx)} ${messagesView(state)}
       </div>
     </sp-theme>
   `;

@@ -1,0 +1,76 @@
+/**
+ * The few widgets whose markup differs between the browser and Photoshop, so every view is
+ * written once. In UXP the picker is Photoshop's built-in `sp-picker` (its items sit in an
+ * `sp-menu slot="options"`), the progress bar is drawn here (UXP's built-in is `sp-progressbar`,
+ * SWC's `sp-progress-bar`), and thumbnails are divs laid out with flexbox (UXP has no CSS grid
+ * and no plain <button>).
+ */
+import { html, nothing } from "lit";
+import type { PanelModel } from "../../model/panel-model";
+
+export interface ViewContext {
+  model: PanelModel;
+  /** true inside Photoshop: render for UXP's built-in widgets */
+  uxp: boolean;
+}
+
+export function valueOf(event: Event): string {
+  return String((event.target as HTMLInputElement).value ?? "");
+}
+
+/** Numeric text fields keep what was typed; NaN reaches the model, whose check names the field. */
+export function numberOf(event: Event): number {
+  const text = valueOf(event).trim();
+  return text === "" ? Number.NaN : Number(text);
+}
+
+export interface PickerItem {
+  value: string;
+  label: string;
+}
+
+export function picker(
+  ctx: ViewContext,
+  options: { field: string; label: string; value: string | null; items: PickerItem[]; disabled?: boolean; onChange: (value: string) => void },
+) {
+  const { field, label, value, items, disabled = false, onChange } = options;
+  const changed = (event: Event) => {
+    // UXP's built-in picker reports the selected index; SWC's reports the value
+    const target = event.target as { value?: string; selectedIndex?: number };
+    const picked = target.value || (target.selectedIndex !== undefined ? items[target.selectedIndex]?.value : undefined);
+    if (picked) onChange(picked);
+  };
+  const menuItems = items.map((item) => html`<sp-menu-item value=${item.value} ?selected=${item.value === value}>${item.label}</sp-menu-item>`);
+  return html`<div class="field">
+    <sp-field-label for="panda-${field}" size="s">${label}</sp-field-label>
+    <sp-picker id="panda-${field}" data-field=${field} size="s" label=${label} .value=${value ?? ""} ?disabled=${disabled} @change=${changed}>
+      ${ctx.uxp ? html`<sp-menu slot="options">${menuItems}</sp-menu>` : menuItems}
+    </sp-picker>
+  </div>`;
+}
+
+export function textField(options: { field: string; label: string; value: string; disabled?: boolean; onInput: (event: Event) => void }) {
+  return html`<div class="field">
+    <sp-field-label for="panda-${options.field}" size="s">${options.label}</sp-field-label>
+    <sp-textfield id="panda-${options.field}" data-field=${options.field} size="s" .value=${options.value} ?disabled=${options.disabled ?? false}
+      @input=${options.onInput}></sp-textfield>
+  </div>`;
+}
+
+export function progressBar(fraction: number, message: string) {
+  const percent = Math.round(fraction * 100);
+  return html`<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent} aria-label=${message}>
+    <div class="progress-label"><span>${message}</span><span>${percent}%</span></div>
+    <div class="progress-track"><div class="progress-fill" style="width: ${percent}%"></div></div>
+  </div>`;
+}
+
+export function thumbnail(options: { kind: "part" | "appearance"; index: number; src: string | null; selected: boolean; title: string; onPick: () => void }) {
+  const { kind, index, src, selected, title, onPick } = options;
+  const attribute = kind === "part" ? { part: index, appearance: nothing } : { part: nothing, appearance: index };
+  return html`<div class="thumb" role="button" tabindex="0" data-part=${attribute.part} data-appearance=${attribute.appearance}
+    aria-pressed=${selected ? "true" : "false"} title=${title} @click=${onPick}
+    @keydown=${(e: KeyboardEvent) => (e.key === "Enter" || e.key === " ") && onPick()}>
+    ${src ? html`<img src=${src} alt="${kind} ${index}" />` : nothing}<span>${index}</span>
+  </div>`;
+}
