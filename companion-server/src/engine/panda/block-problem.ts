@@ -1,15 +1,27 @@
 /**
- * The P-problem of DESIGN §4 for a fixed orthonormal A: a symmetric-NMF problem on one S×S matrix
- *   min_{P≥0} f(P) = −2 tr(PᵀMP) + tr(PᵀMP·PᵀP),   M = Σ_i Z_iᵀAAᵀZ_i  (= Σ Z_iᵀZ_i when R_C = C),
- * solved full-batch by accelerated projected gradient (FISTA) with backtracking on the step and
- * function-value restarts (O'Donoghue & Candès), since f is non-convex and momentum can overshoot.
- * Each iteration costs two S×S·R_S products on the backend; no pass over the samples.
+ * Both blocks of the PandA objective have the same form once the samples are summed into two
+ * symmetric matrices (DESIGN §4):
+ *   min_X f(X) = −2 tr(XᵀMX) + tr(XᵀNX·XᵀX)
+ *   P-block: X = P ≥ 0,  M = Σ Z_iᵀAAᵀZ_i,  N = Σ Z_iᵀ(AAᵀ)²Z_i   (S×S; M = N when AᵀA = I,
+ *            and M = N = Σ Z_iᵀZ_i when moreover R_C = C: a symmetric-NMF problem)
+ *   A-block: X = A (free),  M = K = Σ W_iW_iᵀ,  N = Q = Σ W_i(PᵀP)W_iᵀ   (C×C, W_i = Z_iP)
+ * Solved full-batch by accelerated (projected) gradient — FISTA — with backtracking on the step
+ * and function-value restarts (O'Donoghue & Candès), since f is non-convex and momentum can
+ * overshoot. An iteration costs two or three products with M and N; no pass over the samples.
  */
 import { TensorBackend } from "../tensor/backend";
 import { Matrix, combine, frobeniusSquared, inner, multiply, projectedStep } from "../tensor/matrix";
 import { throwIfCancelled } from "./cancellation";
 
-export interface PartsProblemOptions {
+export interface BlockProblem {
+  m: Matrix;
+  /** defaults to M (the orthonormal-A case) */
+  n?: Matrix;
+  /** project onto X ≥ 0 (the parts) */
+  nonnegative: boolean;
+}
+
+export interface BlockProblemOptions {
   /** Σ‖Z_i‖²: added to f to give the objective (summed over samples) */
   offset: number;
   maxIterations: number;
@@ -20,9 +32,9 @@ export interface PartsProblemOptions {
   onIteration?: (iteration: number, objective: number) => void;
 }
 
-export interface PartsProblemResult {
-  parts: Matrix;
-  /** offset + f(P): the objective summed over samples */
+export interface BlockProblemResult {
+  solution: Matrix;
+  /** offset + f(X): the objective summed over samples */
   objective: number;
   iterations: number;
 }
@@ -33,39 +45,37 @@ interface Evaluation {
   gradient: Matrix;
 }
 
-/** f and ∇f = −4MP + 2(P·PᵀMP + MP·PᵀP) from one product MP. */
-async function evaluate(backend: TensorBackend, m: Matrix, p: Matrix): Promise<Evaluation> {
-  const mp = await backend.matmul(m, p);
-  const ptmp = multiply(p, mp, true); // R_S×R_S: cheap in TypeScript
-  const ptp = multiply(p, p, true);
-  const value = -2 * trace(ptmp) + inner(ptmp, ptp);
+/** f and ∇f = −4MX + 2(X·XᵀNX + NX·XᵀX) from the products MX and NX. */
+async function evaluate(backend: TensorBackend, problem: BlockProblem, x: Matrix): Promise<Evaluation> {
+  const mx = await backend.matmul(problem.m, x);
+  const nx = problem.n ? await backend.matmul(problem.n, x) : mx;
+  const xtnx = multiply(x, nx, true); // R×R: cheap in TypeScript
+  const xtx = multiply(x, x, true);
+  const value = -2 * inner(x, mx) + inner(xtnx, xtx);
   const gradient = combine([
-    [-4, mp],
-    [2, multiply(p, ptmp)],
-    [2, multiply(mp, ptp)],
+    [-4, mx],
+    [2, multiply(x, xtnx)],
+    [2, multiply(nx, xtx)],
   ]);
-  return { point: p, value, gradient };
+  return { point: x, value, gradient };
 }
 
-function trace(m: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < m.rows; i++) s += m.data[i * m.cols + i];
-  return s;
+function step(problem: BlockProblem, x: Matrix, gradient: Matrix, size: number): Matrix {
+  return problem.nonnegative ? projectedStep(x, gradient, size) : combine([[1, x], [-size, gradient]]);
 }
 
-/** A positive start scaled to the best multiple of itself: f(αU) = −2α²a + α⁴b is least at α² = a/b. */
-export async function scaledStart(backend: TensorBackend, m: Matrix, u: Matrix): Promise<Matrix> {
-  const mu = await backend.matmul(m, u);
-  const utmu = multiply(u, mu, true);
-  const a = trace(utmu);
-  const b = inner(utmu, multiply(u, u, true));
+/** A start scaled to the best multiple of itself: f(αU) = −2α²a + α⁴b is least at α² = a/b. */
+export async function scaledStart(backend: TensorBackend, problem: BlockProblem, u: Matrix): Promise<Matrix> {
+  const nu = await backend.matmul(problem.n ?? problem.m, u);
+  const a = inner(u, problem.n ? await backend.matmul(problem.m, u) : nu);
+  const b = inner(multiply(u, nu, true), multiply(u, u, true));
   const alpha = a > 0 && b > 0 ? Math.sqrt(a / b) : 1;
   return { rows: u.rows, cols: u.cols, data: u.data.map((v) => v * alpha) };
 }
 
-export async function solvePartsProblem(backend: TensorBackend, m: Matrix, start: Matrix, options: PartsProblemOptions): Promise<PartsProblemResult> {
+export async function solveBlockProblem(backend: TensorBackend, problem: BlockProblem, start: Matrix, options: BlockProblemOptions): Promise<BlockProblemResult> {
   const patience = options.patience ?? 5;
-  let x = await evaluate(backend, m, start);
+  let x = await evaluate(backend, problem, start);
   let y = x;
   let t = 1;
   // Initial curvature guess ‖∇f‖/‖P‖; backtracking corrects it within a few doublings.
@@ -78,7 +88,7 @@ export async function solvePartsProblem(backend: TensorBackend, m: Matrix, start
     // Backtracking: the largest step 1/L for which the quadratic model upper-bounds f.
     let next: Evaluation;
     for (;;) {
-      next = await evaluate(backend, m, projectedStep(y.point, y.gradient, 1 / lipschitz));
+      next = await evaluate(backend, problem, step(problem, y.point, y.gradient, 1 / lipschitz));
       const d = combine([
         [1, next.point],
         [-1, y.point],
@@ -103,11 +113,11 @@ export async function solvePartsProblem(backend: TensorBackend, m: Matrix, start
     ]);
     x = next;
     t = tNext;
-    y = momentum === 0 ? x : await evaluate(backend, m, extrapolated);
+    y = momentum === 0 ? x : await evaluate(backend, problem, extrapolated);
     lipschitz *= 0.9; // let the step grow again where the curvature has dropped
     options.onIteration?.(iteration, options.offset + x.value);
     quiet = improvement < options.tolerance ? quiet + 1 : 0;
     if (quiet >= patience) break;
   }
-  return { parts: x.point, objective: options.offset + x.value, iterations: iteration };
+  return { solution: x.point, objective: options.offset + x.value, iterations: iteration };
 }

@@ -34,6 +34,6 @@ export async function objective(source: FeatureSource, factors: Factors, session
   const a = matrix(channels, factors.appearancesRank, factors.appearances);
   const p = matrix(height * width, factors.partsRank, factors.parts);
   const terms = await objectivePass(source, ortBackendFor(sessions), a, p, { signal });
-  const total = terms.squaredNorm - 2 * terms.cross + terms.quadratic;
+  const total = terms.residual;
   return { objective: total / source.count, relativeObjective: total / terms.squaredNorm };
 }

@@ -1,28 +1,33 @@
 /**
- * The fast solver: the same objective as the published algorithm, solved with the structure of
- * DESIGN §4 instead of per-sample stochastic steps.
- * - R_C = C: with A orthonormal, AAᵀ = I and P depends only on G = Σ Z_iᵀZ_i, accumulated in one
- *   streamed pass; P is found by FISTA on G; A is then the eigenbasis of 2K − Q (ordered, so that
- *   the first appearances are the ones the parts use most) — one more pass for K and Q.
- * - R_C < C: alternate exactly-solved blocks: A ← top-R_C eigenvectors of 2K − Q (closed form),
- *   P ← FISTA on M = Σ Z_iᵀAAᵀZ_i (warm-started), two passes per alternation, until the objective
- *   improves by less than the tolerance.
+ * The fast solver: the published objective (DESIGN §4), solved with its structure instead of
+ * per-sample stochastic steps. Every block update is full-batch on a few matrices accumulated in
+ * streamed passes over the samples; no per-sample step is ever taken.
+ *
+ * Phase 1 — orthonormal A (cheap, gets most of the way):
+ *   R_C = C: AAᵀ = I, so P depends only on G = Σ Z_iᵀZ_i (one pass); P ← FISTA on G.
+ *   R_C < C: A starts from the HOSVD; P ← FISTA on M = Σ Z_iᵀAAᵀZ_i.
+ *   Then A ← top-R_C eigenvectors of 2K − Q (closed form), repeated while it helps when R_C < C.
+ * Phase 2 — free A: the published problem does not constrain A, and a non-orthonormal A (AAᵀ
+ *   re-weighting channels) reaches a lower objective. Alternate A ← FISTA on (K, Q) and
+ *   P ← FISTA on (M, N) until a round improves the objective by less than the tolerance.
  */
 import { createRng } from "../../runtime/random";
 import { TensorBackend } from "../tensor/backend";
 import { Matrix, matrix, toMatrix } from "../tensor/matrix";
-import { symmetricEigen, topEigenvectors } from "../tenalg/symmetric-eigen";
+import { topEigenvectors } from "../tenalg/symmetric-eigen";
+import { appearanceTerm, lyapunovAppearances, orthonormalAppearances } from "./appearance-step";
 import { throwIfCancelled } from "./cancellation";
-import { scaledStart, solvePartsProblem } from "./parts-problem";
-import { PassOptions, appearanceGramsPass, channelScatterPass, spatialGramPass, trace } from "./passes";
-import { FeatureSource, SolverOptions, SolverProgress, SolverResult } from "./types";
+import { BlockProblem, scaledStart, solveBlockProblem } from "./block-problem";
+import { PassOptions, appearanceGramsPass, channelScatterPass, objectivePass, projectedGramsPass, spatialGramPass, trace } from "./passes";
+import { FeatureSource, SolverOptions, SolverResult } from "./types";
 
-export const FAST_DEFAULTS = { iterations: 2000, tolerance: 1e-6, alternations: 30 };
-
-/** 2K − Q: its top eigenvectors are the optimal orthonormal A for the current P. */
-function appearanceMatrix(k: Float64Array, q: Float64Array): Float64Array {
-  return k.map((v, i) => 2 * v - q[i]);
-}
+export const FAST_DEFAULTS = {
+  /** FISTA iterations per block solve */
+  iterations: 500,
+  tolerance: 1e-5,
+  /** alternations of A and P in each phase */
+  rounds: 8,
+};
 
 function randomParts(positions: number, rank: number, seed: number): Matrix {
   const rng = createRng(seed);
@@ -33,72 +38,100 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   const started = performance.now();
   const { channels, height, width } = source.shape;
   const positions = height * width;
-  const n = source.count;
+  const count = source.count;
   const maxIterations = options.iterations ?? FAST_DEFAULTS.iterations;
   const tolerance = options.tolerance ?? FAST_DEFAULTS.tolerance;
   const full = options.appearances === channels;
-  const alternations = full ? 1 : FAST_DEFAULTS.alternations;
-  const report = (p: SolverProgress) => options.onProgress?.(p);
-  const pass = (label: string, from: number, to: number): PassOptions => ({
-    signal: options.signal,
-    onBatch: (done) => report({ fraction: from + ((to - from) * done) / n, iteration: totalIterations, message: label }),
-  });
-  // Progress is split evenly between alternations; within one, the P-solve gets half.
-  const span = 1 / alternations;
-  let totalIterations = 0;
-
-  let appearances: Matrix | undefined;
-  let squaredNorm: number;
-  if (full) {
-    squaredNorm = NaN; // known after the first Gram pass (its trace)
-  } else {
-    const scatter = channelScatterPass(source, backend, pass("channel scatter", 0, 0));
-    const s = await scatter;
-    squaredNorm = trace(s, channels);
-    appearances = matrix(channels, options.appearances, topEigenvectors(s, channels, options.appearances));
-  }
-
-  let parts: Matrix | undefined;
+  const totalRounds = 2 * FAST_DEFAULTS.rounds;
+  let round = 0;
+  let iterations = 0;
   let objective = Infinity;
-  for (let round = 0; round < alternations; round++) {
-    throwIfCancelled(options.signal);
-    const base = round * span;
-    const m = await spatialGramPass(source, backend, appearances, pass("spatial Gram", base, base + 0.25 * span));
-    if (full) squaredNorm = trace(m, positions);
-    const gram = toMatrix(positions, positions, m);
-    const start = parts ?? (await scaledStart(backend, gram, randomParts(positions, options.parts, options.seed)));
-    const solved = await solvePartsProblem(backend, gram, start, {
-      offset: squaredNorm,
+
+  const progress = (message: string, value?: number) =>
+    options.onProgress?.({ fraction: Math.min(0.99, round / totalRounds), iteration: iterations, objective: value === undefined ? undefined : value / count, message });
+  const pass = (message: string): PassOptions => ({ signal: options.signal, onBatch: () => progress(message) });
+  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string) => {
+    const result = await solveBlockProblem(backend, problem, start, {
+      offset,
       maxIterations,
       tolerance,
       signal: options.signal,
-      onIteration: (i, value) => {
-        if (i % 10 === 0) report({ fraction: base + span * (0.25 + (0.5 * i) / maxIterations), iteration: totalIterations + i, objective: value / n, message: "parts" });
-      },
+      onIteration: (i, value) => i % 10 === 0 && progress(label, value),
     });
-    totalIterations += solved.iterations;
-    parts = solved.parts;
+    iterations += result.iterations;
+    return result;
+  };
+  const improved = (previous: number, next: number) => (previous - next) / Math.max(Math.abs(next), 1e-30) >= tolerance;
 
-    const { k, q } = await appearanceGramsPass(source, backend, parts, pass("appearances", base + 0.75 * span, base + span));
-    const eigen = symmetricEigen(appearanceMatrix(k, q), channels);
-    appearances = matrix(channels, options.appearances);
-    for (let i = 0; i < channels; i++) for (let j = 0; j < options.appearances; j++) appearances.data[i * options.appearances + j] = eigen.vectors[i * channels + j];
-    // With AᵀA = I the objective is Σ‖Z_i‖² − tr(Aᵀ(2K − Q)A) = Σ‖Z_i‖² − Σ of the top R_C eigenvalues.
-    let captured = 0;
-    for (let j = 0; j < options.appearances; j++) captured += eigen.values[j];
+  // Phase 1: orthonormal A.
+  let a: Matrix | undefined;
+  let squaredNorm = 0;
+  if (!full) {
+    const scatter = await channelScatterPass(source, backend, pass("channel scatter"));
+    squaredNorm = trace(scatter, channels);
+    a = matrix(channels, options.appearances, topEigenvectors(scatter, channels, options.appearances));
+  }
+  let p: Matrix | undefined;
+  let grams: { k: Float64Array; q: Float64Array };
+  for (;;) {
+    const m = await spatialGramPass(source, backend, a, pass("spatial Gram"));
+    if (full) squaredNorm = trace(m, positions);
+    const problem: BlockProblem = { m: toMatrix(positions, positions, m), nonnegative: true };
+    const start = p ?? (await scaledStart(backend, problem, randomParts(positions, options.parts, options.seed)));
+    p = (await solve(problem, start, squaredNorm, "parts")).solution;
+    grams = await appearanceGramsPass(source, backend, p, pass("appearances"));
+    const next = orthonormalAppearances(grams.k, grams.q, channels, options.appearances, squaredNorm);
+    a = next.a;
     const previous = objective;
-    objective = squaredNorm - captured;
-    report({ fraction: base + span, iteration: totalIterations, objective: objective / n, message: "appearances" });
-    if (!full && (previous - objective) / Math.max(objective, 1e-30) < tolerance) break;
+    objective = next.objective;
+    round++;
+    progress("appearances (closed form)", objective);
+    // With R_C = C the P-problem does not depend on A: one round is the phase's optimum.
+    if (full || !improved(previous, objective) || round >= FAST_DEFAULTS.rounds) break;
   }
 
+  // A-block of phase 2: the closed form when R_C = C (kept only if it helps: it clips B to PSD),
+  // otherwise FISTA on (K, Q) from the current A.
+  const freeAppearances = async (k: Matrix, q: Matrix, current: Matrix): Promise<Matrix> => {
+    if (full) {
+      const closed = await lyapunovAppearances(backend, k, q, squaredNorm);
+      const now = squaredNorm + (await appearanceTerm(backend, current, k, q));
+      if (closed.objective <= now) {
+        progress("appearances (closed form)", closed.objective);
+        return closed.a;
+      }
+    }
+    return (await solve({ m: k, n: q, nonnegative: false }, current, squaredNorm, "appearances")).solution;
+  };
+
+  // Phase 2: free A, alternating exact-structure block solves.
+  for (let free = 0; free < FAST_DEFAULTS.rounds; free++) {
+    throwIfCancelled(options.signal);
+    const previous = objective;
+    const k = toMatrix(channels, channels, grams.k);
+    const q = toMatrix(channels, channels, grams.q);
+    a = await freeAppearances(k, q, a);
+    const mn = await projectedGramsPass(source, backend, a, pass("projected Gram"));
+    const partsProblem: BlockProblem = { m: toMatrix(positions, positions, mn.m), n: toMatrix(positions, positions, mn.n), nonnegative: true };
+    const solved = await solve(partsProblem, p, squaredNorm, "parts");
+    p = solved.solution;
+    objective = solved.objective;
+    round++;
+    progress("parts", objective);
+    if (!improved(previous, objective)) break;
+    grams = await appearanceGramsPass(source, backend, p, pass("appearances"));
+  }
+
+  // The final objective from the residuals themselves: the running values above are float32
+  // expansions that lose digits to cancellation when the fit is good.
+  const terms = await objectivePass(source, backend, a, p, { signal: options.signal });
   return {
-    factors: { shape: source.shape, partsRank: options.parts, appearancesRank: options.appearances, parts: parts!.data, appearances: appearances!.data },
+    factors: { shape: source.shape, partsRank: options.parts, appearancesRank: options.appearances, parts: p.data, appearances: a.data },
     report: {
       solver: "fast",
-      objective: objective / n,
-      relativeObjective: objective / squaredNorm,
-      iterations: totalIterations,
+      objective: terms.residual / count,
+      relativeObjective: terms.residual / terms.squaredNorm,
+      iterations,
       seconds: (performance.now() - started) / 1000,
     },
   };

@@ -29,12 +29,25 @@ async function eachBatch(source: FeatureSource, options: PassOptions, visit: (ba
   });
 }
 
-/** Σ_i Z_iᵀZ_i, or Σ_i Z_iᵀLLᵀZ_i with `left` = L (S×S, float64). */
+/** Σ_i Z_iᵀZ_i, or Σ_i Z_iᵀLLᵀZ_i with `left` = L (C×R); S×S, float64. */
 export async function spatialGramPass(source: FeatureSource, backend: TensorBackend, left?: Matrix, options: PassOptions = {}): Promise<Float64Array> {
   const s = source.shape.height * source.shape.width;
   const sum = new Float64Array(s * s);
   await eachBatch(source, options, async (batch) => addInto(sum, (await backend.spatialGram(batch, left)).data));
   return sum;
+}
+
+/** M = Σ_i Z_iᵀAAᵀZ_i and N = Σ_i Z_iᵀ(AAᵀ)²Z_i (S×S each, float64). */
+export async function projectedGramsPass(source: FeatureSource, backend: TensorBackend, appearances: Matrix, options: PassOptions = {}): Promise<{ m: Float64Array; n: Float64Array }> {
+  const s = source.shape.height * source.shape.width;
+  const m = new Float64Array(s * s);
+  const n = new Float64Array(s * s);
+  await eachBatch(source, options, async (batch) => {
+    const grams = await backend.projectedGrams(batch, appearances);
+    addInto(m, grams.m.data);
+    addInto(n, grams.n.data);
+  });
+  return { m, n };
 }
 
 /** Σ_i Z_iZ_iᵀ (C×C, float64). */
@@ -59,12 +72,11 @@ export async function appearanceGramsPass(source: FeatureSource, backend: Tensor
 }
 
 export async function objectivePass(source: FeatureSource, backend: TensorBackend, appearances: Matrix, parts: Matrix, options: PassOptions = {}): Promise<ObjectiveTerms> {
-  const total: ObjectiveTerms = { squaredNorm: 0, cross: 0, quadratic: 0 };
+  const total: ObjectiveTerms = { squaredNorm: 0, residual: 0 };
   await eachBatch(source, options, async (batch) => {
     const t = await backend.objectiveTerms(batch, appearances, parts);
     total.squaredNorm += t.squaredNorm;
-    total.cross += t.cross;
-    total.quadratic += t.quadratic;
+    total.residual += t.residual;
   });
   return total;
 }

@@ -85,7 +85,7 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
   }
 
   const terms = await objectivePass(source, backend, a, p, { signal: options.signal });
-  const total = terms.squaredNorm - 2 * terms.cross + terms.quadratic;
+  const total = terms.residual;
   return {
     factors: { shape: source.shape, partsRank: options.parts, appearancesRank: options.appearances, parts: p.data, appearances: a.data },
     report: {

@@ -13,14 +13,13 @@ export interface FeatureBatchView {
   positions: number;
 }
 
-/** Sums over a batch of the three terms of ‖Z_i − AAᵀZ_iPPᵀ‖²_F = ‖Z_i‖² − 2·cross + quadratic. */
+/**
+ * Sums over a batch of ‖Z_i‖²_F and of the residual ‖Z_i − AAᵀZ_iPPᵀ‖²_F, computed from the
+ * residual itself: expanding it into traces loses digits to cancellation in float32.
+ */
 export interface ObjectiveTerms {
-  /** Σ ‖Z_i‖²_F */
   squaredNorm: number;
-  /** Σ ‖AᵀZ_iP‖²_F = Σ tr(ZᵢᵀAAᵀZ_iPPᵀ) */
-  cross: number;
-  /** Σ ‖AAᵀZ_iPPᵀ‖²_F */
-  quadratic: number;
+  residual: number;
 }
 
 export interface TensorBackend {
@@ -32,6 +31,11 @@ export interface TensorBackend {
    * the P-problem. Computed as one product over the batch, never one S×S matrix per sample.
    */
   spatialGram(batch: FeatureBatchView, left?: Matrix): Promise<Matrix>;
+  /**
+   * M = Σ_i Z_iᵀAAᵀZ_i and N = Σ_i Z_iᵀ(AAᵀ)²Z_i (S×S) for any A (C×R_C): the P-problem when A is
+   * not orthonormal. Via X_i = AᵀZ_i and Y_i = AX_i: M = Σ X_iᵀX_i, N = Σ Y_iᵀY_i.
+   */
+  projectedGrams(batch: FeatureBatchView, appearances: Matrix): Promise<{ m: Matrix; n: Matrix }>;
   /** Σ_i Z_iZ_iᵀ (C×C): the channel scatter of the HOSVD initialisation. */
   channelScatter(batch: FeatureBatchView): Promise<Matrix>;
   /** K = Σ W_iW_iᵀ and Q = Σ W_i(PᵀP)W_iᵀ (C×C), W_i = Z_iP: what the A-update needs. */

@@ -29,6 +29,22 @@ export function spatialGramGraph(count: number, channels: number, positions: num
   return g.toModelBytes();
 }
 
+/** M = Σ X_iᵀX_i and N = Σ Y_iᵀY_i with X_i = AᵀZ_i, Y_i = AX_i = AAᵀZ_i. */
+export function projectedGramsGraph(count: number, channels: number, positions: number, rank: number): Uint8Array {
+  const g = new GraphBuilder("projected_grams");
+  const z = g.input("z", [count, channels, positions]);
+  const a = g.input("appearances", [channels, rank]);
+  const x = g.node("MatMul", [g.node("Transpose", [a], { perm: [1, 0] }), z]); // [n, R, S]
+  const y = g.node("MatMul", [a, x]); // [n, C, S]
+  const gram = (t: string, rows: number) => {
+    const stacked = g.node("Reshape", [t, g.int64Constant([count * rows, positions])]);
+    return g.node("Gemm", [stacked, stacked], { transA: 1 });
+  };
+  g.output(gram(x, rank), "m", [positions, positions]);
+  g.output(gram(y, channels), "n", [positions, positions]);
+  return g.toModelBytes();
+}
+
 /** Σ_i Z_iZ_iᵀ: the channels' rows of all samples side by side make it one YYᵀ. */
 export function channelScatterGraph(count: number, channels: number, positions: number): Uint8Array {
   const g = new GraphBuilder("channel_scatter");
@@ -53,19 +69,16 @@ export function appearanceGramsGraph(count: number, channels: number, positions:
   return g.toModelBytes();
 }
 
-/** Per-sample ‖Z_i‖², ‖AᵀZ_iP‖², ‖AAᵀZ_iPPᵀ‖² (= tr(U·PᵀP·Uᵀ), U = AAᵀZ_iP), summed in float64 by the caller. */
+/** Per-sample ‖Z_i‖² and ‖Z_i − A(Aᵀ(Z_iP))Pᵀ‖² (the product chain never forms C×C or S×S), summed in float64 by the caller. */
 export function objectiveTermsGraph(count: number, channels: number, positions: number, appearancesRank: number, partsRank: number): Uint8Array {
   const g = new GraphBuilder("objective_terms");
   const z = g.input("z", [count, channels, positions]);
   const a = g.input("appearances", [channels, appearancesRank]);
   const p = g.input("parts", [positions, partsRank]);
-  const perSample = (t: string) => g.node("ReduceSum", [t, g.int64Constant([1, 2])], { keepdims: 0 });
   const perSampleSquares = (t: string) => g.node("ReduceSumSquare", [t], { axes: [1, 2], keepdims: 0 });
   const v = g.node("MatMul", [g.node("Transpose", [a], { perm: [1, 0] }), g.node("MatMul", [z, p])]); // [n, R_C, R_S]
-  const u = g.node("MatMul", [a, v]); // [n, C, R_S]
-  const upp = g.node("MatMul", [u, g.node("Gemm", [p, p], { transA: 1 })]);
+  const reconstruction = g.node("MatMul", [g.node("MatMul", [a, v]), g.node("Transpose", [p], { perm: [1, 0] })]); // [n, C, S]
   g.output(perSampleSquares(z), "squared_norm", [count]);
-  g.output(perSampleSquares(v), "cross", [count]);
-  g.output(perSample(g.node("Mul", [upp, u])), "quadratic", [count]);
+  g.output(perSampleSquares(g.node("Sub", [z, reconstruction])), "residual", [count]);
   return g.toModelBytes();
 }

@@ -6,7 +6,7 @@
 import * as ort from "onnxruntime-node";
 import { SessionFactory } from "../../runtime/execution-providers";
 import { FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
-import { appearanceGramsGraph, channelScatterGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph } from "./graphs";
+import { appearanceGramsGraph, channelScatterGraph, gemmGraph, objectiveTermsGraph, projectedGramsGraph, spatialGramGraph } from "./graphs";
 import { Matrix, matrix } from "./matrix";
 
 function tensor(data: Float32Array, dims: number[]): ort.Tensor {
@@ -55,6 +55,13 @@ export class OrtBackend implements TensorBackend {
     return matrix(positions, positions, out.out.data as Float32Array);
   }
 
+  async projectedGrams(batch: FeatureBatchView, appearances: Matrix): Promise<{ m: Matrix; n: Matrix }> {
+    const { count, channels, positions } = batch;
+    const key = `projected:${count}:${channels}:${positions}:${appearances.cols}`;
+    const out = await this.run(key, () => projectedGramsGraph(count, channels, positions, appearances.cols), { z: features(batch), appearances: matrixTensor(appearances) });
+    return { m: matrix(positions, positions, out.m.data as Float32Array), n: matrix(positions, positions, out.n.data as Float32Array) };
+  }
+
   async channelScatter(batch: FeatureBatchView): Promise<Matrix> {
     const { count, channels, positions } = batch;
     const out = await this.run(`channel:${count}:${channels}:${positions}`, () => channelScatterGraph(count, channels, positions), { z: features(batch) });
@@ -76,7 +83,7 @@ export class OrtBackend implements TensorBackend {
       appearances: matrixTensor(appearances),
       parts: matrixTensor(parts),
     });
-    return { squaredNorm: sum(out.squared_norm), cross: sum(out.cross), quadratic: sum(out.quadratic) };
+    return { squaredNorm: sum(out.squared_norm), residual: sum(out.residual) };
   }
 
   async dispose(): Promise<void> {

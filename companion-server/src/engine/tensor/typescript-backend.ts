@@ -4,7 +4,7 @@
  * tested against.
  */
 import { FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch, sampleOf } from "./backend";
-import { Matrix, addInto, frobeniusSquared, inner, multiply, toMatrix } from "./matrix";
+import { Matrix, addInto, frobeniusSquared, multiply, toMatrix } from "./matrix";
 
 export class TypeScriptBackend implements TensorBackend {
   readonly name = "typescript";
@@ -23,6 +23,20 @@ export class TypeScriptBackend implements TensorBackend {
       addInto(sum, multiply(x, x, true).data);
     }
     return toMatrix(s, s, sum);
+  }
+
+  async projectedGrams(batch: FeatureBatchView, appearances: Matrix): Promise<{ m: Matrix; n: Matrix }> {
+    checkBatch(batch);
+    const s = batch.positions;
+    const m = new Float64Array(s * s);
+    const n = new Float64Array(s * s);
+    for (let i = 0; i < batch.count; i++) {
+      const x = multiply(appearances, sampleOf(batch, i), true);
+      const y = multiply(appearances, x);
+      addInto(m, multiply(x, x, true).data);
+      addInto(n, multiply(y, y, true).data);
+    }
+    return { m: toMatrix(s, s, m), n: toMatrix(s, s, n) };
   }
 
   async channelScatter(batch: FeatureBatchView): Promise<Matrix> {
@@ -52,15 +66,12 @@ export class TypeScriptBackend implements TensorBackend {
 
   async objectiveTerms(batch: FeatureBatchView, appearances: Matrix, parts: Matrix): Promise<ObjectiveTerms> {
     checkBatch(batch);
-    const ptp = multiply(parts, parts, true);
-    const terms: ObjectiveTerms = { squaredNorm: 0, cross: 0, quadratic: 0 };
+    const terms: ObjectiveTerms = { squaredNorm: 0, residual: 0 };
     for (let i = 0; i < batch.count; i++) {
       const z = sampleOf(batch, i);
-      const v = multiply(appearances, multiply(z, parts), true); // AᵀZ_iP
-      const u = multiply(appearances, v); // AAᵀZ_iP; ‖UPᵀ‖² = tr(U·PᵀP·Uᵀ)
+      const reconstruction = multiply(multiply(appearances, multiply(appearances, multiply(z, parts), true)), parts, false, true);
       terms.squaredNorm += frobeniusSquared(z);
-      terms.cross += frobeniusSquared(v);
-      terms.quadratic += inner(multiply(u, ptp), u);
+      for (let j = 0; j < z.data.length; j++) terms.residual += (z.data[j] - reconstruction.data[j]) ** 2;
     }
     return terms;
   }

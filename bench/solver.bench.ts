@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:solver`: the reference solver (the published algorithm) against the fast solver on
+ * the same features, plus the accumulation's GFLOP/s beside a plain ORT MatMul measured in the same
+ * run, and peak memory. Prints one JSON document.
+ *
+ * Sizes via env: BENCH_N (512), BENCH_C (512), BENCH_HW (16), BENCH_RS (8), BENCH_RC (= C),
+ * BENCH_REF_ITERATIONS (10000, the published schedule), BENCH_BUNDLE_N (256 samples per bundle layer).
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { decompose } from "../companion-server/src/engine/panda/decompose";
+import { spatialGramPass, channelScatterPass } from "../companion-server/src/engine/panda/passes";
+import { FeatureSource, SolverOptions } from "../companion-server/src/engine/panda/types";
+import { inMemoryFeatures, sampleFeatures } from "../companion-server/src/engine/sampling";
+import { plantedFeatures, randomBlobs } from "../companion-server/src/engine/synthetic";
+import { matrix } from "../companion-server/src/engine/tensor/matrix";
+import { ortBackendFor } from "../companion-server/src/engine/tensor/ort-backend";
+import { loadBundle } from "../companion-server/src/runtime/bundle-loader";
+import { SessionFactory } from "../companion-server/src/runtime/execution-providers";
+import { Generator } from "../companion-server/src/runtime/generator";
+
+const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+async function time(run: () => Promise<unknown>, repeats: number): Promise<number> {
+  await run(); // warm-up: session creation and first-run planning are not the rate
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) await run();
+  return seconds(start) / repeats;
+}
+
+async function rates(sessions: SessionFactory, source: FeatureSource) {
+  const backend = ortBackendFor(sessions);
+  const n = 1024;
+  const m = matrix(n, n, Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5));
+  const matmul = (2 * n ** 3) / (await time(() => backend.matmul(m, m), 5)) / 1e9;
+  const { channels, height, width } = source.shape;
+  const s = height * width;
+  const gram = (2 * source.count * channels * s * s) / (await time(() => spatialGramPass(source, backend), 1)) / 1e9;
+  const scatter = (2 * source.count * channels * channels * s) / (await time(() => channelScatterPass(source, backend), 1)) / 1e9;
+  return {
+    matmulGflops: round(matmul),
+    spatialGramGflops: round(gram),
+    channelScatterGflops: round(scatter),
+    spatialGramFractionOfMatmul: round(gram / matmul),
+    channelScatterFractionOfMatmul: round(scatter / matmul),
+  };
+}
+
+function round(x: number, digits = 4): number {
+  return Number(x.toPrecision(digits));
+}
+
+async function compare(source: FeatureSource, sessions: SessionFactory, ranks: { parts: number; appearances: number }, referenceIterations: number) {
+  const base: SolverOptions = { ...ranks, solver: "reference", seed: 7 };
+  const reference = await decompose(source, { ...base, iterations: referenceIterations }, sessions);
+  const rssAfterReference = peakRss();
+
+  let reached: number | null = null;
+  const start = performance.now();
+  const fast = await decompose(
+    source,
+    {
+      ...base,
+      solver: "fast",
+      onProgress: (p) => {
+        if (reached === null && p.objective !== undefined && p.objective <= reference.report.objective) reached = seconds(start);
+      },
+    },
+    sessions,
+  );
+  const fastReached = reached ?? (fast.report.objective <= reference.report.objective ? fast.report.seconds : null);
+  return {
+    reference: { iterations: reference.report.iterations, seconds: round(reference.report.seconds), objective: reference.report.objective, relativeObjective: round(reference.report.relativeObjective, 6) },
+    fast: {
+      iterations: fast.report.iterations,
+      seconds: round(fast.report.seconds),
+      secondsToReferenceObjective: fastReached === null ? null : round(fastReached),
+      objective: fast.report.objective,
+      relativeObjective: round(fast.report.relativeObjective, 6),
+    },
+    speedupToReferenceObjective: fastReached === null ? null : round(reference.report.seconds / fastReached),
+    speedupTotal: round(reference.report.seconds / fast.report.seconds),
+    fastObjectiveAtMostReference: fast.report.objective <= reference.report.objective,
+    peakRssMiB: { afterReference: mib(rssAfterReference), afterFast: mib(peakRss()) },
+  };
+}
+
+async function bundleLayers(sessions: SessionFactory, count: number, referenceIterations: number) {
+  const results: Record<string, unknown> = {};
+  for (const dir of ["models/synthfaces", "models/tiny-test"]) {
+    if (!existsSync(join(dir, "model.json"))) {
+      results[dir] = "absent";
+      continue;
+    }
+    const generator = new Generator(loadBundle(dir), sessions);
+    for (const layer of generator.manifest.layers) {
+      const [c, h, w] = layer.shape;
+      // Materialised once so that both solvers see the same features and neither times the head.
+      const streamed = sampleFeatures(generator, layer.id, count, 1);
+      const data = new Float32Array(count * c * h * w);
+      await streamed.forEachBatch(32, (batch, _n, offset) => data.set(batch, offset * c * h * w));
+      const source = inMemoryFeatures(data, streamed.shape, count);
+      results[`${generator.id}/${layer.id}`] = {
+        shape: [count, c, h, w],
+        parts: Math.min(8, h * w),
+        appearances: c,
+        ...(await compare(source, sessions, { parts: Math.min(8, h * w), appearances: c }, referenceIterations)),
+      };
+    }
+    await generator.release();
+  }
+  return results;
+}
+
+async function main() {
+  const n = env("BENCH_N", 512);
+  const c = env("BENCH_C", 512);
+  const hw = env("BENCH_HW", 16);
+  const parts = env("BENCH_RS", 8);
+  const appearances = env("BENCH_RC", c);
+  const referenceIterations = env("BENCH_REF_ITERATIONS", 10000);
+  const sessions = new SessionFactory();
+  const rssBefore = process.memoryUsage().rss;
+
+  const started = performance.now();
+  const planted = plantedFeatures({ channels: c, height: hw, width: hw, count: n, blobs: randomBlobs(parts, hw, hw, 3), noise: 0.3, seed: 5 });
+  const generationSeconds = seconds(started);
+  const source = inMemoryFeatures(planted.data, planted.shape, n);
+  const featureBytes = planted.data.byteLength;
+
+  const accumulation = await rates(sessions, source);
+  const synthetic = await compare(source, sessions, { parts, appearances }, referenceIterations);
+  const peak = peakRss();
+  const bundles = await bundleLayers(sessions, env("BENCH_BUNDLE_N", 256), referenceIterations);
+
+  console.log(
+    JSON.stringify(
+      {
+        machine: { cpus: require("node:os").cpus().length, device: sessions.status().active },
+        synthetic: {
+          features: { count: n, channels: c, height: hw, width: hw, plantedParts: parts, noise: 0.3, megabytes: mib(featureBytes), generationSeconds: round(generationSeconds) },
+          ranks: { parts, appearances },
+          referenceSchedule: referenceIterations === 10000 ? "published: 10000 iterations, batch 1" : `shortened: ${referenceIterations} iterations, batch 1`,
+          ...synthetic,
+          accumulation,
+          memory: {
+            featureTensorMiB: mib(featureBytes),
+            rssBeforeFeaturesMiB: mib(rssBefore),
+            peakRssMiB: mib(peak),
+            peakAboveBaselineOverFeatures: round((peak - rssBefore) / featureBytes),
+            heapUsedMiB: mib(process.memoryUsage().heapUsed),
+            arrayBuffersMiB: mib(process.memoryUsage().arrayBuffers),
+          },
+        },
+        bundles,
+      },
+      null,
+      2,
+    ),
+  );
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+/**
+ * Both solvers on synthetic features with planted parts: recovery of the parts, objective
+ * behaviour, determinism, cancellation and progress.
+ */
+import { decompose, objective } from "../../../companion-server/src/engine/panda/decompose";
+import { fastSolve } from "../../../companion-server/src/engine/panda/fast-solver";
+import { referenceSolve } from "../../../companion-server/src/engine/panda/reference-solver";
+import { CancelledError, SolverOptions, SolverProgress } from "../../../companion-server/src/engine/panda/types";
+import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
+import { TypeScriptBackend } from "../../../companion-server/src/engine/tensor/typescript-backend";
+import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
+import { matchParts, plantedFeatures } from "../planted";
+
+const sessions = new SessionFactory();
+const planted = plantedFeatures({ channels: 32, count: 48, seed: 11 });
+const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+const small = plantedFeatures({ channels: 12, count: 24, seed: 12 });
+const smallSource = inMemoryFeatures(small.data, small.shape, small.count);
+const fast: SolverOptions = { parts: 5, appearances: 32, solver: "fast", seed: 1 };
+
+describe("fast solver", () => {
+  test.each([32, 12])("recovers every planted part with IoU ≥ 0.8 (R_C = %i of 32)", async (appearances) => {
+    const result = await decompose(source, { ...fast, appearances }, sessions);
+    for (const score of matchParts(planted.parts, result.factors.parts, 5)) expect(score).toBeGreaterThanOrEqual(0.8);
+    expect(result.factors.parts.every((v) => v >= 0)).toBe(true);
+    expect(result.factors.appearances).toHaveLength(32 * appearances);
+    if (appearances === 32) expect(result.report.relativeObjective).toBeLessThan(0.05);
+  });
+
+  test("its reported objective is the objective of its factors", async () => {
+    const result = await decompose(source, fast, sessions);
+    const evaluated = await objective(source, result.factors, sessions);
+    expect(evaluated.objective / result.report.objective).toBeCloseTo(1, 6);
+    expect(evaluated.relativeObjective / result.report.relativeObjective).toBeCloseTo(1, 6);
+  });
+
+  test("is deterministic for a seed", async () => {
+    const [x, y] = [await decompose(source, fast, sessions), await decompose(source, fast, sessions)];
+    expect(Array.from(x.factors.parts)).toEqual(Array.from(y.factors.parts));
+    expect(x.report.objective).toBe(y.report.objective);
+  });
+
+  test("reports progress with objectives, ending near 1", async () => {
+    const events: SolverProgress[] = [];
+    await decompose(source, { ...fast, onProgress: (p) => events.push(p) }, sessions);
+    expect(events.length).toBeGreaterThan(2);
+    expect(events.some((e) => e.objective !== undefined)).toBe(true);
+    for (const e of events) expect(e.fraction).toBeGreaterThanOrEqual(0);
+    for (const e of events) expect(e.fraction).toBeLessThanOrEqual(1);
+  });
+
+  test("reaches a lower objective than the reference solver on the same data", async () => {
+    const reference = await referenceSolve(smallSource, { parts: 5, appearances: 12, solver: "reference", seed: 1, iterations: 1500 }, new TypeScriptBackend());
+    const result = await decompose(smallSource, { parts: 5, appearances: 12, solver: "fast", seed: 1 }, sessions);
+    expect(result.report.objective).toBeLessThanOrEqual(reference.report.objective);
+  });
+});
+
+describe("reference solver", () => {
+  const options: SolverOptions = { parts: 5, appearances: 12, solver: "reference", seed: 2 };
+  const backend = new TypeScriptBackend();
+
+  test("its objective decreases as iterations go on", async () => {
+    const objectives: number[] = [];
+    for (const iterations of [1, 100, 400, 1600]) objectives.push((await referenceSolve(smallSource, { ...options, iterations }, backend)).report.objective);
+    for (let i = 1; i < objectives.length; i++) expect(objectives[i]).toBeLessThan(objectives[i - 1]);
+  });
+
+  test("recovers the planted parts on a small case", async () => {
+    const result = await referenceSolve(smallSource, { ...options, iterations: 3000 }, backend);
+    for (const score of matchParts(small.parts, result.factors.parts, 5)) expect(score).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("is deterministic for a seed, and runs through decompose on ONNX Runtime", async () => {
+    const [x, y] = [await decompose(smallSource, { ...options, iterations: 30 }, sessions), await decompose(smallSource, { ...options, iterations: 30 }, sessions)];
+    expect(Array.from(x.factors.parts)).toEqual(Array.from(y.factors.parts));
+    expect(x.report).toMatchObject({ solver: "reference", iterations: 30 });
+  });
+
+  test("gradients summed over a batch of samples also descend", async () => {
+    const one = await referenceSolve(smallSource, { ...options, iterations: 1 }, backend);
+    const more = await referenceSolve(smallSource, { ...options, iterations: 200, batchSize: 4 }, backend);
+    expect(more.report.objective).toBeLessThan(one.report.objective);
+  });
+});
+
+describe("cancellation", () => {
+  test.each(["fast", "reference"] as const)("the %s solver rejects with CancelledError when aborted mid-run", async (solver) => {
+    const controller = new AbortController();
+    const run = decompose(
+      source,
+      { ...fast, solver, iterations: solver === "reference" ? 100000 : undefined, signal: controller.signal, onProgress: () => controller.abort() },
+      sessions,
+    );
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  test("an already aborted signal cancels before any work", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(fastSolve(source, { ...fast, signal: controller.signal }, new TypeScriptBackend())).rejects.toBeInstanceOf(CancelledError);
+  });
+});

@@ -1,0 +1,109 @@
+/** One suite, run against every backend, with backend-neutral assertions against plain definitions. */
+import { FeatureBatchView, TensorBackend, sampleOf } from "../../../companion-server/src/engine/tensor/backend";
+import { Matrix, matrix, multiply, transpose } from "../../../companion-server/src/engine/tensor/matrix";
+import { OrtBackend } from "../../../companion-server/src/engine/tensor/ort-backend";
+import { TypeScriptBackend } from "../../../companion-server/src/engine/tensor/typescript-backend";
+import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
+import { createRng, fillNormal } from "../../../companion-server/src/runtime/random";
+
+const rng = createRng(42);
+const random = (rows: number, cols: number): Matrix => matrix(rows, cols, fillNormal(new Float32Array(rows * cols), rng));
+
+function expectClose(actual: Float32Array, expected: Float32Array, tolerance = 1e-4): void {
+  expect(actual.length).toBe(expected.length);
+  let scale = 1;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(tolerance * scale);
+}
+
+const [n, c, s, rc, rs] = [3, 6, 10, 4, 3];
+const batch: FeatureBatchView = { data: fillNormal(new Float32Array(n * c * s), rng), count: n, channels: c, positions: s };
+const a = random(c, rc);
+const p = random(s, rs);
+const samples = Array.from({ length: n }, (_, i) => sampleOf(batch, i));
+const sum = (ms: Matrix[]) => ms.reduce((acc, m) => matrix(m.rows, m.cols, acc.data.map((v, i) => v + m.data[i])));
+
+const backends: Array<[string, () => TensorBackend]> = [
+  ["typescript", () => new TypeScriptBackend()],
+  ["onnxruntime", () => new OrtBackend(new SessionFactory())],
+];
+
+describe.each(backends)("%s backend", (_name, create) => {
+  let backend: TensorBackend;
+  beforeAll(() => {
+    backend = create();
+  });
+  afterAll(() => backend.dispose());
+
+  test.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])("matmul with transposeA=%s transposeB=%s", async (ta, tb) => {
+    const x = random(5, 7);
+    const y = random(7, 4);
+    const left = ta ? transpose(x) : x;
+    const right = tb ? transpose(y) : y;
+    const out = await backend.matmul(left, right, { transposeA: ta, transposeB: tb });
+    expect([out.rows, out.cols]).toEqual([5, 4]);
+    expectClose(out.data, multiply(x, y).data);
+  });
+
+  test("matmul rejects mismatched inner sizes", async () => {
+    await expect(backend.matmul(random(2, 3), random(4, 2))).rejects.toThrow(/inner sizes/);
+  });
+
+  test("spatialGram is Σ ZᵢᵀZᵢ, and Σ (AᵀZᵢ)ᵀ(AᵀZᵢ) with a left factor", async () => {
+    expectClose((await backend.spatialGram(batch)).data, sum(samples.map((z) => multiply(z, z, true))).data);
+    const projected = sum(samples.map((z) => multiply(multiply(a, z, true), multiply(a, z, true), true)));
+    expectClose((await backend.spatialGram(batch, a)).data, projected.data);
+  });
+
+  test("projectedGrams gives M = Σ ZᵢᵀAAᵀZᵢ and N = Σ Zᵢᵀ(AAᵀ)²Zᵢ", async () => {
+    const aat = multiply(a, a, false, true);
+    const { m, n: nn } = await backend.projectedGrams(batch, a);
+    expectClose(m.data, sum(samples.map((z) => multiply(z, multiply(aat, z), true))).data);
+    expectClose(nn.data, sum(samples.map((z) => multiply(z, multiply(multiply(aat, aat), z), true))).data);
+  });
+
+  test("channelScatter is Σ ZᵢZᵢᵀ", async () => {
+    expectClose((await backend.channelScatter(batch)).data, sum(samples.map((z) => multiply(z, z, false, true))).data);
+  });
+
+  test("appearanceGrams gives K = Σ WᵢWᵢᵀ and Q = Σ Wᵢ(PᵀP)Wᵢᵀ", async () => {
+    const ptp = multiply(p, p, true);
+    const ws = samples.map((z) => multiply(z, p));
+    const { k, q } = await backend.appearanceGrams(batch, p);
+    expectClose(k.data, sum(ws.map((w) => multiply(w, w, false, true))).data);
+    expectClose(q.data, sum(ws.map((w) => multiply(multiply(w, ptp), w, false, true))).data);
+  });
+
+  test("objectiveTerms gives Σ ‖Zᵢ‖² and Σ ‖Zᵢ − AAᵀZᵢPPᵀ‖²", async () => {
+    const t = await backend.objectiveTerms(batch, a, p);
+    let direct = 0;
+    for (const z of samples) {
+      const r = multiply(multiply(multiply(a, multiply(a, z, true)), p), p, false, true);
+      for (let i = 0; i < z.data.length; i++) direct += (z.data[i] - r.data[i]) ** 2;
+    }
+    expect(t.residual / direct).toBeCloseTo(1, 5);
+    expect(t.squaredNorm / samples.reduce((acc, z) => acc + z.data.reduce((x, v) => x + v * v, 0), 0)).toBeCloseTo(1, 6);
+  });
+
+  test("a malformed batch is rejected with its sizes", async () => {
+    await expect(backend.channelScatter({ ...batch, count: 4 })).rejects.toThrow(/4×6×10 needs 240 values, got 180/);
+  });
+});
+
+test("the ORT and TypeScript backends agree on a larger random case", async () => {
+  const ort = new OrtBackend(new SessionFactory());
+  const ts = new TypeScriptBackend();
+  const big: FeatureBatchView = { data: fillNormal(new Float32Array(4 * 32 * 64), rng), count: 4, channels: 32, positions: 64 };
+  const left = random(32, 16);
+  const parts = random(64, 5);
+  expectClose((await ort.spatialGram(big, left)).data, (await ts.spatialGram(big, left)).data);
+  expectClose((await ort.appearanceGrams(big, parts)).q.data, (await ts.appearanceGrams(big, parts)).q.data);
+  const [x, y] = [await ort.objectiveTerms(big, left, parts), await ts.objectiveTerms(big, left, parts)];
+  expect(x.residual / y.residual).toBeCloseTo(1, 4);
+  await ort.dispose();
+});
