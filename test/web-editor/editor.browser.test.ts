@@ -263,6 +263,41 @@ test("zoom: buttons, ctrl+wheel, 100% and fit", async () => {
   expect(Math.abs(stage.x + stage.width / 2 - (box.x + box.width / 2))).toBeLessThan(2);
 });
 
+test("pan with space+drag and with the middle button", async () => {
+  const stage = async () => (await page.locator(".canvas-stage").boundingBox())!;
+  const box = (await page.getByTestId("viewport").boundingBox())!;
+  const start = await stage();
+  await page.mouse.move(box.x + 200, box.y + 200);
+  await page.keyboard.down("Space");
+  await page.mouse.down();
+  await page.mouse.move(box.x + 260, box.y + 230, { steps: 3 });
+  await page.mouse.up();
+  await page.keyboard.up("Space");
+  expect((await stage()).x - start.x).toBeCloseTo(60, 0);
+  expect((await stage()).y - start.y).toBeCloseTo(30, 0);
+  await page.mouse.down({ button: "middle" });
+  await page.mouse.move(box.x + 160, box.y + 200, { steps: 3 });
+  await page.mouse.up({ button: "middle" });
+  expect((await stage()).x - start.x).toBeCloseTo(-40, 0);
+  await page.keyboard.press("Control+0");
+});
+
+test("an image dropped on the canvas becomes a layer above the active one", async () => {
+  const bytes = readFileSync(redPng).toString("base64");
+  const dataTransfer = await page.evaluateHandle((b64) => {
+    const transfer = new DataTransfer();
+    const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([data], "dropped.png", { type: "image/png" }));
+    return transfer;
+  }, bytes);
+  await page.getByTestId("viewport").dispatchEvent("dragover", { dataTransfer });
+  await page.getByTestId("viewport").dispatchEvent("drop", { dataTransfer });
+  // the active layer is "portrait" since the selection test
+  await eventually(async () => expect(await layerNames()).toEqual(["portrait", "dropped", "Red"]));
+  await page.keyboard.press("Control+z");
+  expect(await layerNames()).toEqual(["portrait", "Red"]);
+});
+
 test("export PNG: the flattened document with masks and opacity applied", async () => {
   const file = await download(() => command("file", "export-png"));
   expect(file.name).toBe("portrait.png");

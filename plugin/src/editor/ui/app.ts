@@ -9,7 +9,7 @@ import { encodePng } from "../png";
 import { sizeText } from "../raster";
 import { EditorStore } from "../store";
 import { CanvasView } from "./canvas-view";
-import { el, isTyping } from "./dom";
+import { el, isTyping, keepFocus } from "./dom";
 import { baseName, browserPng, decodeImage, download, isOpenRaster } from "./file-io";
 import { LayersPanel } from "./layers-panel";
 import { Menu, MenuItem, Menubar } from "./menubar";
@@ -125,7 +125,7 @@ export class EditorApp {
   private viewButtons(): HTMLElement {
     const button = (id: string, icon: string, title: string) => {
       const command = this.commands.find((c) => c.id === id)!;
-      const b = el("button", { class: "icon-button", type: "button", title: `${title} (${command.shortcut})`, onclick: () => command.run() }, el("span", { class: `icon icon-${icon}` }));
+      const b = keepFocus(el("button", { class: "icon-button", type: "button", title: `${title} (${command.shortcut})`, onclick: () => command.run() }, el("span", { class: `icon icon-${icon}` })));
       b.dataset.testid = `view-${id}`;
       return b;
     };

@@ -21,6 +21,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props<K
 export function iconButton(icon: string, title: string, onClick: (event: MouseEvent) => void, testId?: string): HTMLButtonElement {
   const button = el("button", { class: "icon-button", title, type: "button", onclick: onClick }, el("span", { class: `icon icon-${icon}` }));
   button.setAttribute("aria-label", title);
+  keepFocus(button);
   if (testId) button.dataset.testid = testId;
   return button;
 }
@@ -30,4 +31,13 @@ export function isTyping(target: EventTarget | null): boolean {
   const node = target as HTMLElement | null;
   if (!node || !node.tagName) return false;
   return node.isContentEditable || node.tagName === "TEXTAREA" || node.tagName === "SELECT" || (node.tagName === "INPUT" && !["button", "checkbox", "radio", "range"].includes((node as HTMLInputElement).type));
+}
+
+/**
+ * Toolbar buttons don't take the focus when clicked, as in desktop editors: the keyboard stays with
+ * the canvas, so Space pans instead of pressing the last clicked button again.
+ */
+export function keepFocus<T extends HTMLElement>(element: T): T {
+  element.addEventListener("mousedown", (e) => e.preventDefault());
+  return element;
 }

@@ -1,5 +1,5 @@
 /** A desktop-style menubar: click to open, hover to move between open menus, Escape or a click outside to close. */
-import { el } from "./dom";
+import { el, keepFocus } from "./dom";
 
 export interface MenuItem {
   id: string;
@@ -28,7 +28,7 @@ export class Menubar {
   ) {
     this.element = el("nav", { class: "menubar" });
     menus.forEach((menu, index) => {
-      const button = el("button", { class: "menubar-button", type: "button", textContent: menu.label });
+      const button = keepFocus(el("button", { class: "menubar-button", type: "button", textContent: menu.label }));
       button.dataset.testid = `menu-${menu.label.toLowerCase()}`;
       button.addEventListener("click", () => (this.openIndex === index ? this.close() : this.open(index)));
       button.addEventListener("mouseenter", () => this.openIndex >= 0 && this.openIndex !== index && this.open(index));
@@ -60,7 +60,7 @@ export class Menubar {
 
   private itemElement(item: MenuItem): HTMLElement {
     const enabled = item.enabled?.() ?? true;
-    const button = el("button", { class: "menu-item", type: "button", disabled: !enabled }, el("span", { class: "menu-label" }, item.label), el("span", { class: "menu-shortcut" }, item.shortcut ?? ""));
+    const button = keepFocus(el("button", { class: "menu-item", type: "button", disabled: !enabled }, el("span", { class: "menu-label" }, item.label), el("span", { class: "menu-shortcut" }, item.shortcut ?? "")));
     button.dataset.testid = `cmd-${item.id}`;
     button.addEventListener("click", () => {
       this.close();
