@@ -1,6 +1,7 @@
 /** One suite, run against every backend, with backend-neutral assertions against plain definitions. */
 import { FeatureBatchView, TensorBackend, sampleOf } from "../../../companion-server/src/engine/tensor/backend";
 import { Matrix, matrix, multiply, transpose } from "../../../companion-server/src/engine/tensor/matrix";
+import { Program } from "../../../companion-server/src/engine/tensor/program";
 import { OrtBackend } from "../../../companion-server/src/engine/tensor/ort-backend";
 import { TypeScriptBackend } from "../../../companion-server/src/engine/tensor/typescript-backend";
 import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
@@ -105,5 +106,22 @@ test("the ORT and TypeScript backends agree on a larger random case", async () =
   expectClose((await ort.appearanceGrams(big, parts)).q.data, (await ts.appearanceGrams(big, parts)).q.data);
   const [x, y] = [await ort.objectiveTerms(big, left, parts), await ts.objectiveTerms(big, left, parts)];
   expect(x.residual / y.residual).toBeCloseTo(1, 4);
+  await ort.dispose();
+});
+
+test("a traced program gives the same result on ONNX Runtime as in TypeScript", async () => {
+  const ort = new OrtBackend(new SessionFactory());
+  const ts = new TypeScriptBackend();
+  const x = random(6, 4);
+  const y = random(6, 3);
+  const program: Program = (ops, { x: u, y: v }) => ({
+    x: ops.relu(ops.combine([[2, ops.matmul(u, ops.matmul(u, v, { transposeA: true }))], [-1, v]])),
+    g: ops.matmul(v, v, { transposeA: true }),
+  });
+  const [o, t] = [await ort.run("test", program, { x, y }), await ts.run("test", program, { x, y })];
+  expect([o.x.rows, o.x.cols, o.g.rows, o.g.cols]).toEqual([6, 3, 3, 3]);
+  expectClose(o.x.data, t.x.data);
+  expectClose(o.g.data, t.g.data);
+  expect(t.x.data.every((v) => v >= 0)).toBe(true);
   await ort.dispose();
 });

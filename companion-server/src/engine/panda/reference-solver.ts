@@ -10,10 +10,10 @@
  */
 import { createRng } from "../../runtime/random";
 import { TensorBackend, sampleOf } from "../tensor/backend";
-import { Matrix, combine, matrix, projectedStep } from "../tensor/matrix";
+import { Matrix, matrix } from "../tensor/matrix";
 import { topEigenvectors } from "../tenalg/symmetric-eigen";
 import { throwIfCancelled } from "./cancellation";
-import { appearancesGradient, partsGradient, summedGradient } from "./gradients";
+import { referenceStep, sampleInputs } from "./gradients";
 import { channelScatterPass, objectivePass, trace } from "./passes";
 import { FeatureSource, SolverOptions, SolverResult } from "./types";
 
@@ -58,6 +58,9 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
   const lr = options.learningRate ?? defaultReferenceLearningRate(meanSquaredNorm, batchSize);
   let p: Matrix = matrix(positions, options.parts, Float32Array.from({ length: positions * options.parts }, () => 0.01 * rng()));
 
+  // Both gradient steps of one iteration as one program: one session run per iteration on ORT.
+  const step = referenceStep(batchSize, lr);
+  const stepKey = `reference-step:${batchSize}:${lr}`;
   const chunk = chunkSize(channels * positions * 4, batchSize, source.count);
   const progressEvery = Math.max(1, Math.floor(iterations / 100));
   let done = 0;
@@ -68,13 +71,7 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
       for (let start = 0; start + batchSize <= count && done < iterations; start += batchSize) {
         throwIfCancelled(options.signal);
         const samples = order.slice(start, start + batchSize).map((i) => sampleOf(batch, i));
-        const pa = a;
-        p = projectedStep(p, await summedGradient(samples, (z) => partsGradient(backend, z, pa, p)), lr);
-        const gradA = await summedGradient(samples, (z) => appearancesGradient(backend, z, pa, p));
-        a = combine([
-          [1, a],
-          [-lr, gradA],
-        ]);
+        ({ a, p } = await backend.run(stepKey, step, { a, p, ...sampleInputs(samples) }));
         done++;
         if (done % progressEvery === 0) options.onProgress?.({ fraction: done / iterations, iteration: done, message: "reference iterations" });
       }

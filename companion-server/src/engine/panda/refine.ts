@@ -11,9 +11,9 @@
  */
 import { SessionFactory } from "../../runtime/execution-providers";
 import { ortBackendFor } from "../tensor/ort-backend";
-import { Matrix, matrix, projectedStep } from "../tensor/matrix";
+import { Matrix, matrix } from "../tensor/matrix";
 import { spectralNormSquared } from "../tenalg/spectral-norm";
-import { partsGradient } from "./gradients";
+import { partsStep } from "./gradients";
 import { Factors } from "./types";
 
 export interface RefineOptions {
@@ -40,6 +40,7 @@ export async function refineParts(features: Float32Array, factors: Factors, opti
   const a = matrix(channels, factors.appearancesRank, factors.appearances);
   let p = matrix(positions, factors.partsRank, Float32Array.from(factors.parts));
   const step = options.learningRate ?? stableRefineStep(await backend.matmul(a, z, { transposeA: true }), a, p);
-  for (let i = 0; i < iterations; i++) p = projectedStep(p, await partsGradient(backend, z, a, p), step);
+  const program = partsStep(step);
+  for (let i = 0; i < iterations; i++) ({ p } = await backend.run(`refine-step:${step}`, program, { z, a, p }));
   return p.data;
 }

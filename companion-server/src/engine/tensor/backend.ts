@@ -4,6 +4,7 @@
  * plain TypeScript (the reference for tests and tiny cases). Algorithms never see which one runs.
  */
 import { Matrix } from "./matrix";
+import { Program } from "./program";
 
 /** A batch of feature maps Z_i ∈ R^{C×S}, stored count·C·S values (C-order). */
 export interface FeatureBatchView {
@@ -42,6 +43,11 @@ export interface TensorBackend {
   appearanceGrams(batch: FeatureBatchView, parts: Matrix): Promise<{ k: Matrix; q: Matrix }>;
   /** The objective's terms summed over the batch, for appearances A (C×R_C) and parts P (S×R_S). */
   objectiveTerms(batch: FeatureBatchView, appearances: Matrix, parts: Matrix): Promise<ObjectiveTerms>;
+  /**
+   * Runs a matrix program (see program.ts) on the inputs. `key` names the program and any constant
+   * it bakes in (e.g. a learning rate): backends may compile it once per key and input shapes.
+   */
+  run(key: string, program: Program, inputs: Record<string, Matrix>): Promise<Record<string, Matrix>>;
   /** Releases native resources (sessions); the backend must not be used afterwards. */
   dispose(): Promise<void>;
 }

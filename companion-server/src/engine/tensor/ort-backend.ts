@@ -8,6 +8,7 @@ import { SessionFactory } from "../../runtime/execution-providers";
 import { FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
 import { appearanceGramsGraph, channelScatterGraph, gemmGraph, objectiveTermsGraph, projectedGramsGraph, spatialGramGraph } from "./graphs";
 import { Matrix, matrix } from "./matrix";
+import { Program, outputPrefix, traceProgram } from "./program";
 
 function tensor(data: Float32Array, dims: number[]): ort.Tensor {
   return new ort.Tensor("float32", data, dims);
@@ -39,7 +40,7 @@ export class OrtBackend implements TensorBackend {
     const [m, k] = transposeA ? [a.cols, a.rows] : [a.rows, a.cols];
     const [kb, n] = transposeB ? [b.cols, b.rows] : [b.rows, b.cols];
     if (k !== kb) throw new Error(`matmul: inner sizes differ (${m}×${k} · ${kb}×${n})`);
-    const out = await this.run(`gemm:${m}:${k}:${n}:${transposeA}:${transposeB}`, () => gemmGraph(m, k, n, transposeA, transposeB), {
+    const out = await this.execute(`gemm:${m}:${k}:${n}:${transposeA}:${transposeB}`, () => gemmGraph(m, k, n, transposeA, transposeB), {
       a: matrixTensor(a),
       b: matrixTensor(b),
     });
@@ -51,39 +52,52 @@ export class OrtBackend implements TensorBackend {
     const feeds: Record<string, ort.Tensor> = { z: features(batch) };
     if (left) feeds.left = matrixTensor(left);
     const key = `spatial:${count}:${channels}:${positions}:${left?.cols ?? "-"}`;
-    const out = await this.run(key, () => spatialGramGraph(count, channels, positions, left?.cols), feeds);
+    const out = await this.execute(key, () => spatialGramGraph(count, channels, positions, left?.cols), feeds);
     return matrix(positions, positions, out.out.data as Float32Array);
   }
 
   async projectedGrams(batch: FeatureBatchView, appearances: Matrix): Promise<{ m: Matrix; n: Matrix }> {
     const { count, channels, positions } = batch;
     const key = `projected:${count}:${channels}:${positions}:${appearances.cols}`;
-    const out = await this.run(key, () => projectedGramsGraph(count, channels, positions, appearances.cols), { z: features(batch), appearances: matrixTensor(appearances) });
+    const out = await this.execute(key, () => projectedGramsGraph(count, channels, positions, appearances.cols), { z: features(batch), appearances: matrixTensor(appearances) });
     return { m: matrix(positions, positions, out.m.data as Float32Array), n: matrix(positions, positions, out.n.data as Float32Array) };
   }
 
   async channelScatter(batch: FeatureBatchView): Promise<Matrix> {
     const { count, channels, positions } = batch;
-    const out = await this.run(`channel:${count}:${channels}:${positions}`, () => channelScatterGraph(count, channels, positions), { z: features(batch) });
+    const out = await this.execute(`channel:${count}:${channels}:${positions}`, () => channelScatterGraph(count, channels, positions), { z: features(batch) });
     return matrix(channels, channels, out.out.data as Float32Array);
   }
 
   async appearanceGrams(batch: FeatureBatchView, parts: Matrix): Promise<{ k: Matrix; q: Matrix }> {
     const { count, channels, positions } = batch;
     const key = `appearance:${count}:${channels}:${positions}:${parts.cols}`;
-    const out = await this.run(key, () => appearanceGramsGraph(count, channels, positions, parts.cols), { z: features(batch), parts: matrixTensor(parts) });
+    const out = await this.execute(key, () => appearanceGramsGraph(count, channels, positions, parts.cols), { z: features(batch), parts: matrixTensor(parts) });
     return { k: matrix(channels, channels, out.k.data as Float32Array), q: matrix(channels, channels, out.q.data as Float32Array) };
   }
 
   async objectiveTerms(batch: FeatureBatchView, appearances: Matrix, parts: Matrix): Promise<ObjectiveTerms> {
     const { count, channels, positions } = batch;
     const key = `objective:${count}:${channels}:${positions}:${appearances.cols}:${parts.cols}`;
-    const out = await this.run(key, () => objectiveTermsGraph(count, channels, positions, appearances.cols, parts.cols), {
+    const out = await this.execute(key, () => objectiveTermsGraph(count, channels, positions, appearances.cols, parts.cols), {
       z: features(batch),
       appearances: matrixTensor(appearances),
       parts: matrixTensor(parts),
     });
     return { squaredNorm: sum(out.squared_norm), residual: sum(out.residual) };
+  }
+
+  async run(key: string, program: Program, inputs: Record<string, Matrix>): Promise<Record<string, Matrix>> {
+    const shapes: Record<string, [number, number]> = {};
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, m] of Object.entries(inputs)) {
+      shapes[name] = [m.rows, m.cols];
+      feeds[name] = matrixTensor(m);
+    }
+    const out = await this.execute(`program:${key}:${JSON.stringify(shapes)}`, () => traceProgram(program, shapes), feeds);
+    const result: Record<string, Matrix> = {};
+    for (const [name, t] of Object.entries(out)) result[name.slice(outputPrefix.length)] = matrix(t.dims[0], t.dims[1], t.data as Float32Array);
+    return result;
   }
 
   async dispose(): Promise<void> {
@@ -92,7 +106,7 @@ export class OrtBackend implements TensorBackend {
     await Promise.allSettled(open.map(async (s) => (await s).release()));
   }
 
-  private async run(key: string, build: () => Uint8Array, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+  private async execute(key: string, build: () => Uint8Array, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
     let session = this.sessions.get(key);
     if (!session) {
       session = this.factory.create(build());

@@ -5,6 +5,7 @@
  */
 import { FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch, sampleOf } from "./backend";
 import { Matrix, addInto, frobeniusSquared, multiply, toMatrix } from "./matrix";
+import { Program, matrixOps } from "./program";
 
 export class TypeScriptBackend implements TensorBackend {
   readonly name = "typescript";
@@ -74,6 +75,10 @@ export class TypeScriptBackend implements TensorBackend {
       for (let j = 0; j < z.data.length; j++) terms.residual += (z.data[j] - reconstruction.data[j]) ** 2;
     }
     return terms;
+  }
+
+  async run(_key: string, program: Program, inputs: Record<string, Matrix>): Promise<Record<string, Matrix>> {
+    return program(matrixOps, inputs);
   }
 
   async dispose(): Promise<void> {}
