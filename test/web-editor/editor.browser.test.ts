@@ -324,7 +324,7 @@ test("export OpenRaster and open it again: layers, names, opacity, masks survive
   expect([merged.width, merged.height]).toEqual([64, 48]);
 
   const before = await layers();
-  await page.keyboard.press("Control+n");
+  await page.keyboard.press("Control+Alt+n");
   await page.getByTestId("new-ok").click();
   await eventually(async () => expect(await layers()).toEqual([]));
   const saved = join(files.dir, "saved.ora");

@@ -73,7 +73,8 @@ export class EditorApp {
       if (layer) store.apply(title, (d) => change(d!, layer));
     };
     return [
-      { id: "new", label: "New…", shortcut: "Ctrl+N", keys: ["mod+n"], run: () => this.newDocument() },
+      // Ctrl+N belongs to the browser (a new window); Photopea also moves New to Ctrl+Alt+N.
+      { id: "new", label: "New…", shortcut: "Ctrl+Alt+N", keys: ["mod+alt+n"], run: () => this.newDocument() },
       { id: "open", label: "Open…", shortcut: "Ctrl+O", keys: ["mod+o"], run: () => this.openInput.click() },
       { id: "open-layers", label: "Open as Layers…", shortcut: "Ctrl+Alt+O", keys: ["mod+alt+o"], run: () => this.layersInput.click() },
       { id: "export-png", label: "Export as PNG", shortcut: "Ctrl+E", keys: ["mod+e"], enabled: () => !!doc(), run: () => this.exportPng() },
@@ -133,7 +134,7 @@ export class EditorApp {
   }
 
   private onKey(e: KeyboardEvent): void {
-    if (isTyping(e.target)) return;
+    if (isTyping(e)) return;
     const parts = [e.ctrlKey || e.metaKey ? "mod" : "", e.altKey ? "alt" : "", e.shiftKey ? "shift" : "", e.key.toLowerCase()].filter(Boolean);
     const combo = parts.join("+");
     const command = this.commands.find((c) => c.keys?.includes(combo));

@@ -7,7 +7,7 @@ import { EditorDocument } from "../document";
 import { GrayRaster } from "../raster";
 import { selectionEdges } from "../selection";
 import { DocState, EditorStore } from "../store";
-import { el } from "./dom";
+import { el, isTyping } from "./dom";
 import { toImageData } from "./raster-canvas";
 
 const MIN_ZOOM = 1 / 32;
@@ -124,7 +124,7 @@ export class CanvasView {
     let spaceDown = false;
     let drag: { x: number; y: number; panX: number; panY: number } | null = null;
     window.addEventListener("keydown", (e) => {
-      if (e.code === "Space" && !(e.target instanceof HTMLInputElement) && !(e.target instanceof HTMLTextAreaElement)) {
+      if (e.code === "Space" && !isTyping(e)) {
         spaceDown = true;
         this.element.classList.add("can-pan");
         if (e.target === document.body || this.element.contains(e.target as Node)) e.preventDefault();

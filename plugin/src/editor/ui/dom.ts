@@ -26,9 +26,13 @@ export function iconButton(icon: string, title: string, onClick: (event: MouseEv
   return button;
 }
 
-/** True when keys typed now belong to a text field, not to the editor's shortcuts. */
-export function isTyping(target: EventTarget | null): boolean {
-  const node = target as HTMLElement | null;
+/**
+ * True when a key event belongs to a text field rather than to the editor's shortcuts. The event's
+ * composed path is read because fields inside shadow roots (the panel's Spectrum components)
+ * show up as their host element in `event.target`.
+ */
+export function isTyping(event: Event): boolean {
+  const node = (event.composedPath()[0] ?? event.target) as HTMLElement | null;
   if (!node || !node.tagName) return false;
   return node.isContentEditable || node.tagName === "TEXTAREA" || node.tagName === "SELECT" || (node.tagName === "INPUT" && !["button", "checkbox", "radio", "range"].includes((node as HTMLInputElement).type));
 }
