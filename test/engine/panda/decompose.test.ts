@@ -1,0 +1,70 @@
+/** decompose() option validation, objective() on given factors, and per-image refinement. */
+import { decompose, objective } from "../../../companion-server/src/engine/panda/decompose";
+import { refineParts } from "../../../companion-server/src/engine/panda/refine";
+import { SolverOptions } from "../../../companion-server/src/engine/panda/types";
+import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
+import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
+import { plantedFeatures } from "../planted";
+
+const sessions = new SessionFactory();
+const planted = plantedFeatures({ channels: 8, height: 8, width: 8, count: 6, blobs: [{ y: 2, x: 2, radius: 1.5 }, { y: 5.5, x: 5.5, radius: 1.5 }] });
+const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+const valid: SolverOptions = { parts: 2, appearances: 8, solver: "fast", seed: 1 };
+
+describe("bad options say what to fix", () => {
+  test.each<[Partial<SolverOptions>, RegExp]>([
+    [{ parts: 0 }, /parts \(R_S\) must be a whole number ≥ 1, got 0/],
+    [{ parts: 2.5 }, /parts \(R_S\) must be a whole number ≥ 1, got 2.5/],
+    [{ appearances: 0 }, /appearances \(R_C\) must be a whole number ≥ 1/],
+    [{ appearances: 9 }, /appearances \(R_C\) must be ≤ the layer's 8 channels, got 9: use at most 8/],
+    [{ parts: 65 }, /parts \(R_S\) must be ≤ the layer's 8×8 = 64 positions, got 65: use at most 64/],
+    [{ solver: "sgd" as never }, /solver must be "fast" or "reference", got "sgd"/],
+    [{ seed: -1 }, /seed must be a whole number from 0 to 4294967295, got -1/],
+    [{ iterations: 0 }, /iterations must be a whole number ≥ 1, got 0/],
+    [{ batchSize: 7 }, /batchSize must be ≤ the 6 samples, got 7/],
+    [{ learningRate: -1 }, /learningRate must be a positive number, got -1/],
+    [{ tolerance: 2 }, /tolerance must be a number in \[0, 1\), got 2/],
+  ])("%j", async (bad, message) => {
+    await expect(decompose(source, { ...valid, ...bad }, sessions)).rejects.toThrow(message);
+  });
+});
+
+test("objective() checks that factors fit the samples", async () => {
+  const { factors } = await decompose(source, valid, sessions);
+  const other = inMemoryFeatures(new Float32Array(4 * 4 * 8), { channels: 8, height: 4, width: 4 }, 1);
+  await expect(objective(other, factors, sessions)).rejects.toThrow(/factors are for 8×8×8 features, the samples are 8×4×4/);
+});
+
+describe("refineParts", () => {
+  const size = 8 * 64;
+  const image = planted.data.subarray(0, size);
+  const single = inMemoryFeatures(image, planted.shape, 1);
+
+  test("lowers this image's objective from the global P, keeps P ≥ 0, and leaves the factors alone", async () => {
+    const { factors } = await decompose(source, valid, sessions);
+    const before = Float32Array.from(factors.parts);
+    const refined = await refineParts(image, factors, {}, sessions);
+    expect(refined).toHaveLength(64 * 2);
+    expect(refined.every((v) => v >= 0)).toBe(true);
+    expect(Array.from(factors.parts)).toEqual(Array.from(before));
+    const globalFit = await objective(single, factors, sessions);
+    const refinedFit = await objective(single, { ...factors, parts: refined }, sessions);
+    expect(refinedFit.objective).toBeLessThan(globalFit.objective);
+  });
+
+  test("the default step stays stable when the layer's features are 1000× larger", async () => {
+    const big = plantedFeatures({ channels: 8, height: 8, width: 8, count: 6, blobs: [{ y: 2, x: 2, radius: 1.5 }, { y: 5.5, x: 5.5, radius: 1.5 }], scale: 1000 });
+    const bigSource = inMemoryFeatures(big.data, big.shape, big.count);
+    const { factors } = await decompose(bigSource, valid, sessions);
+    const refined = await refineParts(big.data.subarray(0, size), factors, { iterations: 50 }, sessions);
+    const one = inMemoryFeatures(big.data.subarray(0, size), big.shape, 1);
+    expect(refined.every(Number.isFinite)).toBe(true);
+    expect((await objective(one, { ...factors, parts: refined }, sessions)).objective).toBeLessThanOrEqual((await objective(one, factors, sessions)).objective);
+  });
+
+  test("zero iterations returns the global P; a wrong-sized image is rejected", async () => {
+    const { factors } = await decompose(source, valid, sessions);
+    expect(Array.from(await refineParts(image, factors, { iterations: 0 }, sessions))).toEqual(Array.from(factors.parts));
+    await expect(refineParts(image.subarray(1), factors, {}, sessions)).rejects.toThrow(/has 512 values, got 511/);
+  });
+});
