@@ -2,7 +2,7 @@
 import JSZip from "jszip";
 import { PNG } from "pngjs";
 import * as D from "../../plugin/src/editor/document";
-import { flatten, layerInDocument } from "../../plugin/src/editor/composite";
+import { Compositor, flatten, layerInDocument } from "../../plugin/src/editor/composite";
 import { History } from "../../plugin/src/editor/history";
 import { EditorStore } from "../../plugin/src/editor/store";
 import { PngCodec, readOra, writeOra } from "../../plugin/src/editor/openraster";
@@ -93,6 +93,25 @@ describe("composite", () => {
     doc = D.updateLayer(doc, "a", { visible: false });
     expect(pixel(flatten(doc), 0, 0)).toEqual([0, 0, 0, 0]);
     expect(pixel(flatten(doc), 1, 1)).toEqual([0, 0, 255, 128]);
+  });
+
+  test("the compositor reuses the layers below a changing one and still matches flatten()", () => {
+    const compositor = new Compositor();
+    let doc = twoLayerDoc();
+    doc = D.addLayer(doc, D.createLayer({ id: "c", name: "Preview", pixels: solid(4, 3, [0, 255, 0, 100]) }));
+    const steps = [
+      (d: D.EditorDocument) => D.updateLayer(d, "c", { pixels: solid(4, 3, [0, 200, 0, 150]) }),
+      (d: D.EditorDocument) => D.updateLayer(d, "c", { opacity: 0.3 }),
+      (d: D.EditorDocument) => D.updateLayer(d, "a", { visible: false }),
+      (d: D.EditorDocument) => D.updateLayer(d, "c", { pixels: solid(4, 3, [9, 9, 9, 255]) }),
+      (d: D.EditorDocument) => D.removeLayer(d, "b"),
+      (d: D.EditorDocument) => D.updateLayer(d, "a", { visible: true }),
+    ];
+    expect(compositor.flatten(doc)).toEqual(flatten(doc));
+    for (const step of steps) {
+      doc = step(doc);
+      expect(compositor.flatten(doc)).toEqual(flatten(doc));
+    }
   });
 
   test("a layer placed into document space", () => {

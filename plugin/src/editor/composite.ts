@@ -7,10 +7,52 @@ import { EditorDocument, Layer } from "./document";
 import { RgbaRaster } from "./raster";
 
 export function flatten(doc: EditorDocument): RgbaRaster {
-  // Premultiplied float accumulation, converted to straight alpha at the end.
-  const n = doc.width * doc.height;
-  const acc = new Float32Array(n * 4);
-  for (const layer of doc.layers) if (layer.visible && layer.opacity > 0) blendLayer(acc, doc, layer);
+  return new Compositor().flatten(doc);
+}
+
+/**
+ * Flattens repeatedly, keeping the blend of the layers below the one that changed last time.
+ * A live preview replaces one layer many times over; the layers under it are then blended once,
+ * not on every frame. The result is the same as flatten()'s, bit for bit.
+ */
+export class Compositor {
+  private below: { layers: readonly Layer[]; count: number; acc: Float32Array } | null = null;
+  private shown: readonly Layer[] = [];
+
+  flatten(doc: EditorDocument): RgbaRaster {
+    const n = doc.width * doc.height;
+    const layers = doc.layers;
+    // The lowest layer that differs from the previous call: the next change is likely there again.
+    let changed = 0;
+    while (changed < layers.length && layers[changed] === this.shown[changed]) changed++;
+    this.shown = layers;
+
+    let start = 0;
+    let acc: Float32Array;
+    const cache = this.below;
+    if (cache && cache.acc.length === n * 4 && cache.count <= layers.length && sameLayers(cache.layers, layers, cache.count)) {
+      acc = cache.acc.slice();
+      start = cache.count;
+    } else {
+      acc = new Float32Array(n * 4);
+    }
+    for (let i = start; i < layers.length; i++) {
+      if (i === changed && i !== start && changed < layers.length) this.below = { layers, count: i, acc: acc.slice() };
+      const layer = layers[i];
+      if (layer.visible && layer.opacity > 0) blendLayer(acc, doc, layer);
+    }
+    return toStraight(acc, doc.width, doc.height);
+  }
+}
+
+function sameLayers(a: readonly Layer[], b: readonly Layer[], count: number): boolean {
+  for (let i = 0; i < count; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Premultiplied float accumulation to straight-alpha bytes. */
+function toStraight(acc: Float32Array, width: number, height: number): RgbaRaster {
+  const n = width * height;
   const rgba = new Uint8Array(n * 4);
   for (let i = 0; i < n; i++) {
     const a = acc[i * 4 + 3];
@@ -18,7 +60,7 @@ export function flatten(doc: EditorDocument): RgbaRaster {
     for (let c = 0; c < 3; c++) rgba[i * 4 + c] = Math.round(Math.min(255, acc[i * 4 + c] / a));
     rgba[i * 4 + 3] = Math.round(Math.min(1, a) * 255);
   }
-  return { width: doc.width, height: doc.height, rgba };
+  return { width, height, rgba };
 }
 
 function blendLayer(acc: Float32Array, doc: EditorDocument, layer: Layer): void {
@@ -31,10 +73,18 @@ function blendLayer(acc: Float32Array, doc: EditorDocument, layer: Layer): void 
   for (let dy = y0; dy < y1; dy++) {
     for (let dx = x0; dx < x1; dx++) {
       const s = (dy - layer.y) * width + (dx - layer.x);
+      const d = (dy * doc.width + dx) * 4;
       let a = (rgba[s * 4 + 3] / 255) * layer.opacity;
       if (mask) a *= mask[s] / 255;
       if (a <= 0) continue;
-      const d = (dy * doc.width + dx) * 4;
+      if (a >= 1) {
+        // Opaque pixels (most of a generated image) replace what is below: no blending needed.
+        acc[d] = rgba[s * 4];
+        acc[d + 1] = rgba[s * 4 + 1];
+        acc[d + 2] = rgba[s * 4 + 2];
+        acc[d + 3] = 1;
+        continue;
+      }
       const keep = 1 - a;
       acc[d] = rgba[s * 4] * a + acc[d] * keep;
       acc[d + 1] = rgba[s * 4 + 1] * a + acc[d + 1] * keep;

@@ -2,7 +2,7 @@
  * The canvas area: the flattened document on a checkerboard, the selection overlay, zoom
  * (ctrl+wheel, commands) and pan (space+drag, middle drag). It reads the store and never changes it.
  */
-import { flatten } from "../composite";
+import { Compositor } from "../composite";
 import { EditorDocument } from "../document";
 import { GrayRaster } from "../raster";
 import { selectionEdges } from "../selection";
@@ -32,6 +32,7 @@ export class CanvasView {
   private panY = 0;
   private pointer: { x: number; y: number } | null = null;
   private shown: DocState = null;
+  private readonly compositor = new Compositor();
   private frame = 0;
   private edges: number[] = [];
   private antsPhase = 0;
@@ -207,7 +208,7 @@ export class CanvasView {
       this.stage.style.width = `${doc.width}px`;
       this.stage.style.height = `${doc.height}px`;
     }
-    if (resized || previous?.layers !== doc.layers) this.image.getContext("2d")!.putImageData(toImageData(flatten(doc)), 0, 0);
+    if (resized || previous?.layers !== doc.layers) this.image.getContext("2d")!.putImageData(toImageData(this.compositor.flatten(doc)), 0, 0);
     if (resized || previous?.selection !== doc.selection) this.drawSelection(doc.selection);
     // A new document (or a new size) is shown whole.
     if (resized) this.fit();
