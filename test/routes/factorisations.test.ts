@@ -1,5 +1,5 @@
 /** Saved factorisations over HTTP, fitting one as a job with events over the WebSocket, and bad input. */
-import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { decodePng } from "../../companion-server/src/runtime/image-codec";
@@ -53,6 +53,8 @@ describe("saved factorisations", () => {
       expect(res.statusCode).toBe(404);
     }
     expect((await p.app.inject({ method: "DELETE", url: "/api/factorisations/nope" })).statusCode).toBe(404);
+    const noSheet = await p.app.inject({ method: "GET", url: `/api/factorisations/${PLANTED}/contact-sheet.png` });
+    expect([noSheet.statusCode, noSheet.json().code]).toEqual([404, "NO_CONTACT_SHEET"]);
   });
 
   it("deletes a user's factorisation", async () => {
@@ -69,7 +71,7 @@ describe("saved factorisations", () => {
     const shipped = join(bundleDir, "factorisations", "shipped");
     mkdirSync(join(bundleDir, "factorisations"), { recursive: true });
     cpSync(join(p.dataDir, "factorisations", "tiny-test", PLANTED), shipped, { recursive: true });
-    writeFileSync(join(shipped, "meta.json"), JSON.stringify({ ...JSON.parse(require("node:fs").readFileSync(join(shipped, "meta.json"), "utf8")), id: "shipped" }));
+    writeFileSync(join(shipped, "meta.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(shipped, "meta.json"), "utf8")), id: "shipped" }));
     const broken = join(p.dataDir, "factorisations", "tiny-test", "broken");
     mkdirSync(broken, { recursive: true });
     writeFileSync(join(broken, "meta.json"), "{ not json");
@@ -83,8 +85,8 @@ describe("saved factorisations", () => {
       const problems = (await p.app.inject({ method: "GET", url: "/api/factorisations" })).json().problems;
       expect(problems).toEqual([{ path: join(broken, "meta.json"), problem: expect.stringMatching(/^bad JSON/) }]);
     } finally {
-      require("node:fs").rmSync(join(bundleDir, "factorisations"), { recursive: true });
-      require("node:fs").rmSync(broken, { recursive: true });
+      rmSync(join(bundleDir, "factorisations"), { recursive: true });
+      rmSync(broken, { recursive: true });
       p.app.factorisations.load();
     }
   });
@@ -168,11 +170,33 @@ describe("fitting a factorisation as a job", () => {
     ["zero parts", { ...request, parts: 0 }, 400, /parts/],
     ["a name with a slash", { ...request, name: "../evil" }, 400, /name/],
     ["an unknown field", { ...request, rank: 3 }, 400, /unknown field "rank"/],
+    ["a batch larger than the samples", { ...request, solver: "reference", batchSize: 49 }, 400, /batchSize 49 is larger than samples 48/],
   ];
   it.each(bad)("refuses %s", async (_name, payload, status, message) => {
     const res = await p.app.inject({ method: "POST", url: "/api/factorisations", payload });
     expect(res.statusCode).toBe(status);
     expect(res.json().message).toMatch(message);
+  });
+
+  it("reports a job that fails (a model file gone missing) with a failed event and its message", async () => {
+    const bundleDir = p.app.generators.get("tiny-test")!.bundle.dir;
+    const head = join(bundleDir, "8x8", "head.onnx");
+    const saved = readFileSync(head);
+    rmSync(head);
+    try {
+      let jobId = "";
+      const events = await collectEvents(
+        async () => {
+          jobId = (await p.app.inject({ method: "POST", url: "/api/factorisations", payload: { model: "tiny-test", layer: "8x8", parts: 2, appearances: 2, samples: 4 } })).json().jobId;
+        },
+        (e) => e.type !== "progress",
+      );
+      expect(events.at(-1)).toEqual({ type: "failed", jobId, message: expect.stringContaining("head.onnx") });
+      expect((await p.app.inject({ method: "GET", url: `/api/jobs/${jobId}` })).json()).toMatchObject({ state: "failed", error: expect.stringContaining("head.onnx") });
+      expect((await p.app.inject({ method: "GET", url: "/api/factorisations?layer=8x8" })).json().factorisations).toEqual([]);
+    } finally {
+      writeFileSync(head, saved);
+    }
   });
 
   it("404s unknown jobs", async () => {

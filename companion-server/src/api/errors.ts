@@ -28,6 +28,7 @@ export const ERRORS = {
   UNKNOWN_PART: { status: 400, message: (p) => `there is no part ${p.index}; factorisation "${p.id}" has ${p.count} parts (0 … ${Number(p.count) - 1})` },
   UNKNOWN_APPEARANCE: { status: 400, message: (p) => `there is no appearance ${p.index}; factorisation "${p.id}" has ${p.count} appearances (0 … ${Number(p.count) - 1})` },
   RANK_TOO_LARGE: { status: 400, message: (p) => `${p.what} = ${p.got} is too large for layer "${p.layer}" of model "${p.model}" (at most ${p.max}: ${p.why})` },
+  NO_CONTACT_SHEET: { status: 404, message: (p) => `factorisation "${p.id}" has no contact sheet` },
   UNKNOWN_JOB: { status: 404, message: (p) => `no job "${p.id}" (ended jobs are kept for a while only)` },
   JOB_ENDED: { status: 409, message: (p) => `job "${p.id}" has already ${p.state}; there is nothing to cancel` },
   INTERNAL: { status: 500, message: () => `internal error; see the server log` },

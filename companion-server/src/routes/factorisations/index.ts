@@ -80,7 +80,7 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { description: "The contact sheet: rows are sample images, columns the image and then each part.", params: FactorisationParamsSchema, response: { 200: Type.Unknown({ description: "image/png" }), ...errorResponses } } },
     async (request, reply) => {
       const f = app.requireFactorisation(request.params.id);
-      if (!f.hasContactSheet) throw new ApiError("BAD_REQUEST", { detail: `factorisation "${f.id}" has no contact sheet` });
+      if (!f.hasContactSheet) throw new ApiError("NO_CONTACT_SHEET", { id: f.id });
       return reply.type("image/png").send(readFileSync(join(f.dir, FOLDER_FILES.contactSheet)));
     },
   );
@@ -116,6 +116,8 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
       const [channels, height, width] = layer.shape;
       const problem = rankProblem({ channels, height, width }, body.parts, body.appearances);
       if (problem) throw new ApiError("RANK_TOO_LARGE", { ...problem, layer: layer.id, model: generator.id });
+      const samples = body.samples ?? DEFAULT_SAMPLES;
+      if (body.batchSize !== undefined && body.batchSize > samples) throw new ApiError("BAD_REQUEST", { detail: `batchSize ${body.batchSize} is larger than samples ${samples}` });
       const id = body.name ?? generatedId(generator.id, layer.id, body.parts, body.appearances);
       const pending = app.jobs.list().some((j) => (j.state === "queued" || j.state === "running") && (j.request as { id?: string }).id === id);
       if (app.factorisations.has(id) || pending) throw new ApiError("FACTORISATION_EXISTS", { id });
@@ -126,7 +128,7 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
         layer: layer.id,
         parts: body.parts,
         appearances: body.appearances,
-        samples: body.samples ?? DEFAULT_SAMPLES,
+        samples,
         solver: body.solver ?? "fast",
         seed: body.seed ?? 0,
         iterations: body.iterations,
