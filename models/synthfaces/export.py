@@ -105,11 +105,12 @@ def check_onnxruntime(out_dir, z, expected):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def final_losses(workdir, last=200):
+def final_losses(workdir, upto_step, last=200):
+    """Mean losses over the last steps before the checkpoint (the log may run ahead of it)."""
     path = os.path.join(workdir, "losses.csv")
     if not os.path.exists(path):
         return None
-    rows = list(csv.reader(open(path)))[-last:]
+    rows = [r for r in csv.reader(open(path)) if int(r[0]) <= upto_step][-last:]
     return {"loss_d": float(np.mean([float(r[1]) for r in rows])),
             "loss_g": float(np.mean([float(r[2]) for r in rows])), "over_steps": len(rows)}
 
@@ -161,8 +162,8 @@ def write_card(out_dir, g, st, losses, ort, workdir):
         "style (none, short, long, fringe, curly) and colour, eye colour/size/spacing/gaze, eyebrows, nose,",
         "mouth (neutral, smile, open, teeth), lipstick, blush, glasses (incl. sunglasses), beard/moustache,",
         "clothes colour, background (flat, gradients, radial, blotches, stripes), directional shading, and",
-        "pose jitter (rotation ±12°, scale, translation). The GAN saw "
-        f"{args.get('data_count', 30000)} faces rendered with seed 0, mirrored at random.",
+        "pose jitter (rotation ±12°, scale, translation). The GAN saw 30,000 faces rendered with seed 0",
+        "(`render.py --count 30000 --seed 0`), mirrored at random.",
         "",
         "## Architecture",
         f"Generator ({n_params(g):,} parameters): z ∈ R^128 ~ N(0, I) → linear → 256×4×4 → four blocks of",
@@ -200,12 +201,12 @@ def write_card(out_dir, g, st, losses, ort, workdir):
                   "It is trained on renders, so on generated faces it is only as good as the GAN is faithful."]
     else:
         lines += ["Not trained yet (run `train_parser.py`)."]
-    lines += ["", "## Samples", "`samples.png`: 32 samples of this generator at truncation ψ = 0.7 (z′ = ψ·z).",
+    lines += ["", "## Samples", "`samples.png`: 24 samples of this generator at truncation ψ = 0.7 (z′ = ψ·z).",
               "", "## Intended use and limits",
               "A demo and test generator for PandA Studio: stylised faces, not photographs, 64×64, no identities.",
               "Samples can show GAN artefacts (smeared parts, asymmetric eyes, blurred glasses).",
               "", "## Licence", "MIT (code, renders and weights are all this project's own work).",
-              "", "## Reproduce", "One command, from the repository root (CPU only, ~2 h on one thread):", "",
+              "", "## Reproduce", "One command, from the repository root (CPU only, about 2.5 h on an idle core, one thread):", "",
               "```sh", "models/synthfaces/reproduce.sh", "```", "",
               "It renders the dataset into `models/synthfaces/work/` (git-ignored), trains the GAN, trains the",
               "parser and runs `export.py`. Seeds are fixed; on other CPUs/thread counts the floating-point",
@@ -234,10 +235,10 @@ def main():
     write_manifest(args.out, layers)
     ort = check_onnxruntime(args.out, z.numpy(), expected.numpy())
 
-    zs = 0.7 * torch.randn(32, LATENT, generator=torch.Generator().manual_seed(2023))
+    zs = 0.7 * torch.randn(24, LATENT, generator=torch.Generator().manual_seed(2023))
     with torch.no_grad():
         save_grid(g(zs), os.path.join(args.out, "samples.png"))
-    write_card(args.out, g, st, final_losses(os.path.dirname(args.ckpt)), ort, os.path.dirname(args.ckpt))
+    write_card(args.out, g, st, final_losses(os.path.dirname(args.ckpt), st["step"]), ort, os.path.dirname(args.ckpt))
     total = sum(file_mb(os.path.join(args.out, l[k])) for l in layers for k in ("head", "tail"))
     print(f"exported step {st['step']}: {len(layers)} splits, {total:.1f} MB of generator ONNX")
 
