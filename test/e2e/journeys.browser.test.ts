@@ -131,9 +131,10 @@ test("export .ora and reopen it: the panel's layers and masks survive", async ()
   mkdirSync(files.dir, { recursive: true });
   writeFileSync(saved, readFileSync((await download.path())!));
 
-  await page.keyboard.press("Control+n");
+  await page.getByTestId("menu-file").click();
+  await page.getByTestId("cmd-new").click();
   await page.getByTestId("new-ok").click();
-  await panel.waitFor(() => true);
+  await page.waitForFunction(() => window.pandaStudio!.app.store.doc?.layers.length === 0);
   await page.getByTestId("open-file").setInputFiles(saved);
   await page.waitForFunction((count) => window.pandaStudio!.app.store.doc?.layers.length === count, before.length);
   expect(await panel.layers()).toEqual(before);

@@ -111,6 +111,11 @@ export class PanelModel {
     await this.refreshFactorisations();
   }
 
+  /** Clears the last success message if it is still `notice` (the panel shows notices for a few seconds). */
+  dismissNotice(notice: string): void {
+    if (this.state.notice === notice) this.store.update({ notice: null });
+  }
+
   setGenerate(patch: Partial<GenerateSettings>): void {
     this.store.update((s) => ({ generate: { ...s.generate, ...patch } }));
   }

@@ -23,6 +23,9 @@ export interface MountedPanel {
   unmount(): void;
 }
 
+/** How long a success message stays; errors stay until the next action. */
+const NOTICE_MS = 6000;
+
 /** Fired on the container each time the live preview layer shows a new strength (detail: { strength }). */
 export const PREVIEW_SHOWN_EVENT = "panda-preview-shown";
 
@@ -37,11 +40,13 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
   const style = document.createElement("style");
   style.textContent = PANEL_CSS;
   const root = document.createElement("div");
+  root.className = "panda-root";
   container.append(style, root);
 
   const context = { model, uxp: host.kind === "photoshop" };
   const draw = () => render(panelView(model.state, context), root);
   const unsubscribe = model.store.subscribe(draw);
+  const unsubscribeNotices = dismissNoticesAfter(model, NOTICE_MS);
   draw();
   void model.connect();
   const interval = options.healthIntervalMs ?? 5000;
@@ -52,10 +57,27 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
     unmount() {
       if (timer) clearInterval(timer);
       unsubscribe();
+      unsubscribeNotices();
       render(null, root);
       style.remove();
       root.remove();
     },
+  };
+}
+
+/** Success messages go after a while, so an old one is not mistaken for news. */
+function dismissNoticesAfter(model: PanelModel, ms: number): () => void {
+  let shown: string | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const unsubscribe = model.store.subscribe(({ notice }) => {
+    if (notice === shown) return;
+    shown = notice;
+    if (timer) clearTimeout(timer);
+    timer = notice === null ? null : setTimeout(() => model.dismissNotice(notice), ms);
+  });
+  return () => {
+    if (timer) clearTimeout(timer);
+    unsubscribe();
   };
 }
 

@@ -1,7 +1,9 @@
 /** The panel's own layout; colours and type come from the Spectrum theme's custom properties. */
 export const PANEL_CSS = `
-.panda-panel { display: flex; flex-direction: column; gap: 10px; padding: 10px; box-sizing: border-box; min-width: 240px;
+.panda-root, .panda-theme { display: block; height: 100%; }
+.panda-panel { display: flex; flex-direction: column; height: 100%; box-sizing: border-box; min-width: 240px;
   font-family: var(--spectrum-global-font-family-base, sans-serif); font-size: 13px; color: var(--spectrum-global-color-gray-800); }
+.panda-scroll { flex: 1; min-height: 0; overflow-y: auto; display: flex; flex-direction: column; gap: 10px; padding: 10px; }
 .panda-panel section { display: flex; flex-direction: column; gap: 6px; }
 .panda-panel h2 { font-size: 12px; font-weight: 700; text-transform: uppercase; letter-spacing: 0.06em; margin: 0;
   color: var(--spectrum-global-color-gray-700); }
@@ -19,7 +21,7 @@ export const PANEL_CSS = `
 .panda-panel .thumb[aria-pressed="true"] { border-color: var(--spectrum-global-color-blue-400, #378ef0); }
 .panda-panel .thumb span { position: absolute; left: 2px; bottom: 1px; font-size: 10px; color: #fff; text-shadow: 0 0 2px #000; }
 .panda-panel .hint { color: var(--spectrum-global-color-gray-600); font-size: 12px; margin: 0; }
-.panda-panel .messages { position: sticky; bottom: 0; margin: 0 -10px -10px; padding: 0 10px 10px; background: var(--panel, #2a2b30); }
+.panda-panel .messages { flex: none; padding: 0 10px 10px; }
 .panda-panel .messages:empty { display: none; }
 .panda-panel .message { margin: 0; padding: 6px 8px; border-radius: 4px; font-size: 12px; line-height: 1.4; }
 .panda-panel .message.error { background: rgba(227, 72, 80, 0.15); color: var(--spectrum-global-color-red-700, #f5a3a3); }

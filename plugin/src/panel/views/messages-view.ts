@@ -1,6 +1,6 @@
 /**
  * What the panel is doing, what went wrong (the server's own words), or what it just did.
- * Kept at the bottom of the visible panel (sticky), so it is seen wherever the user scrolled to.
+ * Shown below the scrolling sections, so it is seen wherever the user scrolled to.
  */
 import { html, nothing } from "lit";
 import type { PanelState } from "../../model/state";

@@ -1,4 +1,7 @@
-/** The whole panel: the sections in the order of the journeys. */
+/**
+ * The whole panel: the sections in the order of the journeys, scrolling, above a message bar
+ * that never scrolls away and never covers a control.
+ */
 import { html } from "lit";
 import type { PanelState } from "../../model/state";
 import { appearanceView } from "./appearance-view";
@@ -10,13 +13,16 @@ import type { ViewContext } from "./widgets";
 
 export function panelView(state: PanelState, ctx: ViewContext) {
   return html`
-    <sp-theme color="dark" scale="medium">
+    <sp-theme class="panda-theme" color="dark" scale="medium">
       <div class="panda-panel">
-        ${connectionView(state, ctx)}
-        <sp-divider size="s"></sp-divider>
-        ${generateView(state, ctx)}
-        <sp-divider size="s"></sp-divider>
-        ${partsView(state, ctx)} ${appearanceView(state, ctx)} ${messagesView(state)}
+        <div class="panda-scroll">
+          ${connectionView(state, ctx)}
+          <sp-divider size="s"></sp-divider>
+          ${generateView(state, ctx)}
+          <sp-divider size="s"></sp-divider>
+          ${partsView(state, ctx)} ${appearanceView(state, ctx)}
+        </div>
+        ${messagesView(state)}
       </div>
     </sp-theme>
   `;
