@@ -217,6 +217,25 @@ describe("OpenRaster", () => {
     expect(back.activeLayerId).toBe("r2");
   });
 
+  test("an enabled mask: other editors see the masked pixels, we read back the pixels and the mask", async () => {
+    let doc = twoLayerDoc();
+    doc = D.setLayerMask(doc, "b", { width: 2, height: 2, gray: Uint8Array.of(0, 100, 200, 255) });
+    const bytes = await writeOra(doc, pngjs);
+    const zip = await JSZip.loadAsync(bytes);
+    const stack = parseXml(await zip.file("stack.xml")!.async("string")).children[0].children[0];
+    expect(stack.children.map((c) => [c.attributes.name, c.attributes.visibility, c.attributes["composite-op"], c.attributes.src])).toEqual([
+      ["Top mask", "hidden", "svg:dst-in", "data/layer1-mask.png"],
+      ["Top", "visible", "svg:src-over", "data/layer1.png"],
+      ["Top (unmasked)", "hidden", "svg:src-over", "data/layer1-unmasked.png"],
+    ]);
+    const shown = await pngjs.decode(await zip.file("data/layer1.png")!.async("uint8array"));
+    expect(Array.from(shown.rgba.filter((_, i) => i % 4 === 3))).toEqual([0, 100, 200, 255]);
+    const back = await readOra(bytes, pngjs, () => String(Math.random()));
+    expect(back.layers[1].mask).toEqual({ image: { width: 2, height: 2, gray: Uint8Array.of(0, 100, 200, 255) }, enabled: true });
+    expect(back.layers[1].pixels).toEqual(doc.layers[1].pixels);
+    expect(flatten(back)).toEqual(flatten(doc));
+  });
+
   test("other apps' groups are flattened into layers; a file that is not ORA is refused", async () => {
     const zip = new JSZip();
     zip.file("mimetype", "image/openraster", { compression: "STORE" });

@@ -310,7 +310,7 @@ test("export PNG: the flattened document with masks and opacity applied", async 
 });
 
 test("export OpenRaster and open it again: layers, names, opacity, masks survive", async () => {
-  // make the mask disabled and the bottom layer renamed, so that both travel
+  // a disabled mask travels too
   await page.getByTestId("mask-thumb").click();
   const file = await download(() => command("file", "export-ora"));
   expect(file.name).toBe("portrait.ora");

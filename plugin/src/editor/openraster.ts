@@ -2,20 +2,24 @@
  * OpenRaster (.ora) read and write. The file is a ZIP: `mimetype` first and stored uncompressed,
  * `stack.xml`, one PNG per layer under data/, `mergedimage.png` and `Thumbnails/thumbnail.png`.
  *
- * Layer masks: OpenRaster has no mask element, so a masked layer is written the way the format can
- * express it and Krita renders it: an isolated <stack> (the layer's name, opacity and visibility)
- * holding the pixel layer and, above it, a mask layer with `composite-op="svg:dst-in"` whose PNG is
- * white with the mask as alpha ("keep the pixels below where this is opaque"). A disabled mask is
- * the same layer with visibility="hidden", which every reader shows as "not applied". Reading
- * recognises that pattern and restores a layer with its mask; other groups are flattened into
- * plain layers (opacities multiplied), since this editor has no groups.
+ * Layer masks: OpenRaster has no mask element, and readers differ — Krita honours
+ * `composite-op="svg:dst-in"` in an isolated stack, GIMP treats unknown ops as normal, and Krita's
+ * own export bakes masks into the layer. So a masked layer is written as an isolated <stack> (the
+ * layer's name, opacity, visibility) that every reader shows correctly and that we read back whole:
+ *   1. "<name> mask": hidden, `svg:dst-in`, white with the mask as alpha (shown in Krita, it is
+ *      the mask at work; hidden, it changes nothing anywhere);
+ *   2. "<name>": the pixels as they look — the mask applied when enabled, untouched when disabled;
+ *   3. only when the mask is enabled, "<name> (unmasked)": hidden, the pixels before the mask.
+ * Reading: a stack whose top child is a dst-in layer is one masked layer (the pixels from 3 when
+ * present, else from 2; with two children, a visible mask layer means an enabled mask). Other
+ * groups are flattened into plain layers (opacities multiplied), since this editor has no groups.
  *
  * PNG coding is injected: canvas in the browser, pngjs in node tests.
  */
 import JSZip from "jszip";
 import { EditorDocument, Layer, createLayer, newDocument } from "./document";
 import { flatten } from "./composite";
-import { RgbaRaster, alphaOf, grayAsAlpha } from "./raster";
+import { RgbaRaster, alphaOf, applyMask, grayAsAlpha, sameSize } from "./raster";
 import { resampleRgba } from "./resample";
 import { XmlElement, escapeXml, parseXml } from "./xml";
 
@@ -33,17 +37,17 @@ export async function writeOra(doc: EditorDocument, png: PngCodec): Promise<Uint
   // Readers sniff the type from the first entry, which must be stored, not deflated.
   zip.file("mimetype", ORA_MIMETYPE, { compression: "STORE" });
   const entries: string[] = [];
+  const files: [string, RgbaRaster][] = [];
   // stack.xml lists the top layer first; the document keeps bottom to top.
-  for (const [index, layer] of [...doc.layers].entries()) {
-    const src = `data/layer${index}.png`;
-    zip.file(src, await png.encode(layer.pixels), { compression: "STORE" });
-    let maskSrc: string | null = null;
-    if (layer.mask) {
-      maskSrc = `data/layer${index}-mask.png`;
-      zip.file(maskSrc, await png.encode(grayAsAlpha(layer.mask.image)), { compression: "STORE" });
-    }
-    entries.unshift(layerXml(layer, src, maskSrc));
+  for (const [index, layer] of doc.layers.entries()) {
+    const file = (suffix: string, image: RgbaRaster) => {
+      const path = `data/layer${index}${suffix}.png`;
+      files.push([path, image]);
+      return path;
+    };
+    entries.unshift(layerXml(layer, file));
   }
+  for (const [path, image] of files) zip.file(path, await png.encode(image), { compression: "STORE" });
   const xml = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<image version="0.0.5" w="${doc.width}" h="${doc.height}" xres="72" yres="72">`,
@@ -59,17 +63,19 @@ export async function writeOra(doc: EditorDocument, png: PngCodec): Promise<Uint
   return zip.generateAsync({ type: "uint8array", compression: "DEFLATE", mimeType: ORA_MIMETYPE });
 }
 
-function layerXml(layer: Layer, src: string, maskSrc: string | null): string {
-  const common = `name="${escapeXml(layer.name)}" opacity="${round(layer.opacity)}" visibility="${layer.visible ? "visible" : "hidden"}"`;
-  const position = `x="${layer.x}" y="${layer.y}"`;
-  if (!layer.mask || !maskSrc) return `<layer ${common} ${position} src="${src}" composite-op="svg:src-over"/>`;
-  const maskVisibility = layer.mask.enabled ? "visible" : "hidden";
-  return (
-    `<stack ${common} isolation="isolate" composite-op="svg:src-over">` +
-    `<layer name="${escapeXml(layer.name)} mask" opacity="1" visibility="${maskVisibility}" ${position} src="${maskSrc}" composite-op="${MASK_OP}"/>` +
-    `<layer name="${escapeXml(layer.name)}" opacity="1" visibility="visible" ${position} src="${src}" composite-op="svg:src-over"/>` +
-    `</stack>`
-  );
+/** The XML of one layer; `file` names a PNG to write for it. */
+function layerXml(layer: Layer, file: (suffix: string, image: RgbaRaster) => string): string {
+  const attrs = (name: string, visible: boolean, opacity = 1) => `name="${escapeXml(name)}" opacity="${round(opacity)}" visibility="${visible ? "visible" : "hidden"}"`;
+  const at = `x="${layer.x}" y="${layer.y}"`;
+  const own = attrs(layer.name, layer.visible, layer.opacity);
+  if (!layer.mask) return `<layer ${own} ${at} src="${file("", layer.pixels)}" composite-op="svg:src-over"/>`;
+  const { image: mask, enabled } = layer.mask;
+  const children = [
+    `<layer ${attrs(`${layer.name} mask`, false)} ${at} src="${file("-mask", grayAsAlpha(mask))}" composite-op="${MASK_OP}"/>`,
+    `<layer ${attrs(layer.name, true)} ${at} src="${file("", enabled ? applyMask(layer.pixels, mask) : layer.pixels)}" composite-op="svg:src-over"/>`,
+  ];
+  if (enabled) children.push(`<layer ${attrs(`${layer.name} (unmasked)`, false)} ${at} src="${file("-unmasked", layer.pixels)}" composite-op="svg:src-over"/>`);
+  return `<stack ${own} isolation="isolate" composite-op="svg:src-over">${children.join("")}</stack>`;
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
@@ -104,13 +110,15 @@ export async function readOra(bytes: Uint8Array, png: PngCodec, newId: () => str
     const ownVisible = visible && a.visibility !== "hidden";
     if (element.name === "stack") {
       const children = element.children.filter((c) => c.name === "layer" || c.name === "stack");
-      const [maskElement, pixelElement] = children;
-      if (children.length === 2 && maskElement.name === "layer" && maskElement.attributes["composite-op"] === MASK_OP && pixelElement.name === "layer") {
+      const [maskElement, shown, unmasked] = children;
+      if (children.length >= 2 && children.length <= 3 && maskElement.name === "layer" && maskElement.attributes["composite-op"] === MASK_OP) {
+        const pixelElement = unmasked ?? shown;
         const pixels = await readPng(pixelElement.attributes.src);
         const maskPixels = await readPng(maskElement.attributes.src);
         if (pixels) {
-          const mask = maskPixels && maskPixels.width === pixels.width && maskPixels.height === pixels.height ? { image: alphaOf(maskPixels), enabled: maskElement.attributes.visibility !== "hidden" } : null;
-          layers.push(makeLayer(pixelElement, pixels, a.name ?? pixelElement.attributes.name, ownOpacity * num(pixelElement.attributes.opacity, 1), ownVisible, mask));
+          const enabled = unmasked ? true : maskElement.attributes.visibility !== "hidden";
+          const mask = maskPixels && sameSize(maskPixels, pixels) ? { image: alphaOf(maskPixels), enabled } : null;
+          layers.push(makeLayer(shown, pixels, a.name ?? shown.attributes.name, ownOpacity * num(shown.attributes.opacity, 1), ownVisible, mask));
         }
         return;
       }

@@ -88,3 +88,10 @@ export function grayAsRgba(mask: GrayRaster): RgbaRaster {
   }
   return { width: mask.width, height: mask.height, rgba };
 }
+
+/** The pixels with the mask multiplied into their alpha (a layer as other editors should show it). */
+export function applyMask(image: RgbaRaster, mask: GrayRaster): RgbaRaster {
+  const rgba = image.rgba.slice();
+  for (let i = 0; i < mask.gray.length; i++) rgba[i * 4 + 3] = Math.round((rgba[i * 4 + 3] * mask.gray[i]) / 255);
+  return { width: image.width, height: image.height, rgba };
+}
