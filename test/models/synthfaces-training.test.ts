@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import JSZip from "jszip";
 import * as ort from "onnxruntime-node";
+import { loadBundle } from "../../companion-server/src/runtime/bundle-loader";
 
 const PYTHON = "/usr/bin/python3";
 const ROOT = join(__dirname, "..", "..");
@@ -89,8 +90,8 @@ describeWithTorch("SynthFaces training pipeline (Python)", () => {
 describe("the committed SynthFaces bundle", () => {
   const manifestPath = join(DIR, "model.json");
 
-  (existsSync(manifestPath) ? it : it.skip)("runs head∘tail for every split in onnxruntime-node", async () => {
-    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  (existsSync(manifestPath) ? it : it.skip)("loads with the product's loader and runs head∘tail for every split in onnxruntime-node", async () => {
+    const { manifest } = loadBundle(DIR); // the product's loader: schema, files, ONNX signatures
     expect(manifest.id).toBe("synthfaces");
     const n = 2;
     const z = new ort.Tensor("float32", Float32Array.from({ length: n * 128 }, (_, i) => Math.sin(i * 12.9898) * 0.7), [n, 128]);
