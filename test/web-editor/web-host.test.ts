@@ -23,7 +23,9 @@ test("the first layer makes the document; a placement resizes with the stated me
   await host.operation("Generate", (task) => host.addLayer(task, { name: "Big", pixels: rgba(2, 2), mask: gray(2, 2, 7), placement: { width: 4, height: 4, resample: "nearest" } }));
   const big = store.doc!.layers[1];
   expect([big.pixels.width, big.x, big.y, big.mask!.image.width, big.mask!.image.gray[15]]).toEqual([4, 0, 0, 4, 7]);
-  expect(shown).toEqual(['Scaled layer "Big" from 2×2 to 4×4 (nearest)']);
+  await host.operation("Generate", (task) => host.addLayer(task, { name: "Small", pixels: rgba(2, 2) }));
+  expect(shown).toEqual(['Scaled layer "Big" from 2×2 to 4×4 (nearest)', 'Layer "Small" (2×2) is at the top-left of the 4×4 image']);
+  store.undo();
   expect(store.undo()).toBe("Generate");
   expect(store.doc!.layers.map((l) => l.id)).toEqual([face.id]);
 });

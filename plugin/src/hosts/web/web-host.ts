@@ -76,6 +76,8 @@ export class WebHost implements Host {
       mask = placeGray(checkGray(copyGray(options.mask)), pixels, options.placement);
     }
     const id = this.store.newLayerId();
+    const doc = this.store.doc;
+    if (doc && !sameSize(doc, pixels)) this.progress.show(`Layer "${options.name}" (${sizeText(pixels)}) is at the top-left of the ${sizeText(doc)} image`);
     transaction.change((doc) => {
       const base = doc ?? D.newDocument(pixels.width, pixels.height, options.name);
       return D.addLayer(base, D.createLayer({ id, name: options.name, pixels, mask: mask && { image: mask, enabled: true } }));
