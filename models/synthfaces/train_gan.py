@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+sys.dont_write_bytecode = True  # --smoke (CI) leaves no files outside its temp dir, not even __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nets import LATENT, Discriminator, Generator, n_params, recalibrate_bn  # noqa: E402
 import render  # noqa: E402
