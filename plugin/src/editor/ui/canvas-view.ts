@@ -1,18 +1,16 @@
 /**
- * The canvas area: the flattened document on a checkerboard, the selection overlay, zoom
+ * The canvas area: the flattened document on a checkerboard with the selection over it, zoom
  * (ctrl+wheel, commands) and pan (space+drag, middle drag). It reads the store and never changes it.
  */
 import { Compositor } from "../composite";
 import { EditorDocument } from "../document";
-import { GrayRaster } from "../raster";
-import { selectionEdges } from "../selection";
 import { DocState, EditorStore } from "../store";
 import { el, isTyping } from "./dom";
 import { toImageData } from "./raster-canvas";
+import { SelectionOverlay } from "./selection-overlay";
 
 const MIN_ZOOM = 1 / 32;
 const MAX_ZOOM = 32;
-const ANTS_INTERVAL_MS = 180;
 
 export interface ViewListener {
   (view: { zoom: number; pointer: { x: number; y: number } | null }): void;
@@ -22,10 +20,7 @@ export class CanvasView {
   readonly element: HTMLElement;
   private readonly stage: HTMLElement;
   private readonly image: HTMLCanvasElement;
-  /** the selection's tint, at document resolution, zoomed with the image */
-  private readonly overlay: HTMLCanvasElement;
-  /** the selection's outline, at screen resolution over the whole viewport, so it stays 1px at any zoom */
-  private readonly ants: HTMLCanvasElement;
+  private readonly selection: SelectionOverlay;
   private readonly empty: HTMLElement;
   private zoom = 1;
   private panX = 0;
@@ -34,27 +29,20 @@ export class CanvasView {
   private shown: DocState = null;
   private readonly compositor = new Compositor();
   private frame = 0;
-  private edges: number[] = [];
-  private antsPhase = 0;
   private readonly listeners = new Set<ViewListener>();
 
   constructor(private readonly store: EditorStore) {
     this.image = el("canvas", { class: "canvas-image" });
     this.image.dataset.testid = "canvas";
-    this.overlay = el("canvas", { class: "canvas-overlay" });
-    this.stage = el("div", { class: "canvas-stage" }, this.image, this.overlay);
     this.empty = el("div", { class: "canvas-empty" }, el("div", { class: "canvas-empty-title" }, "No document"), el("div", {}, "File ▸ New, open an image or an .ora, drop files here, or generate a face in the PandA panel."));
-    this.ants = el("canvas", { class: "canvas-ants" });
-    this.element = el("div", { class: "canvas-viewport", tabIndex: -1 }, this.stage, this.ants, this.empty);
+    this.element = el("div", { class: "canvas-viewport", tabIndex: -1 });
     this.element.dataset.testid = "viewport";
+    this.selection = new SelectionOverlay(this.element);
+    this.stage = el("div", { class: "canvas-stage" }, this.image, this.selection.tint);
+    this.element.append(this.stage, this.selection.outline, this.empty);
     this.bindNavigation();
     store.subscribe(() => this.scheduleRender());
     new ResizeObserver(() => this.applyTransform()).observe(this.element);
-    setInterval(() => {
-      if (!this.edges.length) return;
-      this.antsPhase = (this.antsPhase + 1) % 8;
-      this.drawAnts();
-    }, ANTS_INTERVAL_MS);
     this.scheduleRender();
   }
 
@@ -113,7 +101,7 @@ export class CanvasView {
     // Pixels stay crisp squares when enlarged; smooth when reduced.
     this.stage.classList.toggle("pixelated", this.zoom >= 2);
     this.stage.style.setProperty("--zoom", String(this.zoom));
-    this.drawAnts();
+    this.selection.moveTo(this.stage.hidden ? null : { panX: this.panX, panY: this.panY, zoom: this.zoom });
     this.emit();
   }
 
@@ -198,65 +186,18 @@ export class CanvasView {
     this.shown = doc;
     this.empty.hidden = !!doc;
     this.stage.hidden = !doc;
-    if (!doc) return;
+    if (!doc) return this.selection.moveTo(null);
     const resized = !previous || previous.width !== doc.width || previous.height !== doc.height;
     if (resized) {
-      for (const canvas of [this.image, this.overlay]) {
-        canvas.width = doc.width;
-        canvas.height = doc.height;
-      }
+      this.image.width = doc.width;
+      this.image.height = doc.height;
       this.stage.style.width = `${doc.width}px`;
       this.stage.style.height = `${doc.height}px`;
     }
     if (resized || previous?.layers !== doc.layers) this.image.getContext("2d")!.putImageData(toImageData(this.compositor.flatten(doc)), 0, 0);
-    if (resized || previous?.selection !== doc.selection) this.drawSelection(doc.selection);
-    // A new document (or a new size) is shown whole.
+    if (resized || previous?.selection !== doc.selection) this.selection.show(doc.selection, doc);
+    // A new document (or a new size) is shown whole; otherwise the view stays where it is.
     if (resized) this.fit();
-  }
-
-  /** Unselected areas are tinted; the outline of the selected area marches. */
-  private drawSelection(selection: GrayRaster | null): void {
-    const ctx = this.overlay.getContext("2d")!;
-    ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
-    this.element.dataset.selection = selection ? "yes" : "none";
-    this.edges = selection ? selectionEdges(selection) : [];
-    this.drawAnts();
-    if (!selection) return;
-    const data = ctx.createImageData(selection.width, selection.height);
-    for (let i = 0; i < selection.gray.length; i++) {
-      const hidden = 255 - selection.gray[i];
-      if (hidden) data.data.set([20, 40, 90, Math.round(hidden * 0.45)], i * 4);
-    }
-    ctx.putImageData(data, 0, 0);
-  }
-
-  /** Strokes the outline in screen pixels: a white line under a black dashed one whose dashes move. */
-  private drawAnts(): void {
-    const dpr = window.devicePixelRatio || 1;
-    const width = Math.round(this.element.clientWidth * dpr);
-    const height = Math.round(this.element.clientHeight * dpr);
-    if (this.ants.width !== width || this.ants.height !== height) Object.assign(this.ants, { width, height });
-    const ctx = this.ants.getContext("2d")!;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, width, height);
-    if (!this.edges.length || this.stage.hidden) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    // Half-pixel offsets put 1px lines on pixel centres, so they stay sharp.
-    const sx = (x: number) => Math.round(this.panX + x * this.zoom) + 0.5;
-    const sy = (y: number) => Math.round(this.panY + y * this.zoom) + 0.5;
-    ctx.beginPath();
-    for (let i = 0; i < this.edges.length; i += 4) {
-      ctx.moveTo(sx(this.edges[i]), sy(this.edges[i + 1]));
-      ctx.lineTo(sx(this.edges[i + 2]), sy(this.edges[i + 3]));
-    }
-    ctx.lineWidth = 1;
-    ctx.strokeStyle = "#fff";
-    ctx.setLineDash([]);
-    ctx.stroke();
-    ctx.strokeStyle = "#000";
-    ctx.setLineDash([4, 4]);
-    ctx.lineDashOffset = -this.antsPhase;
-    ctx.stroke();
   }
 }
 
