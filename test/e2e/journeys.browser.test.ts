@@ -72,8 +72,9 @@ test("3 · edit: dragging previews in place; apply adds a layer masked to the pa
   const { panel, page } = studio;
   await panel.pickAppearance(1);
   await panel.dragStrength(0.6);
-  const dragged = await panel.waitFor((s) => s.strength !== 0);
-  await page.waitForFunction(() => window.pandaStudio!.app.store.doc!.layers.some((l) => l.name === "PandA preview"));
+  await page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle());
+  const dragged = await panel.state();
+  expect(dragged.strength).toBeGreaterThan(0);
   expect((await panel.layers()).filter((l) => l.name === "PandA preview")).toHaveLength(1);
   await screenshot(page, "panel-3-preview");
 

@@ -71,24 +71,56 @@ describe("journeys", () => {
     expect(host.layer("tiny-test seed 5")?.mask?.gray).toEqual(host.selection?.gray);
   });
 
-  test("dragging the strength updates one preview layer in place, ending on the last value", async () => {
+  test("the strength range follows the appearance's scale in the factorisation", () => {
     model.selectAppearance(0);
-    for (const strength of [5, 10, 15, 20, 25, 30]) model.setStrength(strength);
+    const span = model.state.appearanceSpans[0];
+    expect(span).toBeGreaterThan(0);
+    expect(model.state.strengthLimit).toBeGreaterThanOrEqual(2 * span);
+    expect(model.state.strengthLimit).toBeLessThanOrEqual(5 * span);
+    model.setStrength(1e6);
+    expect(model.state.strength).toBe(model.state.strengthLimit);
+    model.setStrength(0);
+  });
+
+  test("dragging the strength updates one preview layer in place, ending on the last value", async () => {
+    const limit = model.state.strengthLimit;
+    const values = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((f) => f * limit);
+    for (const strength of values) model.setStrength(strength);
     await model.previewIdle();
     const previews = host.layers.filter((l) => l.name === "PandA preview");
     expect(previews).toHaveLength(1);
-    expect(shown.at(-1)).toBe(30);
-    expect(shown.length).toBeLessThan(6); // coalesced: not one request per event
+    expect(shown.at(-1)).toBeCloseTo(0.6 * limit);
+    expect(shown.length).toBeLessThan(values.length); // coalesced: not one request per event
   });
 
   test("apply replaces the preview by a new layer masked to the part, with changed pixels", async () => {
     await model.applyEdit();
     expect(model.state.error).toBeNull();
     expect(host.layer("PandA preview")).toBeUndefined();
-    const edited = host.layer(/part 1 · appearance 0 \+30$/);
+    const edited = host.layer(new RegExp(`part 1 · appearance 0 \\+${model.state.strength}$`));
     expect(edited?.mask?.gray).toEqual(host.selection?.gray);
     const original = host.layer("tiny-test seed 5")!.pixels.rgba;
     expect(edited!.pixels.rgba.some((v, i) => v !== original[i])).toBe(true);
+  });
+
+  test("more appearance thumbnails on demand, up to R_C", async () => {
+    expect(model.state.appearanceCount).toBe(16);
+    await model.showMoreAppearances();
+    expect(model.state.appearances.map((a) => a.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(model.state.appearances.every((a) => a.thumbnail !== null)).toBe(true);
+  });
+
+  test("saved parts can be picked for a new image", async () => {
+    const saved = model.state.factorisationId!;
+    model.setGenerate({ seed: 6 });
+    await model.generate();
+    expect(model.state.factorisationId).toBe(saved);
+    expect(model.state.parts).toHaveLength(4);
+    await model.selectFactorisation(saved);
+    expect(model.state.error).toBeNull();
+    expect(model.state.parts).toHaveLength(4);
+    model.selectPart(1);
+    model.selectAppearance(0);
   });
 
   test("saliency becomes a layer whose mask is where the appearance is present", async () => {
@@ -100,7 +132,7 @@ describe("journeys", () => {
 
   test("removing a part adds a new layer", async () => {
     await model.removePart();
-    expect(host.layer(/without part 1$/)?.pixels.rgba).toHaveLength(16 * 16 * 4);
+    expect(host.layer(/seed 6 without part 1$/)?.pixels.rgba).toHaveLength(16 * 16 * 4);
   });
 
   test("invalid input is refused before anything is sent, naming the field", async () => {
@@ -112,12 +144,43 @@ describe("journeys", () => {
     model.setGenerate({ seed: 5 });
   });
 
+  test("a success message can be dismissed, but only while it is still the current one", () => {
+    const notice = model.state.notice!;
+    model.dismissNotice("something older");
+    expect(model.state.notice).toBe(notice);
+    model.dismissNotice(notice);
+    expect(model.state.notice).toBeNull();
+  });
+
   test("the server's message is shown when it refuses a request", async () => {
     model.setDiscover({ parts: 64 });
     await model.discoverParts();
     expect(model.state.error).toMatch(/too large/);
     expect(model.state.connection.status).toBe("connected");
   });
+});
+
+test("a failed job shows the server's reason", async () => {
+  const data = tempDir("panda-data-");
+  const server = await startTestServer({ dataDir: data.dir });
+  const failing = (url: string) =>
+    Object.assign(new HttpPandaClient(url, { webSocket }), {
+      startFactorisation: async () => ({
+        jobId: "j1",
+        factorisationId: "f1",
+        events: (async function* () {
+          yield { type: "progress" as const, jobId: "j1", fraction: 0.5, message: "fitting" };
+          yield { type: "failed" as const, jobId: "j1", message: "out of memory: try fewer samples" };
+        })(),
+      }),
+    });
+  const model = new PanelModel({ host: new MockHost(), createClient: failing, settings: new Settings(null), defaultServerUrl: server.url });
+  await model.connect();
+  await model.discoverParts();
+  expect(model.state.error).toBe("Discovering parts failed: out of memory: try fewer samples");
+  expect(model.state.job).toBeNull();
+  await server.close();
+  data.remove();
 });
 
 test("a stopped server is reported as unreachable; a new address reconnects", async () => {

@@ -7,11 +7,11 @@ import type { GrayImage, PixelImage } from "../hosts/host";
 import type { Health } from "@server-api/health";
 import type { ModelInfo } from "@server-api/models";
 import type { GenerateRequest } from "@server-api/generate";
-import type { CreateFactorisationRequest, FactorisationListQuery, FactorisationSummary } from "@server-api/factorisations";
+import type { CreateFactorisationRequest, FactorisationDetail, FactorisationListQuery, FactorisationSummary } from "@server-api/factorisations";
 import type { JobEventMessage } from "@server-api/jobs";
 import type { EditRequest, MaskRequest, PartThumbnails, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
 
-export type { Health, ModelInfo, GenerateRequest, CreateFactorisationRequest, FactorisationSummary, JobEventMessage, PartThumbnails };
+export type { Health, ModelInfo, GenerateRequest, CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, JobEventMessage, PartThumbnails };
 
 /** Which saliency: the output kind is chosen by the method called. */
 export type SaliencySource = Omit<SaliencyRequest, "output">;
@@ -37,6 +37,8 @@ export interface PandaClient {
   models(): Promise<ModelInfo[]>;
   generate(request: GenerateRequest): Promise<GeneratedImage>;
   factorisations(query: FactorisationListQuery): Promise<FactorisationSummary[]>;
+  /** One factorisation with its per-appearance saliency statistics (they set the strength scale). */
+  factorisation(id: string): Promise<FactorisationDetail>;
   /** Subscribes to events first, then starts the job, so a fast job's events are never missed. */
   startFactorisation(request: CreateFactorisationRequest): Promise<JobRun>;
   cancelJob(jobId: string): Promise<void>;

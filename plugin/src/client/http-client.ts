@@ -8,7 +8,7 @@ import type { FactorisationList, JobAccepted } from "@server-api/factorisations"
 import type { GrayImage, PixelImage } from "../hosts/host";
 import type { FactorisationListQuery } from "@server-api/factorisations";
 import type { EditRequest, MaskRequest, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
-import type { CreateFactorisationRequest, FactorisationSummary, GeneratedImage, GenerateRequest, Health, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "./client";
+import type { CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, GeneratedImage, GenerateRequest, Health, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "./client";
 import { ClientError, unreachable } from "./errors";
 import { JobEventSocket, WebSocketFactory } from "./job-events";
 import { asGray, asRgba, IMAGE_HEADER, readRawImage } from "./pixels";
@@ -57,6 +57,10 @@ export class HttpPandaClient implements PandaClient {
   async factorisations(query: FactorisationListQuery): Promise<FactorisationSummary[]> {
     const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
     return (await this.json<FactorisationList>("GET", `/api/factorisations?${params}`)).factorisations;
+  }
+
+  factorisation(id: string): Promise<FactorisationDetail> {
+    return this.json<FactorisationDetail>("GET", `/api/factorisations/${encodeURIComponent(id)}`);
   }
 
   async startFactorisation(request: CreateFactorisationRequest): Promise<JobRun> {

@@ -10,6 +10,7 @@ import { Coalescer } from "./coalescer";
 import { Settings, normaliseServerUrl } from "./settings";
 import { CurrentImage, DiscoverSettings, GenerateSettings, PanelState, initialState } from "./state";
 import { Store } from "./store";
+import { roundStrength, strengthLimit } from "./strength";
 import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./validate";
 
 export interface PanelModelOptions {
@@ -212,19 +213,37 @@ export class PanelModel {
   private async loadParts(): Promise<void> {
     const generation = ++this.partsGeneration;
     const { image, factorisationId } = this.state;
-    this.store.update({ parts: [], partIndex: null, appearances: [], appearanceIndex: null, strength: 0 });
+    this.store.update({ parts: [], partIndex: null, appearances: [], appearanceCount: 0, appearanceSpans: [], appearanceIndex: null, strength: 0 });
     if (!image || !factorisationId) return;
-    const factorisation = this.state.factorisations.find((f) => f.id === factorisationId);
-    if (factorisation && factorisation.model !== image.model) return;
+    const factorisation = await this.client.factorisation(factorisationId);
+    if (factorisation.model !== image.model) {
+      throw new InputError(`The parts "${factorisation.id}" are of model ${factorisation.model}, the image of ${image.model}: generate an image with that model, or discover parts for this one.`);
+    }
     const thumbnails = await this.client.partThumbnails(image.id, factorisationId);
     if (generation !== this.partsGeneration) return;
-    const count = Math.min(factorisation?.ranks.appearances ?? 0, this.options.appearanceThumbnails ?? 12);
+    const { min, max } = factorisation.saliency;
     this.store.update({
       parts: thumbnails.parts.map((p) => ({ index: p.index, coverage: p.coverage, thumbnail: `data:image/png;base64,${p.png}` })),
-      appearances: Array.from({ length: count }, (_, index) => ({ index, thumbnail: null })),
+      appearanceCount: factorisation.ranks.appearances,
+      appearanceSpans: max.map((high, c) => high - min[c]),
     });
+    await this.loadAppearances(generation);
+  }
+
+  /** Shows the next few appearance thumbnails. */
+  showMoreAppearances(): Promise<void> {
+    return this.run("Loading appearances…", () => this.loadAppearances(this.partsGeneration));
+  }
+
+  private async loadAppearances(generation: number): Promise<void> {
+    const { image, factorisationId, appearances, appearanceCount } = this.state;
+    if (!image || !factorisationId) return;
+    const from = appearances.length;
+    const to = Math.min(appearanceCount, from + (this.options.appearanceThumbnails ?? 12));
+    const added = Array.from({ length: to - from }, (_, i) => ({ index: from + i, thumbnail: null }));
+    this.store.update((s) => ({ appearances: [...s.appearances, ...added] }));
     // one at a time: the machine is small, and the first thumbnails appear sooner
-    for (let index = 0; index < count; index++) {
+    for (let index = from; index < to; index++) {
       const thumbnail = await this.client.saliencyThumbnail(image.id, { factorisation: factorisationId, appearance: index });
       if (generation !== this.partsGeneration) return;
       this.store.update((s) => ({ appearances: s.appearances.map((a) => (a.index === index ? { index, thumbnail } : a)) }));
@@ -264,13 +283,20 @@ export class PanelModel {
 
   // ── appearances ───────────────────────────────────────────────────────────
 
+  /** Picks an appearance; the slider's range follows its scale, keeping the strength where it fits. */
   selectAppearance(index: number): void {
-    this.store.update({ appearanceIndex: index });
-    if (this.state.partIndex !== null && this.state.strength !== 0) this.preview.push(this.state.strength);
+    this.store.update({ appearanceIndex: index, strengthLimit: strengthLimit(this.state.appearanceSpans[index]) });
+    const strength = this.state.strength;
+    this.setStrength(strength); // clamps to the new range, previewing if that changed it
+    // unchanged: the preview must still follow the new appearance
+    if (this.state.strength === strength && strength !== 0 && this.state.partIndex !== null) this.preview.push(strength);
   }
 
   /** Called on every slider movement: the preview layer follows, one request at a time. */
-  setStrength(strength: number): void {
+  setStrength(value: number): void {
+    const limit = this.state.strengthLimit;
+    const strength = roundStrength(Math.max(-limit, Math.min(limit, value)), limit);
+    if (strength === this.state.strength) return;
     this.store.update({ strength });
     if (this.state.partIndex !== null && this.state.appearanceIndex !== null) this.preview.push(strength);
   }

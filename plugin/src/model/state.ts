@@ -1,4 +1,5 @@
 /** The panel's whole state: what the views render and what the actions read. */
+import { DEFAULT_STRENGTH_LIMIT } from "./strength";
 import type { LayerRef } from "../hosts/host";
 import type { CreateFactorisationRequest, FactorisationSummary, Health, ModelInfo } from "../client/client";
 
@@ -68,9 +69,16 @@ export interface PanelState {
   job: JobProgress | null;
   parts: PartView[];
   partIndex: number | null;
+  /** the thumbnails shown so far (the first appearances carry the most variance) */
   appearances: AppearanceView[];
+  /** R_C of the current factorisation: how many appearances there are in all */
+  appearanceCount: number;
+  /** per appearance, the span (max − min) of its coordinates over the factorisation's samples */
+  appearanceSpans: number[];
   appearanceIndex: number | null;
   strength: number;
+  /** the slider runs from −strengthLimit to +strengthLimit (see model/strength.ts) */
+  strengthLimit: number;
   /** what the panel is doing now, e.g. "Generating…"; null when idle */
   busy: string | null;
   /** the last failure, in words the user can act on */
@@ -96,8 +104,11 @@ export function initialState(serverUrl: string): PanelState {
     parts: [],
     partIndex: null,
     appearances: [],
+    appearanceCount: 0,
+    appearanceSpans: [],
     appearanceIndex: null,
     strength: 0,
+    strengthLimit: DEFAULT_STRENGTH_LIMIT,
     busy: null,
     error: null,
     notice: null,

@@ -1,10 +1,8 @@
 /** Appearance thumbnails (saliency heat maps), the strength slider with its live preview, apply and saliency. */
 import { html, nothing } from "lit";
 import type { PanelState } from "../../model/state";
+import { STRENGTH_STEPS } from "../../model/strength";
 import { thumbnail, ViewContext } from "./widgets";
-
-/** Published strengths span ±200 at 512-channel layers; the tiny and face models use smaller scales. */
-export const STRENGTH_LIMIT = 100;
 
 export function appearanceView(state: PanelState, { model }: ViewContext) {
   if (state.appearances.length === 0) return nothing;
@@ -24,8 +22,13 @@ export function appearanceView(state: PanelState, { model }: ViewContext) {
           }),
         )}
       </div>
+      ${state.appearances.length < state.appearanceCount
+        ? html`<sp-button size="s" variant="secondary" treatment="outline" data-action="more-appearances" ?disabled=${state.busy !== null}
+            @click=${() => model.showMoreAppearances()}>More appearances (${state.appearances.length} of ${state.appearanceCount})</sp-button>`
+        : nothing}
       <div class="slider-label"><sp-field-label size="s">Strength</sp-field-label><span data-value="strength">${state.strength}</span></div>
-      <sp-slider data-field="strength" label="Strength" label-visibility="none" min=${-STRENGTH_LIMIT} max=${STRENGTH_LIMIT} step="1" .value=${state.strength}
+      <sp-slider data-field="strength" label="Strength" label-visibility="none" min=${-state.strengthLimit} max=${state.strengthLimit}
+        step=${(2 * state.strengthLimit) / STRENGTH_STEPS} .value=${state.strength}
         ?disabled=${state.partIndex === null || state.appearanceIndex === null}
         @input=${(e: Event) => model.setStrength(Number((e.target as HTMLInputElement).value))}></sp-slider>
       <p class="hint">${state.partIndex === null ? "Pick a part, then an appearance; drag to preview." : "Dragging updates the “PandA preview” layer."}</p>
