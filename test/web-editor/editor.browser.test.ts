@@ -8,6 +8,7 @@ import { join } from "node:path";
 import JSZip from "jszip";
 import { PNG } from "pngjs";
 import { Page } from "playwright-core";
+import type { EditorDocument } from "../../plugin/src/editor/document";
 import { ensureWebBuild, launchBrowser, screenshot, TestBrowser } from "../helpers/browser";
 import { startTestServer, tempDir } from "../helpers/server";
 
@@ -19,6 +20,11 @@ interface LayerView {
   y: number;
   size: string;
   mask: { enabled: boolean; size: string } | null;
+}
+
+/** What the page exposes (plugin/src/entries/web.ts), as far as these tests read it. */
+interface StudioWindow {
+  pandaStudio: { app: { store: { doc: EditorDocument | null } } };
 }
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -43,10 +49,8 @@ const redPng = writePng("red square.png", 16, 16, () => [255, 0, 0, 255]);
 /** The document as the test sees it (top layer last). */
 async function layers(): Promise<LayerView[]> {
   return page.evaluate(() => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const doc = (window as any).pandaStudio.app.store.doc;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return (doc?.layers ?? []).map((l: any) => ({
+    const doc = (window as unknown as StudioWindow).pandaStudio.app.store.doc;
+    return (doc?.layers ?? []).map((l) => ({
       name: l.name,
       visible: l.visible,
       opacity: l.opacity,
