@@ -66,6 +66,19 @@ describe("document", () => {
     expect(() => D.setMaskEnabled(doc, "a", true)).toThrow(/has no mask/);
   });
 
+  test("mask to selection, apply mask, duplicate", () => {
+    let doc = twoLayerDoc();
+    doc = D.setLayerMask(doc, "b", { width: 2, height: 2, gray: Uint8Array.of(10, 20, 30, 40) });
+    const selected = D.maskToSelection(doc, "b").selection!;
+    expect(Array.from(selected.gray)).toEqual([0, 0, 0, 0, 0, 10, 20, 0, 0, 30, 40, 0]);
+    const applied = D.findLayer(D.applyLayerMask(doc, "b"), "b");
+    expect(applied.mask).toBeNull();
+    expect(Array.from(applied.pixels.rgba.filter((_, i) => i % 4 === 3))).toEqual([10, 20, 30, 40]);
+    const copied = D.duplicateLayer(D.setActiveLayer(doc, "b"), "a", "a2");
+    expect(copied.layers.map((l) => [l.id, l.name])).toEqual([["a", "Background"], ["a2", "Background copy"], ["b", "Top"]]);
+    expect(copied.activeLayerId).toBe("a2");
+  });
+
   test("selection: document size, invert, and a layer's share of it", () => {
     let doc = twoLayerDoc();
     expect(() => D.setSelection(doc, filledGray(2, 2, 255))).toThrow(/document's size/);

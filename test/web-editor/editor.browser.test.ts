@@ -387,6 +387,22 @@ test("host: progress shows in the status bar and its Cancel reaches the task", a
   await page.getByTestId("progress").waitFor({ state: "hidden" });
 });
 
+test("Layer menu: new, duplicate, mask to selection, apply mask", async () => {
+  const before = await layerNames();
+  await command("layer", "layer-new");
+  await eventually(async () => expect(await layerNames()).toHaveLength(before.length + 1));
+  await page.keyboard.press("Control+z");
+  await page.locator("[data-testid=layer-row]").first().click(); // the top layer: Red, masked
+  await command("layer", "layer-duplicate");
+  await eventually(async () => expect(await layerNames()).toEqual([...before, "Red copy"]));
+  await command("layer", "mask-to-selection");
+  expect(await selectionShown()).toBe("yes");
+  await command("layer", "mask-apply");
+  expect((await layers()).at(-1)!.mask).toBeNull();
+  for (let i = 0; i < 3; i++) await page.keyboard.press("Control+z");
+  expect(await layerNames()).toEqual(before);
+});
+
 test("no errors in the page", () => {
   expect(browser.errors).toEqual([]);
 });

@@ -3,7 +3,7 @@
  * Nothing here touches the DOM, so it is tested in plain jest. Because a state never changes
  * after it is made, the undo history simply keeps earlier states (pixel buffers are shared).
  */
-import { GrayRaster, RgbaRaster, checkGray, checkRgba, checkSize, filledGray, sameSize, sizeText } from "./raster";
+import { GrayRaster, RgbaRaster, applyMask, checkGray, checkRgba, checkSize, filledGray, sameSize, sizeText } from "./raster";
 
 export interface LayerMask {
   /** at the layer's own size, in layer coordinates */
@@ -181,4 +181,30 @@ export function selectionOnLayer(doc: EditorDocument, layer: Layer): GrayRaster 
 /** Where a layer of this size sits when centred on the document (how images opened as layers are placed). */
 export function centredOffset(doc: EditorDocument, size: { width: number; height: number }): { x: number; y: number } {
   return { x: Math.floor((doc.width - size.width) / 2), y: Math.floor((doc.height - size.height) / 2) };
+}
+
+/** The layer's mask as the document's selection (in document coordinates; outside the layer: unselected). */
+export function maskToSelection(doc: EditorDocument, id: string): EditorDocument {
+  const layer = findLayer(doc, id);
+  if (!layer.mask) throw new Error(`layer "${layer.name}" has no mask`);
+  const { gray: mask, width, height } = layer.mask.image;
+  const gray = new Uint8Array(doc.width * doc.height);
+  for (let y = Math.max(0, layer.y); y < Math.min(doc.height, layer.y + height); y++) {
+    for (let x = Math.max(0, layer.x); x < Math.min(doc.width, layer.x + width); x++) gray[y * doc.width + x] = mask[(y - layer.y) * width + (x - layer.x)];
+  }
+  return setSelection(doc, { width: doc.width, height: doc.height, gray });
+}
+
+/** Bakes the mask into the layer's alpha and removes it (GIMP's "Apply Layer Mask"). */
+export function applyLayerMask(doc: EditorDocument, id: string): EditorDocument {
+  const layer = findLayer(doc, id);
+  if (!layer.mask) throw new Error(`layer "${layer.name}" has no mask`);
+  const pixels = layer.mask.enabled ? applyMask(layer.pixels, layer.mask.image) : layer.pixels;
+  return updateLayer(doc, id, { pixels, mask: null });
+}
+
+/** A copy of the layer just above it, named "<name> copy", made active. */
+export function duplicateLayer(doc: EditorDocument, id: string, newId: string): EditorDocument {
+  const layer = findLayer(doc, id);
+  return addLayer(setActiveLayer(doc, id), { ...layer, id: newId, name: `${layer.name} copy` });
 }

@@ -30,7 +30,7 @@ export class EditorApp {
         menu("Edit", ["undo", "redo"]),
         menu("Select", ["select-all", "select-none", "select-invert"]),
         menu("View", ["zoom-in", "zoom-out", "zoom-fit", "zoom-100"]),
-        menu("Layer", ["layer-rename", "layer-raise", "layer-lower", "layer-delete", "-", "mask-from-selection", "mask-toggle", "mask-delete"]),
+        menu("Layer", ["layer-new", "layer-duplicate", "layer-rename", "layer-raise", "layer-lower", "layer-delete", "-", "mask-from-selection", "mask-toggle", "mask-apply", "mask-to-selection", "mask-delete"]),
       ],
       (item) => this.guard(() => item.run()),
     );

@@ -3,6 +3,7 @@
  * label, shortcut, when each is enabled, and what it does.
  */
 import * as D from "../document";
+import { blankRgba } from "../raster";
 import { EditorStore } from "../store";
 import { CanvasView } from "./canvas-view";
 import { FileCommands } from "./file-commands";
@@ -68,6 +69,29 @@ export function buildCommands({ store, view, layers, files, undoRedo }: CommandC
     { id: "zoom-out", label: "Zoom Out", shortcut: "Ctrl+−", keys: ["mod+-"], enabled: () => !!doc(), run: () => view.zoomStep(-1) },
     { id: "zoom-fit", label: "Fit Image in Window", shortcut: "Ctrl+0", keys: ["mod+0"], enabled: () => !!doc(), run: () => view.fit() },
     { id: "zoom-100", label: "Actual Size (100%)", shortcut: "Ctrl+1", keys: ["mod+1"], enabled: () => !!doc(), run: () => view.actualSize() },
+    {
+      id: "layer-new",
+      label: "New Layer",
+      // Ctrl+Shift+N is the browser's (a private window)
+      shortcut: "Ctrl+Alt+Shift+N",
+      keys: ["mod+alt+shift+n"],
+      enabled: () => !!doc(),
+      run: () => {
+        const id = store.newLayerId();
+        store.apply("New layer", (d) => D.addLayer(d!, D.createLayer({ id, name: `Layer ${d!.layers.length + 1}`, pixels: blankRgba(d!.width, d!.height) })));
+      },
+    },
+    {
+      id: "layer-duplicate",
+      label: "Duplicate Layer",
+      shortcut: "Ctrl+Shift+D",
+      keys: ["mod+shift+d"],
+      enabled: () => !!active(),
+      run: () => {
+        const id = store.newLayerId();
+        onActive("Duplicate layer", (d, l) => D.duplicateLayer(d, l.id, id))();
+      },
+    },
     { id: "layer-rename", label: "Rename Layer…", shortcut: "F2", keys: ["f2"], enabled: () => !!active(), run: () => layers.rename(active()!) },
     { id: "layer-raise", label: "Raise Layer", enabled: () => !!active(), run: onActive("Raise layer", (d, l) => D.moveLayer(d, l.id, 1)) },
     { id: "layer-lower", label: "Lower Layer", enabled: () => !!active(), run: onActive("Lower layer", (d, l) => D.moveLayer(d, l.id, -1)) },
@@ -81,6 +105,8 @@ export function buildCommands({ store, view, layers, files, undoRedo }: CommandC
       enabled: () => !!active()?.mask,
       run: onActive("Toggle layer mask", (d, l) => D.setMaskEnabled(d, l.id, !l.mask!.enabled)),
     },
+    { id: "mask-apply", label: "Apply Layer Mask", enabled: () => !!active()?.mask, run: onActive("Apply layer mask", (d, l) => D.applyLayerMask(d, l.id)) },
+    { id: "mask-to-selection", label: "Mask to Selection", enabled: () => !!active()?.mask, run: onActive("Mask to selection", (d, l) => D.maskToSelection(d, l.id)) },
     { id: "mask-delete", label: "Delete Layer Mask", enabled: () => !!active()?.mask, run: onActive("Delete layer mask", (d, l) => D.setLayerMask(d, l.id, null)) },
   ];
 }
