@@ -11,6 +11,8 @@ import { formatNpy, readNpy } from "../../companion-server/src/engine/io/npy";
 import { tempDir } from "../engine/product/fixtures";
 
 const BIN = join(__dirname, "..", "..", "companion-server", "bin", "panda.js");
+/** Only the committed tiny bundle, whatever other models the repository holds. */
+const TINY = join(__dirname, "..", "..", "models", "tiny-test");
 
 let tmp: { dir: string; remove: () => void };
 beforeAll(() => {
@@ -18,13 +20,13 @@ beforeAll(() => {
 });
 afterAll(() => tmp.remove());
 
-function panda(...args: string[]) {
-  const res = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.dir, encoding: "utf8", env: { ...process.env, PANDA_MODELS: "" } });
+function panda(command: string, ...args: string[]) {
+  const res = spawnSync(process.execPath, [BIN, command, "--models", TINY, ...args], { cwd: tmp.dir, encoding: "utf8", env: { ...process.env, PANDA_MODELS: "" } });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr, json: () => JSON.parse(res.stdout) };
 }
 
 function ok(...args: string[]) {
-  const res = panda(...args);
+  const res = panda(args[0], ...args.slice(1));
   if (res.status !== 0) throw new Error(`panda ${args.join(" ")} exited ${res.status}: ${res.stderr}`);
   return res.json();
 }
@@ -115,7 +117,8 @@ describe("bad input: one readable line, non-zero exit", () => {
     [["edit", "--model", "tiny-test", "--factorisation", "never", "--seed", "1", "--parts", "0", "--out", "o"], /^panda: (no factorisation folder|--parts, --appearance and --strength go together)/],
     [["remove", "--model", "tiny-test", "--factorisation", "x", "--seed", "1", "--parts", "0", "--method", "paint", "--out", "o"], /^panda: option '--method <method>' argument 'paint' is invalid\. expected one of feature, pixel$/],
   ])("%j", (args, message) => {
-    const res = panda(...(args as string[]));
+    const [command, ...rest] = args as string[];
+    const res = panda(command, ...rest);
     expect(res.status).not.toBe(0);
     expect(res.stderr.trim().split("\n")).toHaveLength(1);
     expect(res.stderr.trim()).toMatch(message);
@@ -129,7 +132,8 @@ describe("bad input: one readable line, non-zero exit", () => {
       [["masks", ...common, "--parts", "2"], /^panda: there is no part 2; this factorisation has 2 parts \(0 … 1\)$/],
       [["saliency", ...common, "--appearance", "3"], /^panda: there is no appearance 3; this factorisation has 3 appearances \(0 … 2\)$/],
     ] as const) {
-      const res = panda(...args);
+      const [command, ...rest] = args;
+      const res = panda(command, ...rest);
       expect(res.status).toBe(2);
       expect(res.stderr.trim()).toMatch(message);
     }

@@ -10,10 +10,11 @@ import { SolverName } from "../engine/panda/types";
 import { FactorisationStore } from "../store/factorisation-store";
 import { JobTask } from "./job-queue";
 
+/** What a job fits; it is also the job's `request` as GET /api/jobs/:id shows it. */
 export interface FactorisationJobSpec {
   id: string;
   name: string;
-  generator: Generator;
+  model: string;
   layer: string;
   parts: number;
   appearances: number;
@@ -25,9 +26,8 @@ export interface FactorisationJobSpec {
   batchSize?: number;
 }
 
-export function factorisationTask(spec: FactorisationJobSpec, store: FactorisationStore, sessions: SessionFactory): JobTask {
+export function factorisationTask(generator: Generator, spec: FactorisationJobSpec, store: FactorisationStore, sessions: SessionFactory): JobTask {
   return async ({ signal, progress }) => {
-    const { generator } = spec;
     const image = generator.manifest.image;
     const { contents } = await fitFactorisation({
       id: spec.id,

@@ -23,7 +23,7 @@ import {
 import { StoredFactorisation, StoreError } from "../../store/factorisation-store";
 import { FOLDER_FILES } from "../../store/factorisation-folder";
 import { rankProblem } from "../../engine/panda/fit-factorisation";
-import { factorisationTask } from "../../jobs/factorisation-job";
+import { FactorisationJobSpec, factorisationTask } from "../../jobs/factorisation-job";
 
 export function summarise(f: StoredFactorisation): FactorisationSummary {
   const m = f.meta;
@@ -119,12 +119,12 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
       const samples = body.samples ?? DEFAULT_SAMPLES;
       if (body.batchSize !== undefined && body.batchSize > samples) throw new ApiError("BAD_REQUEST", { detail: `batchSize ${body.batchSize} is larger than samples ${samples}` });
       const id = body.name ?? generatedId(generator.id, layer.id, body.parts, body.appearances);
-      const pending = app.jobs.list().some((j) => (j.state === "queued" || j.state === "running") && (j.request as { id?: string }).id === id);
+      const pending = app.jobs.list().some((j) => (j.state === "queued" || j.state === "running") && (j.request as FactorisationJobSpec).id === id);
       if (app.factorisations.has(id) || pending) throw new ApiError("FACTORISATION_EXISTS", { id });
-      const spec = {
+      const spec: FactorisationJobSpec = {
         id,
         name: body.name ?? id,
-        generator,
+        model: generator.id,
         layer: layer.id,
         parts: body.parts,
         appearances: body.appearances,
@@ -135,8 +135,7 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
         learningRate: body.learningRate,
         batchSize: body.batchSize,
       };
-      const { generator: _g, ...described } = spec;
-      const job = app.jobs.submit("factorisation", generator.id, { ...described, model: generator.id }, factorisationTask(spec, app.factorisations, app.generators.sessions));
+      const job = app.jobs.submit("factorisation", generator.id, spec, factorisationTask(generator, spec, app.factorisations, app.generators.sessions));
       return reply.status(202).send({ jobId: job.id, factorisationId: id, events: "/api/events" });
     },
   );
