@@ -50,6 +50,8 @@ export class EditorApp {
     this.view.onChange(({ zoom, pointer }) => this.status.showView(zoom, pointer));
     this.status.showView(this.view.zoomLevel, null);
     this.files.acceptDrops(this.view.element);
+    const action = (id: string, label: string) => el("button", { class: "action-button", type: "button", textContent: label, onclick: () => this.guard(() => this.command(id).run()) });
+    this.view.setEmptyActions(action("new", "New image…"), action("open", "Open…"));
     window.addEventListener("keydown", (e) => this.onKey(e));
   }
 

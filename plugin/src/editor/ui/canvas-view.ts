@@ -34,7 +34,7 @@ export class CanvasView {
   constructor(private readonly store: EditorStore) {
     this.image = el("canvas", { class: "canvas-image" });
     this.image.dataset.testid = "canvas";
-    this.empty = el("div", { class: "canvas-empty" }, el("div", { class: "canvas-empty-title" }, "No document"), el("div", {}, "File ▸ New, open an image or an .ora, drop files here, or generate a face in the PandA panel."));
+    this.empty = el("div", { class: "canvas-empty" }, el("div", { class: "canvas-empty-title" }, "No document"), el("div", {}, "Open an image or an .ora, drop files here, or generate a face in the PandA panel."));
     this.element = el("div", { class: "canvas-viewport", tabIndex: -1 });
     this.element.dataset.testid = "viewport";
     this.selection = new SelectionOverlay(this.element);
@@ -44,6 +44,11 @@ export class CanvasView {
     store.subscribe(() => this.scheduleRender());
     new ResizeObserver(() => this.applyTransform()).observe(this.element);
     this.scheduleRender();
+  }
+
+  /** Buttons offered on the empty canvas (New, Open). */
+  setEmptyActions(...buttons: HTMLElement[]): void {
+    this.empty.append(el("div", { class: "canvas-empty-actions" }, ...buttons));
   }
 
   onChange(listener: ViewListener): void {
