@@ -1,7 +1,7 @@
 /** Edits Z' = Z + Σ λ a ⊗ p̂ and both kinds of part removal, on the math alone. */
 import { applyEdits, editRegion } from "../../../companion-server/src/engine/panda/edits";
 import { borderPart, BackgroundAccumulator, removalRegion, removeInFeatures, removeInPixels } from "../../../companion-server/src/engine/panda/removal";
-import { coordinates } from "../../../companion-server/src/engine/panda/saliency";
+import { coordinates, normaliser, SaliencyAccumulator } from "../../../companion-server/src/engine/panda/saliency";
 import { Factors } from "../../../companion-server/src/engine/panda/types";
 import { quadrantFactors } from "./fixtures";
 
@@ -35,13 +35,28 @@ it("finds the part with most border mass", () => {
   expect(borderPart(f)).toBe(2);
 });
 
-it("picks as background concept the appearance most present in the border part", () => {
-  const f = quadrantFactors({ channels: 3, height: 2, width: 2 });
-  const acc = new BackgroundAccumulator(f);
-  // every position is border here; appearance 1 is high everywhere
-  acc.add(Float32Array.of(0, 0, 0, 0, 5, 5, 5, 5, 1, 1, 1, 1));
-  acc.add(Float32Array.of(1, 1, 1, 1, 4, 4, 4, 4, 0, 0, 0, 0));
-  expect(acc.result({ samples: 2, min: [0, 0, 0], max: [10, 10, 10], mean: [0, 0, 0] }).appearance).toBe(1);
+it("picks as background concept the appearance specific to the border part, not one strong everywhere", () => {
+  // 4×4 positions: part 0 is the border ring, part 1 the interior; A = I, so coordinates = features
+  const f = quadrantFactors({ channels: 3, height: 4, width: 4 });
+  f.parts.fill(0);
+  const ring = (i: number) => i % 4 === 0 || i % 4 === 3 || i < 4 || i >= 12;
+  for (let i = 0; i < 16; i++) f.parts[i * 4 + (ring(i) ? 0 : 1)] = 1;
+  const sample = (strong: number, border: number) =>
+    Float32Array.from({ length: 48 }, (_, j) => {
+      const [c, i] = [Math.floor(j / 16), j % 16];
+      return c === 0 ? strong : c === 1 ? (ring(i) ? border : 0) : ring(i) ? 0 : 5;
+    });
+  const samples = [sample(9, 4), sample(10, 6), Float32Array.from(sample(9, 4), (v, j) => (j === 5 ? 0 : v))];
+  const sal = new SaliencyAccumulator(f);
+  const bg = new BackgroundAccumulator(f);
+  for (const y of samples) {
+    sal.add(y);
+    bg.add(y);
+  }
+  const stats = sal.result();
+  // appearance 0 is more present in the border (on the normalised scale) but just as present everywhere
+  expect(normaliser(stats, 0)(28 / 3)).toBeGreaterThan(normaliser(stats, 1)(14 / 3)); // their mean border values
+  expect(bg.result(stats)).toEqual({ part: 0, appearance: 1 });
 });
 
 it("in feature space replaces the part's coordinates by the background's and keeps the rest", () => {

@@ -6,8 +6,8 @@
  * (b) pixel space: the part's pixels are made transparent or filled with the background colour.
  * The background concept (an appearance) is found automatically when a factorisation is saved:
  * the part with most of its mass on the border is the background part, and the appearance most
- * present inside it (on the normalised saliency scale, over the samples) is the background
- * concept. Requests may name another.
+ * specifically present inside it (over the samples, on the normalised saliency scale, compared
+ * with its presence everywhere) is the background concept. Requests may name another.
  */
 import { Factors } from "./types";
 import { borderShare, partColumn, SpatialMap } from "./maps";
@@ -61,14 +61,19 @@ export class BackgroundAccumulator {
     this.samples++;
   }
 
-  /** The background concept: the largest mean presence once normalised like saliency. */
+  /**
+   * The background concept: the appearance whose presence inside the border part most exceeds
+   * its presence everywhere (both on the normalised saliency scale), so that a concept that is
+   * simply strong everywhere does not win.
+   */
   result(stats: SaliencyStats): Background {
     let appearance = 0;
     let best = -Infinity;
     for (let k = 0; k < this.factors.appearancesRank; k++) {
-      const presence = normaliser(stats, k)(this.sum[k] / Math.max(1, this.samples));
-      if (presence > best) {
-        best = presence;
+      const norm = normaliser(stats, k);
+      const contrast = norm(this.sum[k] / Math.max(1, this.samples)) - norm(stats.mean[k]);
+      if (contrast > best) {
+        best = contrast;
         appearance = k;
       }
     }
