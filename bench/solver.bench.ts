@@ -23,6 +23,11 @@ const env = (name: string, fallback: number) => (process.env[name] ? Number(proc
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const peakRss = () => process.resourceUsage().maxRSS * 1024;
 const seconds = (since: number) => (performance.now() - since) / 1000;
+/** user + system CPU of the whole process (ORT's threads included): comparable under load, unlike wall time */
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+};
 
 async function time(run: () => Promise<unknown>, repeats: number): Promise<number> {
   await run(); // warm-up: session creation and first-run planning are not the rate
@@ -55,10 +60,14 @@ function round(x: number, digits = 4): number {
 
 async function compare(source: FeatureSource, sessions: SessionFactory, ranks: { parts: number; appearances: number }, referenceIterations: number) {
   const base: SolverOptions = { ...ranks, solver: "reference", seed: 7 };
+  let cpu = process.cpuUsage();
   const reference = await decompose(source, { ...base, iterations: referenceIterations }, sessions);
+  const referenceCpu = cpuSeconds(cpu);
   const rssAfterReference = peakRss();
 
   let reached: number | null = null;
+  const log: Array<[number, number, string]> = [];
+  cpu = process.cpuUsage();
   const start = performance.now();
   const fast = await decompose(
     source,
@@ -66,20 +75,26 @@ async function compare(source: FeatureSource, sessions: SessionFactory, ranks: {
       ...base,
       solver: "fast",
       onProgress: (p) => {
-        if (reached === null && p.objective !== undefined && p.objective <= reference.report.objective) reached = seconds(start);
+        if (p.objective === undefined) return;
+        if (reached === null && p.objective <= reference.report.objective) reached = seconds(start);
+        if (log.length === 0 || log[log.length - 1][2] !== p.message) log.push([round(seconds(start)), p.objective, p.message ?? ""]);
       },
     },
     sessions,
   );
+  const fastCpu = cpuSeconds(cpu);
   const fastReached = reached ?? (fast.report.objective <= reference.report.objective ? fast.report.seconds : null);
   return {
-    reference: { iterations: reference.report.iterations, seconds: round(reference.report.seconds), objective: reference.report.objective, relativeObjective: round(reference.report.relativeObjective, 6) },
+    reference: { iterations: reference.report.iterations, seconds: round(reference.report.seconds), cpuSeconds: round(referenceCpu), objective: reference.report.objective, relativeObjective: round(reference.report.relativeObjective, 6) },
     fast: {
       iterations: fast.report.iterations,
       seconds: round(fast.report.seconds),
+      cpuSeconds: round(fastCpu),
       secondsToReferenceObjective: fastReached === null ? null : round(fastReached),
       objective: fast.report.objective,
       relativeObjective: round(fast.report.relativeObjective, 6),
+      /** [seconds, objective, stage] at each change of stage */
+      trace: log,
     },
     speedupToReferenceObjective: fastReached === null ? null : round(reference.report.seconds / fastReached),
     speedupTotal: round(reference.report.seconds / fast.report.seconds),
