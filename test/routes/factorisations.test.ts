@@ -47,6 +47,12 @@ describe("saved factorisations", () => {
     expect(res.json().background).toEqual(p.planted.background);
   });
 
+  it("400s an unknown query field", async () => {
+    const res = await p.app.inject({ method: "GET", url: "/api/factorisations?modle=tiny-test" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/unknown field "modle"/);
+  });
+
   it("404s unknown ids and models", async () => {
     for (const url of ["/api/factorisations/nope", "/api/factorisations/nope/contact-sheet.png", "/api/factorisations?model=nope"]) {
       const res = await p.app.inject({ method: "GET", url });

@@ -169,6 +169,11 @@ describe("bad input", () => {
     expect(res.statusCode).toBe(406);
   });
 
+  it("404s part thumbnails of an unknown factorisation or image", async () => {
+    expect((await p.app.inject({ method: "GET", url: `/api/images/${image}/parts?factorisation=nope` })).json().code).toBe("UNKNOWN_FACTORISATION");
+    expect((await p.app.inject({ method: "GET", url: `/api/images/nope/parts?factorisation=${PLANTED}` })).json().code).toBe("UNKNOWN_IMAGE");
+  });
+
   it("400s a part-thumbnail request without a factorisation", async () => {
     const res = await p.app.inject({ method: "GET", url: `/api/images/${image}/parts` });
     expect(res.statusCode).toBe(400);
