@@ -163,7 +163,7 @@ export class JobQueue {
     this.report(entry, { fraction: 0, message: "started" }, true);
     try {
       const result = await entry.task({ signal: entry.abort.signal, progress: (p) => this.report(entry, p, false) });
-      if (entry.abort.signal.aborted) return this.end(entry, "cancelled");
+      // A task that completed despite a late cancel has saved its result: report it as finished.
       info.factorisationId = result.factorisationId;
       info.progress = { ...info.progress, fraction: 1, message: "finished" };
       this.end(entry, "finished");
