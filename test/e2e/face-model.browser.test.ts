@@ -7,13 +7,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_MODELS_DIR } from "../../companion-server/src/cli/paths";
 import { screenshot } from "../helpers/browser";
-import { tempDir } from "../helpers/server";
 import { openStudio, Studio } from "./helpers";
 
 const FACES = join(DEFAULT_MODELS_DIR, "synthfaces");
 const available = existsSync(join(FACES, "model.json"));
 let studio: Studio;
-const models = tempDir("panda-face-models-");
 
 beforeAll(async () => {
   if (!available) return;
@@ -21,7 +19,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await studio?.close();
-  models.remove();
 });
 
 (available ? test : test.skip)("a face: parts, then an appearance applied to one part as a masked layer", async () => {

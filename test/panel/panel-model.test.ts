@@ -110,10 +110,15 @@ describe("journeys", () => {
     expect(model.state.appearances.every((a) => a.thumbnail !== null)).toBe(true);
   });
 
-  test("saved parts can be picked for a new image", async () => {
+  test("saved parts can be picked for a new image; the old image's preview goes", async () => {
     const saved = model.state.factorisationId!;
+    model.selectAppearance(1);
+    model.setStrength(model.state.strengthLimit / 4);
+    await model.previewIdle();
+    expect(host.layer("PandA preview")).toBeDefined();
     model.setGenerate({ seed: 6 });
     await model.generate();
+    expect(host.layer("PandA preview")).toBeUndefined();
     expect(model.state.factorisationId).toBe(saved);
     expect(model.state.parts).toHaveLength(4);
     await model.selectFactorisation(saved);

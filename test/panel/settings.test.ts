@@ -29,4 +29,7 @@ test("addresses are normalised, and nonsense is refused with an example", () => 
   expect(normaliseServerUrl("https://gpu-box:8443/api")).toBe("https://gpu-box:8443");
   expect(() => normaliseServerUrl("ftp://x")).toThrow(/http/);
   expect(() => normaliseServerUrl("http://")).toThrow(/http:\/\/127\.0\.0\.1:8710/);
+  expect(() => normaliseServerUrl("127.0.0.1:8710 and more")).toThrow(/not a server address/);
+  expect(normaliseServerUrl("LOCALHOST:8710")).toBe("http://localhost:8710");
+  expect(normaliseServerUrl("http://[::1]:8710/x")).toBe("http://[::1]:8710");
 });

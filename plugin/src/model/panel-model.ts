@@ -3,10 +3,10 @@
  * PandaClient and to the document through a Host, and records the outcome in the store.
  * Views only render the store and call these methods; tests drive them with fakes.
  */
-import type { GrayImage, Host, LayerRef, PixelImage } from "../hosts/host";
+import type { GrayImage, Host, PixelImage } from "../hosts/host";
 import type { PandaClient } from "../client/client";
 import { ClientError, isAbort } from "../client/errors";
-import { Coalescer } from "./coalescer";
+import { LivePreview, PreviewFrame } from "./live-preview";
 import { Settings, normaliseServerUrl } from "./settings";
 import { CurrentImage, DiscoverSettings, GenerateSettings, PanelState, initialState } from "./state";
 import { Store } from "./store";
@@ -26,15 +26,11 @@ export interface PanelModelOptions {
   onPreviewShown?: (strength: number) => void;
 }
 
-const PREVIEW_LAYER_NAME = "PandA preview";
-
 export class PanelModel {
   readonly store: Store<PanelState>;
   private client: PandaClient;
   private readonly host: Host;
-  /** the live preview layer of the current image, if one was added */
-  private previewLayer: LayerRef | null = null;
-  private readonly preview: Coalescer<number>;
+  private readonly preview: LivePreview<number>;
   private readonly masks = new Map<string, GrayImage>();
   /** bumped whenever the image or factorisation changes, so late thumbnails are dropped */
   private partsGeneration = 0;
@@ -44,7 +40,12 @@ export class PanelModel {
     this.store = new Store(initialState(serverUrl));
     this.client = options.createClient(serverUrl);
     this.host = options.host;
-    this.preview = new Coalescer((strength) => this.showPreview(strength), (err) => this.fail(err));
+    this.preview = new LivePreview(
+      options.host,
+      (strength) => this.previewFrame(strength),
+      (strength) => options.onPreviewShown?.(strength),
+      (err) => this.fail(err),
+    );
   }
 
   get state(): PanelState {
@@ -134,8 +135,13 @@ export class PanelModel {
       const truncation = checkNumber("Truncation", generate.truncation, 0, 2);
       const result = await this.client.generate({ model: modelId, seed, truncation });
       const name = `${modelId} seed ${result.seed ?? seed}`;
-      const layer = await this.host.operation(`Generate ${name}`, (task) => this.host.addLayer(task, { name, pixels: result.image }));
-      this.previewLayer = null;
+      await this.preview.idle();
+      const stalePreview = this.preview.release();
+      const layer = await this.host.operation(`Generate ${name}`, async (task) => {
+        // the old image's preview would only confuse; the user may have deleted it already
+        if (stalePreview) await this.host.deleteLayer(task, stalePreview).catch(() => undefined);
+        return this.host.addLayer(task, { name, pixels: result.image });
+      });
       this.store.update((s) => ({
         generate: { ...s.generate, seed: result.seed ?? seed },
         image: { id: result.id, model: modelId, seed: result.seed, width: result.image.width, height: result.image.height, layer },
@@ -314,8 +320,7 @@ export class PanelModel {
       const pixels = await this.editPixels(strength);
       const { mask } = await this.currentPartMask();
       const name = `${image.layer.name} · part ${partIndex} · appearance ${appearanceIndex} ${strength >= 0 ? "+" : ""}${strength}`;
-      const preview = this.previewLayer;
-      this.previewLayer = null;
+      const preview = this.preview.release();
       await this.host.operation(`Apply ${name}`, async (task) => {
         if (preview) await this.host.deleteLayer(task, preview);
         return this.host.addLayer(task, { name, pixels, mask });
@@ -341,17 +346,13 @@ export class PanelModel {
 
   // ── internals ─────────────────────────────────────────────────────────────
 
-  private async showPreview(strength: number): Promise<void> {
-    const { image, partIndex } = this.requireEdit();
-    const pixels = await this.editPixels(strength);
-    if (this.previewLayer) {
-      const layer = this.previewLayer;
-      await this.host.operation(PREVIEW_LAYER_NAME, (task) => this.host.updateLayer(task, layer, pixels));
-    } else {
-      const { mask } = await this.currentPartMask();
-      this.previewLayer = await this.host.operation(PREVIEW_LAYER_NAME, (task) => this.host.addLayer(task, { name: PREVIEW_LAYER_NAME, pixels, mask }));
-    }
-    if (this.state.image?.id === image.id && this.state.partIndex === partIndex) this.options.onPreviewShown?.(strength);
+  private async previewFrame(strength: number): Promise<PreviewFrame> {
+    const { image, factorisationId, partIndex } = this.requireEdit();
+    return {
+      pixels: await this.editPixels(strength),
+      maskKey: `${image.id}/${factorisationId}/${partIndex}`,
+      mask: async () => (await this.currentPartMask()).mask,
+    };
   }
 
   private editPixels(strength: number): Promise<PixelImage> {

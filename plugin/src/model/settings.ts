@@ -30,16 +30,16 @@ export class Settings {
   }
 }
 
-/** Accepts "host:port" or a full http(s) URL; returns the normalised origin or throws with what to fix. */
+/**
+ * Accepts "host:port" or a full http(s) URL; returns the origin ("http://host:port") or throws
+ * with what to fix. Parsed by hand: UXP's URL support is partial.
+ */
 export function normaliseServerUrl(text: string): string {
   const trimmed = text.trim();
-  const withScheme = /^[a-z]+:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new Error(`"${text}" is not a server address; write it like http://127.0.0.1:8710`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`the server address must start with http:// or https:// (got ${url.protocol})`);
-  return url.origin;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed)?.[1].toLowerCase() ?? null;
+  if (scheme !== null && scheme !== "http" && scheme !== "https") throw new Error(`the server address must start with http:// or https:// (got ${scheme}://)`);
+  const rest = scheme === null ? trimmed : trimmed.slice(scheme.length + 3);
+  const authority = /^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?(?=$|[/?#])/i.exec(rest)?.[0];
+  if (!authority) throw new Error(`"${text}" is not a server address; write it like http://127.0.0.1:8710`);
+  return `${scheme ?? "http"}://${authority.toLowerCase()}`;
 }

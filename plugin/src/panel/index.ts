@@ -35,7 +35,7 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
     createClient: (url) => new HttpPandaClient(url),
     settings: new Settings(browserStorage()),
     defaultServerUrl: options.serverUrl,
-    onPreviewShown: (strength) => container.dispatchEvent(new CustomEvent(PREVIEW_SHOWN_EVENT, { bubbles: true, detail: { strength } })),
+    onPreviewShown: (strength) => announcePreview(container, strength),
   });
   const style = document.createElement("style");
   style.textContent = PANEL_CSS;
@@ -79,6 +79,11 @@ function dismissNoticesAfter(model: PanelModel, ms: number): () => void {
     if (timer) clearTimeout(timer);
     unsubscribe();
   };
+}
+
+/** Tells listeners (the latency bench) that a preview frame is in the document; quiet where CustomEvent is missing. */
+function announcePreview(container: HTMLElement, strength: number): void {
+  if (typeof CustomEvent === "function") container.dispatchEvent(new CustomEvent(PREVIEW_SHOWN_EVENT, { bubbles: true, detail: { strength } }));
 }
 
 function browserStorage(): KeyValueStorage | null {

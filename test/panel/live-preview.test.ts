@@ -1,0 +1,47 @@
+import type { GrayImage, PixelImage } from "../../plugin/src/hosts/host";
+import { LivePreview, PREVIEW_LAYER_NAME, PreviewFrame } from "../../plugin/src/model/live-preview";
+import { MockHost } from "./mock-host";
+
+const pixels = (v: number): PixelImage => ({ width: 2, height: 1, rgba: new Uint8Array(8).fill(v) });
+const mask = (v: number): GrayImage => ({ width: 2, height: 1, gray: new Uint8Array(2).fill(v) });
+
+function preview(host: MockHost) {
+  const shown: number[] = [];
+  const maskFetches: string[] = [];
+  const render = async (value: number): Promise<PreviewFrame> => {
+    const key = value < 10 ? "part-a" : "part-b";
+    return { pixels: pixels(value), maskKey: key, mask: async () => (maskFetches.push(key), mask(value < 10 ? 100 : 200)) };
+  };
+  return { live: new LivePreview(host, render, (v) => shown.push(v), (err) => { throw err; }), shown, maskFetches };
+}
+
+test("one layer: added on the first frame, then updated in place; the mask only when its key changes", async () => {
+  const host = new MockHost();
+  const { live, shown, maskFetches } = preview(host);
+  live.push(1);
+  await live.idle();
+  live.push(2);
+  await live.idle();
+  expect(host.layers).toHaveLength(1);
+  expect(host.layers[0]).toMatchObject({ name: PREVIEW_LAYER_NAME, updates: 1 });
+  expect(Array.from(host.layers[0].pixels.rgba)).toEqual(Array(8).fill(2));
+  expect(maskFetches).toEqual(["part-a"]);
+
+  live.push(12); // another part: the mask follows
+  await live.idle();
+  expect(maskFetches).toEqual(["part-a", "part-b"]);
+  expect(Array.from(host.layers[0].mask!.gray)).toEqual([200, 200]);
+  expect(shown).toEqual([1, 2, 12]);
+});
+
+test("after release, the next frame starts a new layer", async () => {
+  const host = new MockHost();
+  const { live } = preview(host);
+  live.push(1);
+  await live.idle();
+  expect(live.release()?.name).toBe(PREVIEW_LAYER_NAME);
+  expect(live.release()).toBeNull();
+  live.push(3);
+  await live.idle();
+  expect(host.layers.filter((l) => l.name === PREVIEW_LAYER_NAME)).toHaveLength(2);
+});
