@@ -44,6 +44,14 @@ describe("journeys", () => {
     expect(model.state.factorisations).toEqual([]);
   });
 
+  test("a random seed is shown in the seed field, so the image can be made again", async () => {
+    await model.generate({ random: true });
+    const seed = model.state.generate.seed;
+    expect(model.state.image?.seed).toBe(seed);
+    expect(host.layers.at(-1)?.name).toBe(`tiny-test seed ${seed}`);
+    host.layers = []; // the journeys below start from an empty document
+  });
+
   test("generate adds a layer named after model and seed", async () => {
     model.setGenerate({ seed: 5 });
     await model.generate();
