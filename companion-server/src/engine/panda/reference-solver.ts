@@ -64,8 +64,12 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
   const chunk = chunkSize(channels * positions * 4, batchSize, source.count);
   const progressEvery = Math.max(1, Math.floor(iterations / 100));
   let done = 0;
+  // Sources cannot be stopped mid-pass; throwing this (and catching it below) skips reading the
+  // rest of the pass once the budget is spent, which matters when every chunk re-runs a generator.
+  const spent = new Error("iteration budget spent");
   while (done < iterations) {
     await source.forEachBatch(chunk, async (data, count) => {
+      if (done >= iterations) throw spent;
       const batch = { data, count, channels, positions };
       const order = shuffled(count, rng);
       for (let start = 0; start + batchSize <= count && done < iterations; start += batchSize) {
@@ -75,6 +79,8 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
         done++;
         if (done % progressEvery === 0) options.onProgress?.({ fraction: done / iterations, iteration: done, message: "reference iterations" });
       }
+    }).catch((err) => {
+      if (err !== spent) throw err;
     });
   }
   if (!a.data.every(Number.isFinite) || !p.data.every(Number.isFinite)) {
