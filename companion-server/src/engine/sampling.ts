@@ -18,6 +18,7 @@ export function inMemoryFeatures(data: Float32Array, shape: FeatureShape, count:
   return {
     shape,
     count,
+    inMemory: true,
     async forEachBatch(batchSize, visit) {
       const step = Math.max(1, Math.floor(batchSize));
       for (let offset = 0; offset < count; offset += step) {
@@ -26,6 +27,18 @@ export function inMemoryFeatures(data: Float32Array, shape: FeatureShape, count:
       }
     },
   };
+}
+
+/** One pass over `source` into memory (N·C·H·W float32 values); `onBatch` gets the samples done. */
+export async function materialize(source: FeatureSource, batchSize: number, onBatch?: (done: number) => void): Promise<FeatureSource> {
+  if (source.inMemory) return source;
+  const size = sampleSize(source.shape);
+  const data = new Float32Array(source.count * size);
+  await source.forEachBatch(batchSize, (batch, n, offset) => {
+    data.set(batch, offset * size);
+    onBatch?.(offset + n);
+  });
+  return inMemoryFeatures(data, source.shape, source.count);
 }
 
 /**

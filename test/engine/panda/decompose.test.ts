@@ -68,3 +68,35 @@ describe("refineParts", () => {
     await expect(refineParts(image.subarray(1), factors, {}, sessions)).rejects.toThrow(/has 512 values, got 511/);
   });
 });
+
+describe("streamed sources", () => {
+  /** The planted samples behind a source that is not in memory, counting its passes. */
+  function streamed() {
+    const inner = inMemoryFeatures(planted.data, planted.shape, planted.count);
+    const counter = { passes: 0 };
+    const source = {
+      shape: inner.shape,
+      count: inner.count,
+      forEachBatch: (b: number, visit: (d: Float32Array, n: number, o: number) => Promise<void> | void) => {
+        counter.passes++;
+        return inner.forEachBatch(b, (d, n, o) => visit(Float32Array.from(d), n, o));
+      },
+    };
+    return { source, counter };
+  }
+
+  test("are read once when they fit the memory budget, and give the same result", async () => {
+    const expected = await decompose(source, valid, sessions);
+    const once = streamed();
+    const result = await decompose(once.source, valid, sessions);
+    expect(once.counter.passes).toBe(1);
+    expect(Array.from(result.factors.parts)).toEqual(Array.from(expected.factors.parts));
+  });
+
+  test("are streamed pass after pass with a zero budget", async () => {
+    const many = streamed();
+    const result = await decompose(many.source, { ...valid, featureMemoryBudget: 0 }, sessions);
+    expect(many.counter.passes).toBeGreaterThan(2);
+    expect(result.report.objective).toBeGreaterThan(0);
+  });
+});

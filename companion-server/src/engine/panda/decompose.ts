@@ -7,14 +7,30 @@ import { ortBackendFor } from "../tensor/ort-backend";
 import { matrix } from "../tensor/matrix";
 import { fastSolve } from "./fast-solver";
 import { validateSolverOptions } from "./options";
-import { objectivePass } from "./passes";
+import { objectivePass, passBatchSize } from "./passes";
+import { throwIfCancelled } from "./cancellation";
+import { materialize } from "../sampling";
 import { referenceSolve } from "./reference-solver";
 import { Factors, FeatureSource, SolverOptions, SolverResult } from "./types";
+
+export const DEFAULT_FEATURE_MEMORY_BUDGET = 1 << 30;
 
 export async function decompose(source: FeatureSource, options: SolverOptions, sessions: SessionFactory): Promise<SolverResult> {
   validateSolverOptions(options, source.shape, source.count);
   const backend = ortBackendFor(sessions);
-  return options.solver === "fast" ? fastSolve(source, options, backend) : referenceSolve(source, options, backend);
+  const features = await inMemoryIfItFits(source, options);
+  return options.solver === "fast" ? fastSolve(features, options, backend) : referenceSolve(features, options, backend);
+}
+
+/** Both solvers read the samples many times: read a streamed source once when it fits the budget. */
+async function inMemoryIfItFits(source: FeatureSource, options: SolverOptions): Promise<FeatureSource> {
+  const { channels, height, width } = source.shape;
+  const bytes = source.count * channels * height * width * 4;
+  if (source.inMemory || bytes > (options.featureMemoryBudget ?? DEFAULT_FEATURE_MEMORY_BUDGET)) return source;
+  return materialize(source, passBatchSize(source.shape), (done) => {
+    throwIfCancelled(options.signal);
+    options.onProgress?.({ fraction: 0, iteration: 0, message: `sampling features ${done}/${source.count}` });
+  });
 }
 
 export interface ObjectiveValue {

@@ -20,5 +20,6 @@ export function validateSolverOptions(options: SolverOptions, shape: FeatureShap
   }
   if (options.learningRate !== undefined && !(Number.isFinite(options.learningRate) && options.learningRate > 0)) throw new Error(`learningRate must be a positive number, got ${options.learningRate}`);
   if (options.tolerance !== undefined && !(Number.isFinite(options.tolerance) && options.tolerance >= 0 && options.tolerance < 1)) throw new Error(`tolerance must be a number in [0, 1), got ${options.tolerance}`);
+  if (options.featureMemoryBudget !== undefined && !(options.featureMemoryBudget >= 0)) throw new Error(`featureMemoryBudget must be a number of bytes ≥ 0, got ${options.featureMemoryBudget}`);
   if (count < 1) throw new Error("the feature source has no samples");
 }

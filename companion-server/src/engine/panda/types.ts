@@ -14,6 +14,8 @@ export interface FeatureShape {
 export interface FeatureSource {
   shape: FeatureShape;
   count: number;
+  /** true when batches are views of data already in memory, so that another pass costs nothing */
+  inMemory?: boolean;
   /** Calls `visit` with consecutive batches (N_b·C·H·W values each) in a fixed order. */
   forEachBatch(batchSize: number, visit: (batch: Float32Array, count: number, offset: number) => Promise<void> | void): Promise<void>;
 }
@@ -33,6 +35,12 @@ export interface SolverOptions {
   learningRate?: number;
   /** samples per stochastic step of the reference solver (default 1) */
   batchSize?: number;
+  /**
+   * Solvers make many passes over the samples; a source that is not in memory (e.g. one that re-runs
+   * the generator's head every pass) is read once into memory when it needs at most this many bytes
+   * (default 1 GiB; 0: always stream).
+   */
+  featureMemoryBudget?: number;
   /** the fast solver stops when an iteration improves the objective by less than this fraction (default 1e-6) */
   tolerance?: number;
   /** reports progress in [0, 1] with the current objective when known */
