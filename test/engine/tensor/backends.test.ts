@@ -61,9 +61,9 @@ describe.each(backends)("%s backend", (_name, create) => {
     expectClose((await backend.spatialGram(batch, a)).data, projected.data);
   });
 
-  test("projectedGrams gives M = Σ ZᵢᵀAAᵀZᵢ and N = Σ Zᵢᵀ(AAᵀ)²Zᵢ", async () => {
+  test("weightedGrams gives M = Σ ZᵢᵀBZᵢ and N = Σ ZᵢᵀB²Zᵢ (here B = AAᵀ)", async () => {
     const aat = multiply(a, a, false, true);
-    const { m, n: nn } = await backend.projectedGrams(batch, a);
+    const { m, n: nn } = await backend.weightedGrams(batch, aat);
     expectClose(m.data, sum(samples.map((z) => multiply(z, multiply(aat, z), true))).data);
     expectClose(nn.data, sum(samples.map((z) => multiply(z, multiply(multiply(aat, aat), z), true))).data);
   });

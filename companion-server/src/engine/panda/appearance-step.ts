@@ -1,19 +1,25 @@
 /**
- * Closed-form updates of the appearances A for fixed parts P, from K = Σ W_iW_iᵀ and
- * Q = Σ W_i(PᵀP)W_iᵀ (W_i = Z_iP). With B = AAᵀ the objective is
+ * Closed-form updates of the appearances for fixed parts P, from K = Σ W_iW_iᵀ and
+ * Q = Σ W_i(PᵀP)W_iᵀ (W_i = Z_iP). With the channel weighting B = AAᵀ the objective is
  *   Σ‖Z_i‖² − 2 tr(BK) + tr(B²Q).
  * - A orthonormal (any R_C): maximise tr(Aᵀ(2K − Q)A) → the top-R_C eigenvectors of 2K − Q.
  * - A free with R_C = C: B is any PSD matrix; the stationary point solves the Lyapunov equation
- *   BQ + QB = 2K, i.e. in Q's eigenbasis (Q = VΛVᵀ) B̃_ij = 2(VᵀKV)_ij / (λ_i + λ_j); negative
- *   eigenvalues of B are clipped and A = U·diag(√μ) from B = U·diag(μ)·Uᵀ.
+ *   BQ + QB = 2K, i.e. in Q's eigenbasis (Q = VΛVᵀ) B̃_ij = 2(VᵀKV)_ij / (λ_i + λ_j). The solver
+ *   works with B itself (the P-problem needs only B); A is factored out of B once, at the end.
  */
 import { TensorBackend } from "../tensor/backend";
-import { Matrix, inner, matrix } from "../tensor/matrix";
+import { Matrix, identity, inner, matrix } from "../tensor/matrix";
 import { symmetricEigen } from "../tenalg/symmetric-eigen";
 
 export interface AppearanceUpdate {
   a: Matrix;
   /** Σ‖Z_i‖² − 2 tr(BK) + tr(B²Q): the objective summed over samples */
+  objective: number;
+}
+
+export interface WeightUpdate {
+  /** B = AAᵀ (C×C) */
+  weight: Matrix;
   objective: number;
 }
 
@@ -33,13 +39,12 @@ export function orthonormalAppearances(k: Float64Array, q: Float64Array, channel
   return { a: fromColumns(eigen.vectors, channels, rank), objective: squaredNorm - captured };
 }
 
-/** −2 tr(BK) + tr(B²Q) for B = AAᵀ, on the backend (C×C products). */
-export async function appearanceTerm(backend: TensorBackend, a: Matrix, k: Matrix, q: Matrix): Promise<number> {
-  const b = await backend.matmul(a, a, { transposeB: true });
-  return -2 * inner(b, k) + inner(await backend.matmul(b, q), b);
+/** −2 tr(BK) + tr(B²Q), on the backend (C×C products). */
+export async function weightTerm(backend: TensorBackend, weight: Matrix, k: Matrix, q: Matrix): Promise<number> {
+  return -2 * inner(weight, k) + inner(await backend.matmul(weight, q), weight);
 }
 
-export async function lyapunovAppearances(backend: TensorBackend, k: Matrix, q: Matrix, squaredNorm: number): Promise<AppearanceUpdate> {
+export async function lyapunovWeight(backend: TensorBackend, k: Matrix, q: Matrix, squaredNorm: number): Promise<WeightUpdate> {
   const c = k.rows;
   const eq = symmetricEigen(q.data, c);
   const v = matrix(c, c, Float32Array.from(eq.vectors));
@@ -51,8 +56,18 @@ export async function lyapunovAppearances(backend: TensorBackend, k: Matrix, q: 
       const denominator = eq.values[i] + eq.values[j];
       kt.data[i * c + j] = denominator > floor ? (2 * kt.data[i * c + j]) / denominator : 0;
     }
-  const b = await backend.matmul(v, await backend.matmul(kt, v, { transposeB: true }));
-  const eb = symmetricEigen(b.data, c);
-  const a = fromColumns(eb.vectors, c, c, (j) => Math.sqrt(Math.max(eb.values[j], 0)));
-  return { a, objective: squaredNorm + (await appearanceTerm(backend, a, k, q)) };
+  const weight = await backend.matmul(v, await backend.matmul(kt, v, { transposeB: true }));
+  return { weight, objective: squaredNorm + (await weightTerm(backend, weight, k, q)) };
+}
+
+/** A = U·diag(√μ) from B = U·diag(μ)·Uᵀ (negative μ clipped): columns ordered by how much they carry. */
+export function factorWeight(weight: Matrix): Matrix {
+  const c = weight.rows;
+  const eigen = symmetricEigen(weight.data, c);
+  return fromColumns(eigen.vectors, c, c, (j) => Math.sqrt(Math.max(eigen.values[j], 0)));
+}
+
+/** B = I: the weighting of any orthonormal A with R_C = C. */
+export function unitWeight(channels: number): Matrix {
+  return identity(channels);
 }

@@ -5,20 +5,21 @@
  *
  * Phase 1 — orthonormal A (cheap, gets most of the way):
  *   R_C = C: AAᵀ = I, so P depends only on G = Σ Z_iᵀZ_i (one pass); P ← FISTA on G.
- *   R_C < C: A starts from the HOSVD; P ← FISTA on M = Σ Z_iᵀAAᵀZ_i.
- *   Then A ← top-R_C eigenvectors of 2K − Q (closed form), repeated while it helps when R_C < C.
- * Phase 2 — free A: the published problem does not constrain A, and a non-orthonormal A (AAᵀ
- *   re-weighting channels) reaches a lower objective. Alternate A ← FISTA on (K, Q) and
- *   P ← FISTA on (M, N) until a round improves the objective by less than the tolerance.
+ *   R_C < C: A starts from the HOSVD; P ← FISTA on M = Σ Z_iᵀAAᵀZ_i, then A ← the top-R_C
+ *   eigenvectors of 2K − Q (closed form), repeated while it helps.
+ * Phase 2 — free A: the published problem does not constrain A, and a non-orthonormal A (B = AAᵀ
+ *   re-weighting channels) reaches a lower objective. Alternate the A-block (R_C = C: B from the
+ *   Lyapunov closed form; R_C < C: FISTA on (K, Q)) and P ← FISTA on (M, N) = (Σ Z_iᵀBZ_i, Σ Z_iᵀB²Z_i)
+ *   until a round improves the objective by less than the tolerance.
  */
 import { createRng } from "../../runtime/random";
 import { TensorBackend } from "../tensor/backend";
 import { Matrix, matrix, toMatrix } from "../tensor/matrix";
 import { topEigenvectors } from "../tenalg/symmetric-eigen";
-import { appearanceTerm, lyapunovAppearances, orthonormalAppearances } from "./appearance-step";
-import { throwIfCancelled } from "./cancellation";
+import { factorWeight, lyapunovWeight, orthonormalAppearances, unitWeight, weightTerm } from "./appearance-step";
 import { BlockProblem, scaledStart, solveBlockProblem } from "./block-problem";
-import { PassOptions, appearanceGramsPass, channelScatterPass, objectivePass, projectedGramsPass, spatialGramPass, trace } from "./passes";
+import { throwIfCancelled } from "./cancellation";
+import { PassOptions, appearanceGramsPass, channelScatterPass, objectivePass, spatialGramPass, trace, weightedGramsPass } from "./passes";
 import { FeatureSource, SolverOptions, SolverResult } from "./types";
 
 export const FAST_DEFAULTS = {
@@ -31,9 +32,11 @@ export const FAST_DEFAULTS = {
   /**
    * Random starts of the first P-solve. The problem is non-convex and starts land in different
    * minima (3 % apart on a real 8×8 layer); the first solve costs no pass over the samples, so
-   * trying a few and keeping the best is cheap.
+   * running a few starts briefly and finishing the best is cheap.
    */
-  starts: 4,
+  starts: 8,
+  /** FISTA iterations each start gets before the best one is solved to convergence */
+  startIterations: 60,
 };
 
 function randomParts(positions: number, rank: number, rng: () => number): Matrix {
@@ -56,10 +59,10 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   const progress = (message: string, value?: number) =>
     options.onProgress?.({ fraction: Math.min(0.99, round / totalRounds), iteration: iterations, objective: value === undefined ? undefined : value / count, message });
   const pass = (message: string): PassOptions => ({ signal: options.signal, onBatch: () => progress(message) });
-  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string) => {
+  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations) => {
     const result = await solveBlockProblem(backend, problem, start, {
       offset,
-      maxIterations,
+      maxIterations: budget,
       tolerance,
       signal: options.signal,
       onIteration: (i, value) => i % 10 === 0 && progress(label, value),
@@ -67,16 +70,18 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     iterations += result.iterations;
     return result;
   };
-  const improved = (previous: number, next: number) => (previous - next) / Math.max(Math.abs(next), 1e-30) >= tolerance;
+  // Rounds cost passes over the samples; stop them at ten times the inner solves' tolerance.
+  const improved = (previous: number, next: number) => (previous - next) / Math.max(Math.abs(next), 1e-30) >= 10 * tolerance;
 
-  const bestOfStarts = async (problem: BlockProblem): Promise<Matrix> => {
+  const bestOfStarts = async (problem: BlockProblem) => {
     const rng = createRng(options.seed);
     let best: { solution: Matrix; objective: number } | undefined;
     for (let i = 0; i < FAST_DEFAULTS.starts; i++) {
-      const solved = await solve(problem, await scaledStart(backend, problem, randomParts(positions, options.parts, rng)), squaredNorm, "parts");
+      const start = await scaledStart(backend, problem, randomParts(positions, options.parts, rng));
+      const solved = await solve(problem, start, squaredNorm, "parts", FAST_DEFAULTS.startIterations);
       if (!best || solved.objective < best.objective) best = solved;
     }
-    return best!.solution;
+    return solve(problem, best!.solution, squaredNorm, "parts");
   };
 
   // Phase 1: orthonormal A.
@@ -88,60 +93,61 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     a = matrix(channels, options.appearances, topEigenvectors(scatter, channels, options.appearances));
   }
   let p: Matrix | undefined;
-  let grams: { k: Float64Array; q: Float64Array };
+  let grams: { k: Float64Array; q: Float64Array } | undefined;
   for (;;) {
     const m = await spatialGramPass(source, backend, a, pass("spatial Gram"));
     if (full) squaredNorm = trace(m, positions);
     const problem: BlockProblem = { m: toMatrix(positions, positions, m), nonnegative: true };
-    p = p ? (await solve(problem, p, squaredNorm, "parts")).solution : await bestOfStarts(problem);
+    const solved = p ? await solve(problem, p, squaredNorm, "parts") : await bestOfStarts(problem);
+    p = solved.solution;
+    round++;
+    // With R_C = C any orthonormal A gives AAᵀ = I: P alone is the phase's optimum.
+    if (full) {
+      objective = solved.objective;
+      break;
+    }
     grams = await appearanceGramsPass(source, backend, p, pass("appearances"));
     const next = orthonormalAppearances(grams.k, grams.q, channels, options.appearances, squaredNorm);
     a = next.a;
     const previous = objective;
     objective = next.objective;
-    round++;
     progress("appearances (closed form)", objective);
-    // With R_C = C the P-problem does not depend on A: one round is the phase's optimum.
-    if (full || !improved(previous, objective) || round >= FAST_DEFAULTS.rounds) break;
+    if (!improved(previous, objective) || round >= FAST_DEFAULTS.rounds) break;
   }
 
-  // A-block of phase 2: the closed form when R_C = C (kept only if it helps: it clips B to PSD),
-  // otherwise FISTA on (K, Q) from the current A.
-  const freeAppearances = async (k: Matrix, q: Matrix, current: Matrix): Promise<Matrix> => {
-    if (full) {
-      const closed = await lyapunovAppearances(backend, k, q, squaredNorm);
-      const now = squaredNorm + (await appearanceTerm(backend, current, k, q));
-      if (closed.objective <= now) {
-        progress("appearances (closed form)", closed.objective);
-        return closed.a;
-      }
-    }
-    return (await solve({ m: k, n: q, nonnegative: false }, current, squaredNorm, "appearances")).solution;
-  };
-
-  // Phase 2: free A, alternating exact-structure block solves.
+  // Phase 2: free A, alternating exact-structure block solves on the weighting B = AAᵀ.
+  let weight = a ? await backend.matmul(a, a, { transposeB: true }) : unitWeight(channels);
   for (let free = 0; free < FAST_DEFAULTS.rounds; free++) {
     throwIfCancelled(options.signal);
     const previous = objective;
+    grams ??= await appearanceGramsPass(source, backend, p, pass("appearances"));
     const k = toMatrix(channels, channels, grams.k);
     const q = toMatrix(channels, channels, grams.q);
-    a = await freeAppearances(k, q, a);
-    const mn = await projectedGramsPass(source, backend, a, pass("projected Gram"));
-    const partsProblem: BlockProblem = { m: toMatrix(positions, positions, mn.m), n: toMatrix(positions, positions, mn.n), nonnegative: true };
-    const solved = await solve(partsProblem, p, squaredNorm, "parts");
+    grams = undefined;
+    if (full) {
+      // The closed form is a stationary point, not always a descent from the current B: keep the better.
+      const closed = await lyapunovWeight(backend, k, q, squaredNorm);
+      if (closed.objective <= squaredNorm + (await weightTerm(backend, weight, k, q))) weight = closed.weight;
+      progress("appearances (closed form)", closed.objective);
+    } else {
+      a = (await solve({ m: k, n: q, nonnegative: false }, a!, squaredNorm, "appearances")).solution;
+      weight = await backend.matmul(a, a, { transposeB: true });
+    }
+    const mn = await weightedGramsPass(source, backend, weight, pass("weighted Gram"));
+    const solved = await solve({ m: toMatrix(positions, positions, mn.m), n: toMatrix(positions, positions, mn.n), nonnegative: true }, p, squaredNorm, "parts");
     p = solved.solution;
     objective = solved.objective;
     round++;
     progress("parts", objective);
     if (!improved(previous, objective)) break;
-    grams = await appearanceGramsPass(source, backend, p, pass("appearances"));
   }
+  const appearances = full ? factorWeight(weight) : a!;
 
   // The final objective from the residuals themselves: the running values above are float32
   // expansions that lose digits to cancellation when the fit is good.
-  const terms = await objectivePass(source, backend, a, p, { signal: options.signal });
+  const terms = await objectivePass(source, backend, appearances, p, { signal: options.signal });
   return {
-    factors: { shape: source.shape, partsRank: options.parts, appearancesRank: options.appearances, parts: p.data, appearances: a.data },
+    factors: { shape: source.shape, partsRank: options.parts, appearancesRank: options.appearances, parts: p.data, appearances: appearances.data },
     report: {
       solver: "fast",
       objective: terms.residual / count,

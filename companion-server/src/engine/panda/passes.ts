@@ -37,13 +37,13 @@ export async function spatialGramPass(source: FeatureSource, backend: TensorBack
   return sum;
 }
 
-/** M = Σ_i Z_iᵀAAᵀZ_i and N = Σ_i Z_iᵀ(AAᵀ)²Z_i (S×S each, float64). */
-export async function projectedGramsPass(source: FeatureSource, backend: TensorBackend, appearances: Matrix, options: PassOptions = {}): Promise<{ m: Float64Array; n: Float64Array }> {
+/** M = Σ_i Z_iᵀBZ_i and N = Σ_i Z_iᵀB²Z_i (S×S each, float64). */
+export async function weightedGramsPass(source: FeatureSource, backend: TensorBackend, weight: Matrix, options: PassOptions = {}): Promise<{ m: Float64Array; n: Float64Array }> {
   const s = source.shape.height * source.shape.width;
   const m = new Float64Array(s * s);
   const n = new Float64Array(s * s);
   await eachBatch(source, options, async (batch) => {
-    const grams = await backend.projectedGrams(batch, appearances);
+    const grams = await backend.weightedGrams(batch, weight);
     addInto(m, grams.m.data);
     addInto(n, grams.n.data);
   });

@@ -33,10 +33,10 @@ export interface TensorBackend {
    */
   spatialGram(batch: FeatureBatchView, left?: Matrix): Promise<Matrix>;
   /**
-   * M = Σ_i Z_iᵀAAᵀZ_i and N = Σ_i Z_iᵀ(AAᵀ)²Z_i (S×S) for any A (C×R_C): the P-problem when A is
-   * not orthonormal. Via X_i = AᵀZ_i and Y_i = AX_i: M = Σ X_iᵀX_i, N = Σ Y_iᵀY_i.
+   * M = Σ_i Z_iᵀBZ_i and N = Σ_i Z_iᵀB²Z_i (S×S) for a symmetric channel weighting B (C×C): the
+   * P-problem for any A, with B = AAᵀ. Via Y_i = BZ_i: M = Σ Z_iᵀY_i, N = Σ Y_iᵀY_i.
    */
-  projectedGrams(batch: FeatureBatchView, appearances: Matrix): Promise<{ m: Matrix; n: Matrix }>;
+  weightedGrams(batch: FeatureBatchView, weight: Matrix): Promise<{ m: Matrix; n: Matrix }>;
   /** Σ_i Z_iZ_iᵀ (C×C): the channel scatter of the HOSVD initialisation. */
   channelScatter(batch: FeatureBatchView): Promise<Matrix>;
   /** K = Σ W_iW_iᵀ and Q = Σ W_i(PᵀP)W_iᵀ (C×C), W_i = Z_iP: what the A-update needs. */

@@ -29,19 +29,16 @@ export function spatialGramGraph(count: number, channels: number, positions: num
   return g.toModelBytes();
 }
 
-/** M = Σ X_iᵀX_i and N = Σ Y_iᵀY_i with X_i = AᵀZ_i, Y_i = AX_i = AAᵀZ_i. */
-export function projectedGramsGraph(count: number, channels: number, positions: number, rank: number): Uint8Array {
-  const g = new GraphBuilder("projected_grams");
+/** M = Σ Z_iᵀY_i and N = Σ Y_iᵀY_i with Y_i = BZ_i: both one product of the stacked samples. */
+export function weightedGramsGraph(count: number, channels: number, positions: number): Uint8Array {
+  const g = new GraphBuilder("weighted_grams");
   const z = g.input("z", [count, channels, positions]);
-  const a = g.input("appearances", [channels, rank]);
-  const x = g.node("MatMul", [g.node("Transpose", [a], { perm: [1, 0] }), z]); // [n, R, S]
-  const y = g.node("MatMul", [a, x]); // [n, C, S]
-  const gram = (t: string, rows: number) => {
-    const stacked = g.node("Reshape", [t, g.int64Constant([count * rows, positions])]);
-    return g.node("Gemm", [stacked, stacked], { transA: 1 });
-  };
-  g.output(gram(x, rank), "m", [positions, positions]);
-  g.output(gram(y, channels), "n", [positions, positions]);
+  const weight = g.input("weight", [channels, channels]);
+  const stack = (t: string) => g.node("Reshape", [t, g.int64Constant([count * channels, positions])]);
+  const zs = stack(z);
+  const ys = stack(g.node("MatMul", [weight, z])); // [n, C, S]
+  g.output(g.node("Gemm", [zs, ys], { transA: 1 }), "m", [positions, positions]);
+  g.output(g.node("Gemm", [ys, ys], { transA: 1 }), "n", [positions, positions]);
   return g.toModelBytes();
 }
 

@@ -6,7 +6,7 @@
 import * as ort from "onnxruntime-node";
 import { SessionFactory } from "../../runtime/execution-providers";
 import { FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
-import { appearanceGramsGraph, channelScatterGraph, gemmGraph, objectiveTermsGraph, projectedGramsGraph, spatialGramGraph } from "./graphs";
+import { appearanceGramsGraph, channelScatterGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph, weightedGramsGraph } from "./graphs";
 import { Matrix, matrix } from "./matrix";
 import { Program, outputPrefix, traceProgram } from "./program";
 
@@ -56,10 +56,9 @@ export class OrtBackend implements TensorBackend {
     return matrix(positions, positions, out.out.data as Float32Array);
   }
 
-  async projectedGrams(batch: FeatureBatchView, appearances: Matrix): Promise<{ m: Matrix; n: Matrix }> {
+  async weightedGrams(batch: FeatureBatchView, weight: Matrix): Promise<{ m: Matrix; n: Matrix }> {
     const { count, channels, positions } = batch;
-    const key = `projected:${count}:${channels}:${positions}:${appearances.cols}`;
-    const out = await this.execute(key, () => projectedGramsGraph(count, channels, positions, appearances.cols), { z: features(batch), appearances: matrixTensor(appearances) });
+    const out = await this.execute(`weighted:${count}:${channels}:${positions}`, () => weightedGramsGraph(count, channels, positions), { z: features(batch), weight: matrixTensor(weight) });
     return { m: matrix(positions, positions, out.m.data as Float32Array), n: matrix(positions, positions, out.n.data as Float32Array) };
   }
 

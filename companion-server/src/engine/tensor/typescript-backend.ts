@@ -26,15 +26,15 @@ export class TypeScriptBackend implements TensorBackend {
     return toMatrix(s, s, sum);
   }
 
-  async projectedGrams(batch: FeatureBatchView, appearances: Matrix): Promise<{ m: Matrix; n: Matrix }> {
+  async weightedGrams(batch: FeatureBatchView, weight: Matrix): Promise<{ m: Matrix; n: Matrix }> {
     checkBatch(batch);
     const s = batch.positions;
     const m = new Float64Array(s * s);
     const n = new Float64Array(s * s);
     for (let i = 0; i < batch.count; i++) {
-      const x = multiply(appearances, sampleOf(batch, i), true);
-      const y = multiply(appearances, x);
-      addInto(m, multiply(x, x, true).data);
+      const z = sampleOf(batch, i);
+      const y = multiply(weight, z);
+      addInto(m, multiply(z, y, true).data);
       addInto(n, multiply(y, y, true).data);
     }
     return { m: toMatrix(s, s, m), n: toMatrix(s, s, n) };
