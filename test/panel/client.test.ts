@@ -80,8 +80,7 @@ describe("with a fitted factorisation", () => {
     expect(mask.gray).toHaveLength(16 * 16);
     expect(mask.gray.every((v) => v === 0 || v === 255)).toBe(true);
     expect((await client.saliencyMask(imageId, { factorisation: factorisationId, appearance: 0 })).gray).toHaveLength(256);
-    expect((await client.saliencyHeat(imageId, { factorisation: factorisationId, appearance: 0 })).rgba).toHaveLength(1024);
-    expect(await client.saliencyThumbnail(imageId, { factorisation: factorisationId, appearance: 1 })).toMatch(/^data:image\/png;base64,/);
+    expect((await client.saliencyHeat(imageId, { factorisation: factorisationId, appearance: 0 })).gray).toHaveLength(256);
     const edited = await client.edit(imageId, { factorisation: factorisationId, edits: [{ parts: [0], appearance: 0, strength: 20 }] });
     expect(edited.rgba).toHaveLength(1024);
     expect((await client.removal(imageId, { factorisation: factorisationId, parts: [0], method: "feature" })).rgba).toHaveLength(1024);

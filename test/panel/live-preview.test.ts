@@ -1,16 +1,20 @@
 import type { GrayImage, PixelImage } from "../../plugin/src/hosts/host";
 import { LivePreview, PREVIEW_LAYER_NAME, PreviewFrame } from "../../plugin/src/model/live-preview";
+import { PlacedLayers } from "../../plugin/src/model/placed-layers";
 import { MockHost } from "./mock-host";
 
 const pixels = (v: number): PixelImage => ({ width: 2, height: 1, rgba: new Uint8Array(8).fill(v) });
 const mask = (v: number): GrayImage => ({ width: 2, height: 1, gray: new Uint8Array(2).fill(v) });
+
+/** the preview goes where its image went: 4× with bicubic pixels and bilinear masks */
+const placement = { pixels: { width: 8, height: 4, resample: "bicubic" as const }, masks: { width: 8, height: 4, resample: "bilinear" as const }, description: "placed at 8×4, bicubic" };
 
 function preview(host: MockHost) {
   const shown: number[] = [];
   const maskFetches: string[] = [];
   const render = async (value: number): Promise<PreviewFrame> => {
     const key = value < 10 ? "part-a" : "part-b";
-    return { pixels: pixels(value), maskKey: key, mask: async () => (maskFetches.push(key), mask(value < 10 ? 100 : 200)) };
+    return { pixels: pixels(value), maskKey: key, mask: async () => (maskFetches.push(key), mask(value < 10 ? 100 : 200)), layers: new PlacedLayers(host, placement) };
   };
   return { live: new LivePreview(host, render, (v) => shown.push(v), (err) => { throw err; }), shown, maskFetches };
 }
@@ -32,6 +36,14 @@ test("one layer: added on the first frame, then updated in place; the mask only 
   expect(maskFetches).toEqual(["part-a", "part-b"]);
   expect(Array.from(host.layers[0].mask!.gray)).toEqual([200, 200]);
   expect(shown).toEqual([1, 2, 12]);
+  // every call of the preview carries the image's placement
+  expect(host.calls.map((c) => [c.call, c.placement])).toEqual([
+    ["addLayer", placement.pixels],
+    ["setLayerMask", placement.masks],
+    ["updateLayer", placement.pixels],
+    ["updateLayer", placement.pixels],
+    ["setLayerMask", placement.masks],
+  ]);
 });
 
 test("after release, the next frame starts a new layer", async () => {

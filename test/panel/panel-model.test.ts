@@ -1,31 +1,42 @@
 /** The panel model's journeys against a mock host and a real server holding a fresh tiny bundle. */
+import { inflateSync } from "node:zlib";
 import WebSocket from "ws";
+import { INFERNO } from "../../plugin/src/model/colour-map";
 import { HttpPandaClient } from "../../plugin/src/client/http-client";
 import type { WebSocketFactory } from "../../plugin/src/client/job-events";
 import { PanelModel } from "../../plugin/src/model/panel-model";
 import { Settings } from "../../plugin/src/model/settings";
 import { startTestServer, tempDir } from "../helpers/server";
 import { MockHost } from "./mock-host";
+import { MemoryStorage } from "./memory-storage";
 
 const webSocket = WebSocket as unknown as WebSocketFactory;
 
-function panel(serverUrl: string, host = new MockHost()) {
+/** The JSON bodies the panel sent, by path. */
+type SentRequests = { path: string; body: unknown }[];
+
+function panel(serverUrl: string, host = new MockHost(), storage = new MemoryStorage()) {
   const shown: number[] = [];
+  const sent: SentRequests = [];
+  const recordingFetch = (url: string, init: RequestInit) => {
+    if (typeof init.body === "string") sent.push({ path: new URL(url).pathname, body: JSON.parse(init.body) });
+    return fetch(url, init);
+  };
   const model = new PanelModel({
     host,
-    createClient: (url) => new HttpPandaClient(url, { webSocket }),
-    settings: new Settings(null),
+    createClient: (url) => new HttpPandaClient(url, { webSocket, fetch: recordingFetch }),
+    settings: new Settings(storage),
     defaultServerUrl: serverUrl,
     appearanceThumbnails: 4,
     onPreviewShown: (strength) => shown.push(strength),
   });
-  return { model, host, shown };
+  return { model, host, shown, sent, storage };
 }
 
 describe("journeys", () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let data: ReturnType<typeof tempDir>;
-  const { model, host, shown } = panel("http://placeholder");
+  const { model, host, shown, sent, storage } = panel("http://placeholder");
 
   beforeAll(async () => {
     data = tempDir("panda-data-");
@@ -69,6 +80,17 @@ describe("journeys", () => {
     expect(model.state.parts).toHaveLength(4);
     expect(model.state.appearances).toHaveLength(4);
     expect(model.state.appearances.every((a) => a.thumbnail?.startsWith("data:image/png;base64,"))).toBe(true);
+    // reproducible: the discovery seed field (0 unless changed) goes with the request
+    expect(sent.find((r) => r.path === "/api/factorisations")?.body).toMatchObject({ parts: 4, samples: 64, seed: 0 });
+  });
+
+  test("appearance thumbnails are colour heat maps (inferno), not gray", () => {
+    const png = Buffer.from(model.state.appearances[0].thumbnail!.split(",")[1], "base64");
+    const raw = inflateSync(png.subarray(41, 41 + png.readUInt32BE(33)));
+    const pixels = Array.from({ length: 16 * 16 }, (_, i) => raw.subarray(Math.floor(i / 16) * 65 + 1 + (i % 16) * 4).subarray(0, 3));
+    expect(pixels.some(([r, g, b]) => r !== g || g !== b)).toBe(true);
+    const lut = new Set(Array.from({ length: 256 }, (_, v) => INFERNO.subarray(v * 3, v * 3 + 3).join()));
+    expect(pixels.every((p) => lut.has(Array.from(p).join()))).toBe(true);
   });
 
   test("a part becomes the selection or the generated layer's mask", async () => {
@@ -136,16 +158,74 @@ describe("journeys", () => {
     model.selectAppearance(0);
   });
 
-  test("saliency becomes a layer whose mask is where the appearance is present", async () => {
+  test("saliency becomes a layer whose mask is where the appearance is present: gray, or a colour heat map", async () => {
     await model.saliencyLayer();
-    const layer = host.layer(/saliency of appearance 0$/);
-    expect(layer?.pixels.rgba).toHaveLength(16 * 16 * 4);
-    expect(layer?.mask?.gray).toHaveLength(16 * 16);
+    const gray = host.layer(/saliency of appearance 0$/);
+    expect(gray?.pixels.rgba).toHaveLength(16 * 16 * 4);
+    expect(gray?.mask?.gray).toHaveLength(16 * 16);
+    const rgba = gray!.pixels.rgba;
+    expect(Array.from({ length: 256 }, (_, i) => rgba[i * 4] === rgba[i * 4 + 1] && rgba[i * 4 + 1] === rgba[i * 4 + 2]).every(Boolean)).toBe(true);
+
+    model.setSaliencyOutput("colour");
+    await model.saliencyLayer();
+    const colour = host.layer(/heat map of appearance 0$/);
+    expect(colour?.mask?.gray).toEqual(gray?.mask?.gray);
+    // the same heat, through the colour map: each gray value v became INFERNO[v]
+    for (let i = 0; i < 256; i++) expect(Array.from(colour!.pixels.rgba.subarray(i * 4, i * 4 + 3))).toEqual(Array.from(INFERNO.subarray(rgba[i * 4] * 3, rgba[i * 4] * 3 + 3)));
+    expect(new Settings(storage).preferences().saliencyOutput).toBe("colour");
   });
 
   test("removing a part adds a new layer", async () => {
     await model.removePart();
     expect(host.layer(/seed 6 without part 1$/)?.pixels.rgba).toHaveLength(16 * 16 * 4);
+  });
+
+  test("fit document: the image and everything derived from it get the same placement", async () => {
+    host.openDocument = { width: 128, height: 96, title: "photo" }; // wider than tall: the aspect is kept, 96×96
+    model.setPlacement({ mode: "fit", resample: "nearest" });
+    expect(new Settings(storage).preferences().placement).toEqual({ mode: "fit", resample: "nearest" });
+    host.calls = [];
+    model.setGenerate({ seed: 7 });
+    await model.generate();
+    expect(model.state.error).toBeNull();
+    expect(model.state.notice).toBe('Added layer "tiny-test seed 7", placed at 96×96, nearest.');
+    model.selectPart(1);
+    await model.partToSelection();
+    await model.partToLayerMask();
+    model.selectAppearance(0);
+    model.setStrength(model.state.strengthLimit / 2);
+    await model.previewIdle();
+    model.setStrength(model.state.strengthLimit / 3);
+    await model.previewIdle();
+    await model.applyEdit();
+    await model.saliencyLayer();
+    await model.removePart();
+    expect(model.state.error).toBeNull();
+
+    const pixels = { width: 96, height: 96, resample: "nearest" };
+    const masks = { width: 96, height: 96, resample: "bilinear" };
+    const expected = { addLayer: pixels, updateLayer: pixels, setLayerMask: masks, setSelection: masks };
+    expect(new Set(host.calls.map((c) => c.call))).toEqual(new Set(Object.keys(expected)));
+    for (const call of host.calls) expect([call.call, call.target, call.placement]).toEqual([call.call, call.target, expected[call.call]]);
+    expect(host.calls.filter((c) => c.call === "addLayer").map((c) => c.target)).toEqual([
+      "tiny-test seed 7",
+      "PandA preview",
+      expect.stringMatching(/part 1 · appearance 0/),
+      expect.stringMatching(/heat map of appearance 0$/),
+      "tiny-test seed 7 without part 1",
+    ]);
+  });
+
+  test("image size: 1:1 at the top-left, nothing resampled, and the message says so", async () => {
+    model.setPlacement({ mode: "image" });
+    host.calls = [];
+    await model.generate();
+    model.selectPart(1);
+    await model.partToLayerMask();
+    expect(model.state.notice).toBe('Masked layer "tiny-test seed 7" to part 1.');
+    expect(host.calls.map((c) => c.placement)).toEqual([undefined, undefined]);
+    expect(host.layers.at(-1)?.name).toBe("tiny-test seed 7");
+    host.openDocument = undefined;
   });
 
   test("invalid input is refused before anything is sent, naming the field", async () => {
@@ -163,6 +243,17 @@ describe("journeys", () => {
     expect(model.state.notice).toBe(notice);
     model.dismissNotice(notice);
     expect(model.state.notice).toBeNull();
+  });
+
+  test("the discovery seed is remembered (the last valid one while typing) and sent", async () => {
+    model.setDiscover({ seed: 9 });
+    model.setDiscover({ seed: Number.NaN });
+    expect(new Settings(storage).preferences().discoverSeed).toBe(9);
+    await model.discoverParts();
+    expect(model.state.error).toBe("Discovery seed must be a whole number from 0 to 4294967295");
+    const reopened = panel(server.url, new MockHost(), storage).model;
+    expect(reopened.state.discover.seed).toBe(9);
+    model.setDiscover({ seed: 0 });
   });
 
   test("the server's message is shown when it refuses a request", async () => {

@@ -1,14 +1,5 @@
-import { Settings, normaliseServerUrl, KeyValueStorage } from "../../plugin/src/model/settings";
-
-class MemoryStorage implements KeyValueStorage {
-  private values = new Map<string, string>();
-  getItem(key: string) {
-    return this.values.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.values.set(key, value);
-  }
-}
+import { DEFAULT_PREFERENCES, Settings, normaliseServerUrl, KeyValueStorage } from "../../plugin/src/model/settings";
+import { MemoryStorage } from "./memory-storage";
 
 test("the server address falls back to the default until one is remembered", () => {
   const storage = new MemoryStorage();
@@ -32,4 +23,17 @@ test("addresses are normalised, and nonsense is refused with an example", () => 
   expect(() => normaliseServerUrl("127.0.0.1:8710 and more")).toThrow(/not a server address/);
   expect(normaliseServerUrl("LOCALHOST:8710")).toBe("http://localhost:8710");
   expect(normaliseServerUrl("http://[::1]:8710/x")).toBe("http://[::1]:8710");
+});
+
+test("the panel's choices are remembered; missing or invalid ones fall back to their defaults", () => {
+  const storage = new MemoryStorage();
+  expect(new Settings(storage).preferences()).toEqual(DEFAULT_PREFERENCES);
+  expect(DEFAULT_PREFERENCES).toEqual({ placement: { mode: "image", resample: "bicubic" }, discoverSeed: 0, saliencyOutput: "gray" });
+  const chosen = { placement: { mode: "fit" as const, resample: "bilinear" as const }, discoverSeed: 12, saliencyOutput: "colour" as const };
+  new Settings(storage).rememberPreferences(chosen);
+  expect(new Settings(storage).preferences()).toEqual(chosen);
+  storage.setItem("panda-studio.preferences", JSON.stringify({ placement: { mode: "stretch", resample: "lanczos" }, discoverSeed: -1, saliencyOutput: 3 }));
+  expect(new Settings(storage).preferences()).toEqual(DEFAULT_PREFERENCES);
+  storage.setItem("panda-studio.preferences", "{not json");
+  expect(new Settings(storage).preferences()).toEqual(DEFAULT_PREFERENCES);
 });

@@ -44,9 +44,8 @@ export interface PandaClient {
   cancelJob(jobId: string): Promise<void>;
   partThumbnails(imageId: string, factorisation: string): Promise<PartThumbnails>;
   partMask(imageId: string, request: MaskRequest): Promise<GrayImage>;
-  /** The heat map as a PNG data URL, for thumbnails. */
-  saliencyThumbnail(imageId: string, request: SaliencySource): Promise<string>;
-  saliencyHeat(imageId: string, request: SaliencySource): Promise<PixelImage>;
+  /** Where the appearance is present, 0–255 (the concept's min–max over the factorisation's samples). */
+  saliencyHeat(imageId: string, request: SaliencySource): Promise<GrayImage>;
   /** Where the appearance is present: its saliency thresholded at the concept's mean. */
   saliencyMask(imageId: string, request: SaliencySource): Promise<GrayImage>;
   edit(imageId: string, request: EditRequest, signal?: AbortSignal): Promise<PixelImage>;

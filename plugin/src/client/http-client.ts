@@ -92,15 +92,9 @@ export class HttpPandaClient implements PandaClient {
     return asGray(await readRawImage(await this.send("POST", imageRoute(imageId, "masks"), request, RAW)));
   }
 
-  async saliencyThumbnail(imageId: string, source: SaliencySource): Promise<string> {
+  async saliencyHeat(imageId: string, source: SaliencySource): Promise<GrayImage> {
     const request: SaliencyRequest = { ...source, output: "heat" };
-    const body = await (await this.send("POST", imageRoute(imageId, "saliency"), request, "application/json")).json();
-    return `data:image/png;base64,${(body as { png: string }).png}`;
-  }
-
-  async saliencyHeat(imageId: string, source: SaliencySource): Promise<PixelImage> {
-    const request: SaliencyRequest = { ...source, output: "heat" };
-    return asRgba(await readRawImage(await this.send("POST", imageRoute(imageId, "saliency"), request, RAW)));
+    return asGray(await readRawImage(await this.send("POST", imageRoute(imageId, "saliency"), request, RAW)));
   }
 
   async saliencyMask(imageId: string, source: SaliencySource): Promise<GrayImage> {

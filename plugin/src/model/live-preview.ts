@@ -5,12 +5,15 @@
  */
 import type { GrayImage, Host, LayerRef, PixelImage } from "../hosts/host";
 import { Coalescer } from "./coalescer";
+import type { PlacedLayers } from "./placed-layers";
 
 export interface PreviewFrame {
   pixels: PixelImage;
   /** identifies the mask (e.g. the part); the mask is fetched and set only when it changes */
   maskKey: string;
   mask: () => Promise<GrayImage>;
+  /** the image's placement: the preview lies exactly over the image's layer */
+  layers: PlacedLayers;
 }
 
 export const PREVIEW_LAYER_NAME = "PandA preview";
@@ -50,13 +53,13 @@ export class LivePreview<T> {
     const layer = this.layer;
     if (!layer) {
       const mask = await frame.mask();
-      const ref = await this.host.operation(PREVIEW_LAYER_NAME, (task) => this.host.addLayer(task, { name: PREVIEW_LAYER_NAME, pixels: frame.pixels, mask }));
+      const ref = await this.host.operation(PREVIEW_LAYER_NAME, (task) => frame.layers.addLayer(task, PREVIEW_LAYER_NAME, frame.pixels, mask));
       this.layer = { ref, maskKey: frame.maskKey };
     } else {
       const mask = layer.maskKey === frame.maskKey ? null : await frame.mask();
       await this.host.operation(PREVIEW_LAYER_NAME, async (task) => {
-        await this.host.updateLayer(task, layer.ref, frame.pixels);
-        if (mask) await this.host.setLayerMask(task, layer.ref, mask);
+        await frame.layers.updateLayer(task, layer.ref, frame.pixels);
+        if (mask) await frame.layers.setLayerMask(task, layer.ref, mask);
       });
       layer.maskKey = frame.maskKey;
     }

@@ -6,8 +6,12 @@
 import type { GrayImage, Host, PixelImage } from "../hosts/host";
 import type { PandaClient } from "../client/client";
 import { ClientError, isAbort } from "../client/errors";
+import { colourise, grayPixels } from "./colour-map";
 import { LivePreview, PreviewFrame } from "./live-preview";
-import { Settings, normaliseServerUrl } from "./settings";
+import { PlacedLayers } from "./placed-layers";
+import { PlacementSettings, placeImage } from "./placement";
+import { pngDataUrl } from "./png-data-url";
+import { SaliencyOutput, Settings, normaliseServerUrl } from "./settings";
 import { CurrentImage, DiscoverSettings, GenerateSettings, PanelState, initialState } from "./state";
 import { Store } from "./store";
 import { roundStrength, strengthLimit } from "./strength";
@@ -37,7 +41,7 @@ export class PanelModel {
 
   constructor(private readonly options: PanelModelOptions) {
     const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
-    this.store = new Store(initialState(serverUrl));
+    this.store = new Store(initialState(serverUrl, options.settings.preferences()));
     this.client = options.createClient(serverUrl);
     this.host = options.host;
     this.preview = new LivePreview(
@@ -68,10 +72,12 @@ export class PanelModel {
     } catch (err) {
       this.fail(err);
     }
+    await this.refreshDocument();
   }
 
   /** A health check without side effects unless the status changes (polled by the panel). */
   async checkConnection(): Promise<void> {
+    await this.refreshDocument();
     const before = this.state.connection.status;
     try {
       const health = await this.client.health();
@@ -124,8 +130,31 @@ export class PanelModel {
 
   setDiscover(patch: Partial<DiscoverSettings>): void {
     this.store.update((s) => ({ discover: { ...s.discover, ...patch } }));
+    if (patch.seed !== undefined) this.rememberPreferences();
   }
 
+  /** How the next generated image is placed in a document of another size (remembered). */
+  setPlacement(patch: Partial<PlacementSettings>): void {
+    this.store.update((s) => ({ placement: { ...s.placement, ...patch } }));
+    this.rememberPreferences();
+  }
+
+  setSaliencyOutput(output: SaliencyOutput): void {
+    this.store.update({ saliencyOutput: output });
+    this.rememberPreferences();
+  }
+
+  /** Notes the host's open document (its size decides whether the placement choice matters). */
+  async refreshDocument(): Promise<void> {
+    let doc: PanelState["document"];
+    try {
+      doc = await this.host.document();
+    } catch {
+      doc = null; // e.g. Photoshop busy in a modal state: try again on the next check
+    }
+    const now = this.state.document;
+    if (doc?.width !== now?.width || doc?.height !== now?.height || doc?.title !== now?.title) this.store.update({ document: doc });
+  }
   /** Generates an image (from the seed field, or a new random seed) as a new layer named after the model and seed. */
   generate(options: { random?: boolean } = {}): Promise<void> {
     return this.run("Generating…", async () => {
@@ -137,15 +166,17 @@ export class PanelModel {
       const name = `${modelId} seed ${result.seed ?? seed}`;
       await this.preview.idle();
       const stalePreview = this.preview.release();
+      // decided now, for this image and all that derives from it
+      const placement = placeImage(result.image, await this.host.document(), this.state.placement);
       const layer = await this.host.operation(`Generate ${name}`, async (task) => {
         // the old image's preview would only confuse; the user may have deleted it already
         if (stalePreview) await this.host.deleteLayer(task, stalePreview).catch(() => undefined);
-        return this.host.addLayer(task, { name, pixels: result.image });
+        return new PlacedLayers(this.host, placement).addLayer(task, name, result.image);
       });
       this.store.update((s) => ({
         generate: { ...s.generate, seed: result.seed ?? seed },
-        image: { id: result.id, model: modelId, seed: result.seed, width: result.image.width, height: result.image.height, layer },
-        notice: `Added layer "${name}".`,
+        image: { id: result.id, model: modelId, seed: result.seed, width: result.image.width, height: result.image.height, layer, placement },
+        notice: added(name, placement.description),
       }));
       await this.loadParts();
     });
@@ -183,6 +214,7 @@ export class PanelModel {
         appearances: checkInteger("Appearances", discover.appearances ?? layer.channels, 1, 4096),
         samples: checkInteger("Samples", discover.samples, 1, 100000),
         solver: discover.solver,
+        seed: checkInteger("Discovery seed", discover.seed, 0, MAX_SEED),
       });
       this.store.update({ job: { id: run.jobId, fraction: 0, message: "Queued", cancelling: false } });
       try {
@@ -250,7 +282,7 @@ export class PanelModel {
     this.store.update((s) => ({ appearances: [...s.appearances, ...added] }));
     // one at a time: the machine is small, and the first thumbnails appear sooner
     for (let index = from; index < to; index++) {
-      const thumbnail = await this.client.saliencyThumbnail(image.id, { factorisation: factorisationId, appearance: index });
+      const thumbnail = pngDataUrl(colourise(await this.client.saliencyHeat(image.id, { factorisation: factorisationId, appearance: index })));
       if (generation !== this.partsGeneration) return;
       this.store.update((s) => ({ appearances: s.appearances.map((a) => (a.index === index ? { index, thumbnail } : a)) }));
     }
@@ -263,8 +295,8 @@ export class PanelModel {
 
   partToSelection(): Promise<void> {
     return this.run("Selecting part…", async () => {
-      const { mask, label } = await this.currentPartMask();
-      await this.host.operation(`Select ${label}`, (task) => this.host.setSelection(task, mask));
+      const { image, mask, label } = await this.currentPartMask();
+      await this.host.operation(`Select ${label}`, (task) => placed(this.host, image).setSelection(task, mask));
       this.store.update({ notice: `Selected ${label}.` });
     });
   }
@@ -272,7 +304,7 @@ export class PanelModel {
   partToLayerMask(): Promise<void> {
     return this.run("Masking layer…", async () => {
       const { image, mask, label } = await this.currentPartMask();
-      await this.host.operation(`Mask to ${label}`, (task) => this.host.setLayerMask(task, image.layer, mask));
+      await this.host.operation(`Mask to ${label}`, (task) => placed(this.host, image).setLayerMask(task, image.layer, mask));
       this.store.update({ notice: `Masked layer "${image.layer.name}" to ${label}.` });
     });
   }
@@ -282,8 +314,8 @@ export class PanelModel {
       const { image, factorisationId, partIndex } = this.requirePart();
       const pixels = await this.client.removal(image.id, { factorisation: factorisationId, parts: [partIndex], method: "feature" });
       const name = `${image.layer.name} without part ${partIndex}`;
-      await this.host.operation(`Remove part ${partIndex}`, (task) => this.host.addLayer(task, { name, pixels }));
-      this.store.update({ notice: `Added layer "${name}".` });
+      await this.host.operation(`Remove part ${partIndex}`, (task) => placed(this.host, image).addLayer(task, name, pixels));
+      this.store.update({ notice: added(name, image.placement.description) });
     });
   }
 
@@ -323,13 +355,16 @@ export class PanelModel {
       const preview = this.preview.release();
       await this.host.operation(`Apply ${name}`, async (task) => {
         if (preview) await this.host.deleteLayer(task, preview);
-        return this.host.addLayer(task, { name, pixels, mask });
+        return placed(this.host, image).addLayer(task, name, pixels, mask);
       });
-      this.store.update({ notice: `Added layer "${name}".` });
+      this.store.update({ notice: added(name, image.placement.description) });
     });
   }
 
-  /** Adds the saliency of the selected appearance as a layer: the heat map, masked where the concept is present. */
+  /**
+   * Adds the saliency of the selected appearance as a layer: the heat map (gray, or through the
+   * colour map) as pixels, masked to where the concept is present.
+   */
   saliencyLayer(): Promise<void> {
     return this.run("Computing saliency…", async () => {
       const { image, factorisationId } = this.requireImage();
@@ -338,9 +373,11 @@ export class PanelModel {
       const request = { factorisation: factorisationId, appearance };
       const heat = await this.client.saliencyHeat(image.id, request);
       const mask = await this.client.saliencyMask(image.id, request);
-      const name = `${image.layer.name} · saliency of appearance ${appearance}`;
-      await this.host.operation(`Saliency of appearance ${appearance}`, (task) => this.host.addLayer(task, { name, pixels: heat, mask }));
-      this.store.update({ notice: `Added layer "${name}".` });
+      const colour = this.state.saliencyOutput === "colour";
+      const pixels = colour ? colourise(heat) : grayPixels(heat);
+      const name = `${image.layer.name} · ${colour ? "heat map" : "saliency"} of appearance ${appearance}`;
+      await this.host.operation(`Saliency of appearance ${appearance}`, (task) => placed(this.host, image).addLayer(task, name, pixels, mask));
+      this.store.update({ notice: added(name, image.placement.description) });
     });
   }
 
@@ -352,6 +389,7 @@ export class PanelModel {
       pixels: await this.editPixels(strength),
       maskKey: `${image.id}/${factorisationId}/${partIndex}`,
       mask: async () => (await this.currentPartMask()).mask,
+      layers: placed(this.host, image),
     };
   }
 
@@ -402,6 +440,15 @@ export class PanelModel {
     } finally {
       this.store.update({ busy: null });
     }
+    await this.refreshDocument(); // an action may have opened one
+  }
+
+  /** Saves the remembered choices; a seed field being typed into keeps the last valid seed. */
+  private rememberPreferences(): void {
+    const { placement, discover, saliencyOutput } = this.state;
+    const saved = this.options.settings.preferences();
+    const discoverSeed = Number.isInteger(discover.seed) && discover.seed >= 0 && discover.seed <= MAX_SEED ? discover.seed : saved.discoverSeed;
+    this.options.settings.rememberPreferences({ placement, discoverSeed, saliencyOutput });
   }
 
   private fail(err: unknown): void {
@@ -410,4 +457,14 @@ export class PanelModel {
     const message = err instanceof Error ? err.message : String(err);
     this.store.update((s) => ({ error: message, notice: null, connection: offline ? { ...s.connection, status: "offline", health: null } : s.connection }));
   }
+}
+
+/** The host's calls with the placement of the image they derive from. */
+function placed(host: Host, image: CurrentImage): PlacedLayers {
+  return new PlacedLayers(host, image.placement);
+}
+
+/** The success message of a new layer, saying where it went when the document's size differs. */
+function added(name: string, placement: string | null): string {
+  return placement ? `Added layer "${name}", ${placement}.` : `Added layer "${name}".`;
 }

@@ -1,14 +1,31 @@
 /**
- * Settings the user expects to survive a restart (only the server address for now), kept in
- * localStorage — which both browsers and UXP provide. A missing or failing storage just
- * means nothing is remembered.
+ * Settings the user expects to survive a restart (the server address and the panel's choices),
+ * kept in localStorage — which both browsers and UXP provide. A missing or failing storage just
+ * means nothing is remembered; a stored value that is not valid (an older version, a hand edit)
+ * falls back to its default.
  */
+import { DEFAULT_PLACEMENT, PlacementSettings, RESAMPLE_METHODS } from "./placement";
+import { MAX_SEED } from "./validate";
+
+export type SaliencyOutput = "gray" | "colour";
+
+/** The panel's remembered choices. */
+export interface Preferences {
+  placement: PlacementSettings;
+  /** the seed of Discover parts, so a discovery can be repeated */
+  discoverSeed: number;
+  saliencyOutput: SaliencyOutput;
+}
+
+export const DEFAULT_PREFERENCES: Preferences = { placement: DEFAULT_PLACEMENT, discoverSeed: 0, saliencyOutput: "gray" };
+
 export interface KeyValueStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
 }
 
 const SERVER_URL_KEY = "panda-studio.serverUrl";
+const PREFERENCES_KEY = "panda-studio.preferences";
 
 export class Settings {
   constructor(private readonly storage: KeyValueStorage | null) {}
@@ -22,10 +39,37 @@ export class Settings {
   }
 
   rememberServerUrl(url: string): void {
+    this.write(SERVER_URL_KEY, url);
+  }
+
+  preferences(): Preferences {
+    let stored: Partial<Record<keyof Preferences, unknown>> = {};
     try {
-      this.storage?.setItem(SERVER_URL_KEY, url);
+      stored = JSON.parse(this.storage?.getItem(PREFERENCES_KEY) ?? "{}") ?? {};
     } catch {
-      // private mode or a full quota: the address then lasts for this session only
+      // unreadable: the defaults
+    }
+    const placement = (stored.placement ?? {}) as Partial<Record<keyof PlacementSettings, unknown>>;
+    const seed = stored.discoverSeed;
+    return {
+      placement: {
+        mode: placement.mode === "fit" || placement.mode === "image" ? placement.mode : DEFAULT_PLACEMENT.mode,
+        resample: RESAMPLE_METHODS.find((m) => m === placement.resample) ?? DEFAULT_PLACEMENT.resample,
+      },
+      discoverSeed: Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) <= MAX_SEED ? (seed as number) : DEFAULT_PREFERENCES.discoverSeed,
+      saliencyOutput: stored.saliencyOutput === "colour" ? "colour" : "gray",
+    };
+  }
+
+  rememberPreferences(preferences: Preferences): void {
+    this.write(PREFERENCES_KEY, JSON.stringify(preferences));
+  }
+
+  private write(key: string, value: string): void {
+    try {
+      this.storage?.setItem(key, value);
+    } catch {
+      // private mode or a full quota: the value then lasts for this session only
     }
   }
 }

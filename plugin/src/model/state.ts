@@ -1,6 +1,8 @@
 /** The panel's whole state: what the views render and what the actions read. */
 import { DEFAULT_STRENGTH_LIMIT } from "./strength";
-import type { LayerRef } from "../hosts/host";
+import type { DocumentInfo, LayerRef } from "../hosts/host";
+import type { ImagePlacement, PlacementSettings } from "./placement";
+import type { Preferences, SaliencyOutput } from "./settings";
 import type { CreateFactorisationRequest, FactorisationSummary, Health, ModelInfo } from "../client/client";
 
 export type SolverName = NonNullable<CreateFactorisationRequest["solver"]>;
@@ -24,6 +26,8 @@ export interface DiscoverSettings {
   appearances: number | null;
   samples: number;
   solver: SolverName;
+  /** the same seed finds the same parts */
+  seed: number;
 }
 
 /** The generated image the parts and edits apply to, and the layer it went into. */
@@ -34,6 +38,8 @@ export interface CurrentImage {
   width: number;
   height: number;
   layer: LayerRef;
+  /** where its layer went; every layer, mask and selection derived from it goes the same way */
+  placement: ImagePlacement;
 }
 
 export interface JobProgress {
@@ -62,6 +68,10 @@ export interface PanelState {
   modelId: string | null;
   layerId: string | null;
   generate: GenerateSettings;
+  /** the host's open document as last seen (the placement choice shows only when it matters) */
+  document: DocumentInfo | null;
+  /** how the next generated image is placed in a document of another size */
+  placement: PlacementSettings;
   image: CurrentImage | null;
   factorisations: FactorisationSummary[];
   factorisationId: string | null;
@@ -79,6 +89,8 @@ export interface PanelState {
   strength: number;
   /** the slider runs from −strengthLimit to +strengthLimit (see model/strength.ts) */
   strengthLimit: number;
+  /** the saliency layer's pixels: the gray heat map or its colour-mapped version */
+  saliencyOutput: SaliencyOutput;
   /** what the panel is doing now, e.g. "Generating…"; null when idle */
   busy: string | null;
   /** the last failure, in words the user can act on */
@@ -89,17 +101,19 @@ export interface PanelState {
 
 export const DEFAULT_SEED = 1;
 
-export function initialState(serverUrl: string): PanelState {
+export function initialState(serverUrl: string, preferences: Preferences): PanelState {
   return {
     connection: { status: "connecting", serverUrl, health: null },
     models: [],
     modelId: null,
     layerId: null,
     generate: { seed: DEFAULT_SEED, truncation: 1 },
+    document: null,
+    placement: preferences.placement,
     image: null,
     factorisations: [],
     factorisationId: null,
-    discover: { parts: 8, appearances: null, samples: 256, solver: "fast" },
+    discover: { parts: 8, appearances: null, samples: 256, solver: "fast", seed: preferences.discoverSeed },
     job: null,
     parts: [],
     partIndex: null,
@@ -109,6 +123,7 @@ export function initialState(serverUrl: string): PanelState {
     appearanceIndex: null,
     strength: 0,
     strengthLimit: DEFAULT_STRENGTH_LIMIT,
+    saliencyOutput: preferences.saliencyOutput,
     busy: null,
     error: null,
     notice: null,

@@ -42,6 +42,8 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
   const root = document.createElement("div");
   root.className = "panda-root";
   container.append(style, root);
+  // the user may have opened or resized a document since the last check: its size decides the placement choice
+  root.addEventListener("pointerenter", () => void model.refreshDocument());
 
   const context = { model, uxp: host.kind === "photoshop" };
   const draw = () => render(panelView(model.state, context), root);

@@ -2,9 +2,11 @@
 import { html, nothing } from "lit";
 import type { PanelState } from "../../model/state";
 import { STRENGTH_STEPS } from "../../model/strength";
-import { thumbnail, ViewContext } from "./widgets";
+import type { SaliencyOutput } from "../../model/settings";
+import { picker, thumbnail, ViewContext } from "./widgets";
 
-export function appearanceView(state: PanelState, { model }: ViewContext) {
+export function appearanceView(state: PanelState, ctx: ViewContext) {
+  const { model } = ctx;
   if (state.appearances.length === 0) return nothing;
   const ready = state.partIndex !== null && state.appearanceIndex !== null && state.busy === null;
   return html`
@@ -17,7 +19,7 @@ export function appearanceView(state: PanelState, { model }: ViewContext) {
             index: a.index,
             src: a.thumbnail,
             selected: state.appearanceIndex === a.index,
-            title: `Appearance ${a.index}: bright where it is present`,
+            title: `Appearance ${a.index}: bright yellow where it is present, black where it is not`,
             onPick: () => model.selectAppearance(a.index),
           }),
         )}
@@ -34,9 +36,22 @@ export function appearanceView(state: PanelState, { model }: ViewContext) {
       <p class="hint">${state.partIndex === null ? "Pick a part, then an appearance; drag to preview." : "Dragging updates the “PandA preview” layer."}</p>
       <div class="row">
         <sp-button size="s" variant="accent" data-action="apply" ?disabled=${!ready || state.strength === 0} @click=${() => model.applyEdit()}>Apply as layer</sp-button>
+      </div>
+      <div class="row">
+        ${picker(ctx, {
+          field: "saliency-output",
+          label: "Saliency layer pixels",
+          value: state.saliencyOutput,
+          items: [
+            { value: "gray", label: "Gray heat map" },
+            { value: "colour", label: "Colour heat map" },
+          ],
+          onChange: (output) => model.setSaliencyOutput(output as SaliencyOutput),
+        })}
         <sp-button size="s" variant="secondary" data-action="saliency" ?disabled=${state.appearanceIndex === null || state.busy !== null}
           @click=${() => model.saliencyLayer()}>Saliency layer</sp-button>
       </div>
+      <p class="hint">The saliency layer is masked to where the appearance is present.</p>
     </section>
   `;
 }

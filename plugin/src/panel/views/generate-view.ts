@@ -1,5 +1,6 @@
-/** Model and layer pickers, seed and truncation, and the generate buttons. */
-import { html } from "lit";
+/** Model and layer pickers, seed and truncation, placement (when it matters), and the generate buttons. */
+import { html, nothing } from "lit";
+import { PLACEMENT_LABELS, PlacementMode, RESAMPLE_METHODS, Resample, placeImage, placementMatters } from "../../model/placement";
 import type { PanelState } from "../../model/state";
 import { numberOf, picker, textField, ViewContext } from "./widgets";
 
@@ -36,10 +37,42 @@ export function generateView(state: PanelState, ctx: ViewContext) {
           onInput: (e) => model.setGenerate({ truncation: numberOf(e) }),
         })}
       </div>
+      ${placementView(state, ctx)}
       <div class="row">
         <sp-button size="s" variant="accent" data-action="generate" ?disabled=${disabled} @click=${() => model.generate()}>Generate</sp-button>
         <sp-button size="s" variant="secondary" data-action="random" ?disabled=${disabled} @click=${() => model.generate({ random: true })}>Random seed</sp-button>
       </div>
     </section>
+  `;
+}
+
+/** Shown only when a document is open whose size differs from the model's images. */
+function placementView(state: PanelState, ctx: ViewContext) {
+  const image = state.models.find((m) => m.id === state.modelId)?.image ?? null;
+  if (!image || !state.document || !placementMatters(image, state.document)) return nothing;
+  const { document: doc, placement } = state;
+  const outcome = placeImage(image, doc, placement).description;
+  return html`
+    <div class="row">
+      ${picker(ctx, {
+        field: "placement",
+        label: "Place in document",
+        value: placement.mode,
+        items: (Object.keys(PLACEMENT_LABELS) as PlacementMode[]).map((mode) => ({ value: mode, label: PLACEMENT_LABELS[mode] })),
+        onChange: (mode) => ctx.model.setPlacement({ mode: mode as PlacementMode }),
+      })}
+      ${placement.mode === "fit"
+        ? picker(ctx, {
+            field: "resample",
+            label: "Resampling",
+            value: placement.resample,
+            items: RESAMPLE_METHODS.map((method) => ({ value: method, label: method })),
+            onChange: (method) => ctx.model.setPlacement({ resample: method as Resample }),
+          })
+        : nothing}
+    </div>
+    <p class="hint" data-hint="placement">
+      The document is ${doc.width}×${doc.height}, the model's images ${image.width}×${image.height}: ${outcome}${placement.mode === "fit" ? "; masks and selections bilinear" : ""}.
+    </p>
   `;
 }

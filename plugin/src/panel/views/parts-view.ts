@@ -22,6 +22,7 @@ export function partsView(state: PanelState, ctx: ViewContext) {
       <div class="row">
         ${textField({ field: "parts", label: "Parts", value: String(state.discover.parts), onInput: (e) => model.setDiscover({ parts: numberOf(e) }) })}
         ${textField({ field: "samples", label: "Samples", value: String(state.discover.samples), onInput: (e) => model.setDiscover({ samples: numberOf(e) }) })}
+        ${textField({ field: "discover-seed", label: "Seed", value: String(state.discover.seed), onInput: (e) => model.setDiscover({ seed: numberOf(e) }) })}
         ${picker(ctx, {
           field: "solver",
           label: "Solver",
