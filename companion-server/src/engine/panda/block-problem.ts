@@ -78,7 +78,7 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
   let x = await evaluate(backend, problem, start);
   let y = x;
   let t = 1;
-  // Initial curvature guess ‖∇f‖/‖P‖; backtracking corrects it within a few doublings.
+  // Initial curvature guess ‖∇f‖/‖X‖; backtracking corrects it within a few doublings.
   let lipschitz = Math.max(Math.sqrt(frobeniusSquared(x.gradient) / Math.max(frobeniusSquared(x.point), 1e-30)), 1e-12);
   let quiet = 0;
   let iteration = 0;

@@ -51,13 +51,13 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   const maxIterations = options.iterations ?? FAST_DEFAULTS.iterations;
   const tolerance = options.tolerance ?? FAST_DEFAULTS.tolerance;
   const full = options.appearances === channels;
-  const totalRounds = 2 * FAST_DEFAULTS.rounds;
   let round = 0;
   let iterations = 0;
   let objective = Infinity;
 
+  // Rounds stop on convergence, not on a count: the fraction approaches 1 as rounds go by.
   const progress = (message: string, value?: number) =>
-    options.onProgress?.({ fraction: Math.min(0.99, round / totalRounds), iteration: iterations, objective: value === undefined ? undefined : value / count, message });
+    options.onProgress?.({ fraction: round / (round + 2), iteration: iterations, objective: value === undefined ? undefined : value / count, message });
   const pass = (message: string): PassOptions => ({ signal: options.signal, onBatch: () => progress(message) });
   const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations) => {
     const result = await solveBlockProblem(backend, problem, start, {
@@ -146,6 +146,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   // The final objective from the residuals themselves: the running values above are float32
   // expansions that lose digits to cancellation when the fit is good.
   const terms = await objectivePass(source, backend, appearances, p, { signal: options.signal });
+  options.onProgress?.({ fraction: 1, iteration: iterations, objective: terms.residual / count, message: "done" });
   return {
     factors: { shape: source.shape, partsRank: options.parts, appearancesRank: options.appearances, parts: p.data, appearances: appearances.data },
     report: {
