@@ -6,6 +6,7 @@
  * Sizes via env: BENCH_N (512), BENCH_C (512), BENCH_HW (16), BENCH_RS (8), BENCH_RC (= C),
  * BENCH_REF_ITERATIONS (10000, the published schedule), BENCH_BUNDLE_N (256 samples per bundle layer).
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { decompose } from "../companion-server/src/engine/panda/decompose";
@@ -130,18 +131,43 @@ async function bundleLayers(sessions: SessionFactory, count: number, referenceIt
   return results;
 }
 
-async function main() {
-  const n = env("BENCH_N", 512);
+const size = () => {
   const c = env("BENCH_C", 512);
-  const hw = env("BENCH_HW", 16);
-  const parts = env("BENCH_RS", 8);
-  const appearances = env("BENCH_RC", c);
-  const referenceIterations = env("BENCH_REF_ITERATIONS", 10000);
+  return { n: env("BENCH_N", 512), c, hw: env("BENCH_HW", 16), parts: env("BENCH_RS", 8), appearances: env("BENCH_RC", c), referenceIterations: env("BENCH_REF_ITERATIONS", 10000) };
+};
+
+function syntheticFeatures() {
+  const { n, c, hw, parts } = size();
+  return plantedFeatures({ channels: c, height: hw, width: hw, count: n, blobs: randomBlobs(parts, hw, hw, 3), noise: 0.3, seed: 5 });
+}
+
+/**
+ * One solver alone in a fresh process (BENCH_MEMORY_ONLY=fast|reference): its peak RSS without the
+ * other solver's sessions and arenas, beside the process's RSS before the features existed.
+ */
+async function memoryOnly(solver: "fast" | "reference") {
+  const before = process.memoryUsage().rss;
+  const planted = syntheticFeatures();
+  const { parts, appearances, referenceIterations } = size();
+  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  // The reference keeps nothing per iteration: 1000 iterations show its peak as well as 10000.
+  await decompose(source, { parts, appearances, solver, seed: 7, iterations: solver === "reference" ? Math.min(referenceIterations, 1000) : undefined }, new SessionFactory());
+  const peak = peakRss();
+  console.log(JSON.stringify({ solver, rssBeforeFeaturesMiB: mib(before), peakRssMiB: mib(peak), featureTensorMiB: mib(planted.data.byteLength), peakAboveBaselineOverFeatures: round((peak - before) / planted.data.byteLength), peakOverFeatures: round(peak / planted.data.byteLength) }));
+}
+
+function memoryInFreshProcess(solver: "fast" | "reference"): unknown {
+  const out = execFileSync(process.execPath, [...process.execArgv, __filename], { env: { ...process.env, BENCH_MEMORY_ONLY: solver }, encoding: "utf8", maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split("\n").pop()!);
+}
+
+async function main() {
+  const { n, c, hw, parts, appearances, referenceIterations } = size();
   const sessions = new SessionFactory();
   const rssBefore = process.memoryUsage().rss;
 
   const started = performance.now();
-  const planted = plantedFeatures({ channels: c, height: hw, width: hw, count: n, blobs: randomBlobs(parts, hw, hw, 3), noise: 0.3, seed: 5 });
+  const planted = syntheticFeatures();
   const generationSeconds = seconds(started);
   const source = inMemoryFeatures(planted.data, planted.shape, n);
   const featureBytes = planted.data.byteLength;
@@ -149,6 +175,7 @@ async function main() {
   const accumulation = await rates(sessions, source);
   const synthetic = await compare(source, sessions, { parts, appearances }, referenceIterations);
   const peak = peakRss();
+  const alone = { fast: memoryInFreshProcess("fast"), reference: memoryInFreshProcess("reference") };
   const bundles = await bundleLayers(sessions, env("BENCH_BUNDLE_N", 256), referenceIterations);
 
   console.log(
@@ -168,6 +195,7 @@ async function main() {
             peakAboveBaselineOverFeatures: round((peak - rssBefore) / featureBytes),
             heapUsedMiB: mib(process.memoryUsage().heapUsed),
             arrayBuffersMiB: mib(process.memoryUsage().arrayBuffers),
+            eachSolverAloneInAFreshProcess: alone,
           },
         },
         bundles,
@@ -179,7 +207,8 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((err) => {
+const only = process.env.BENCH_MEMORY_ONLY;
+(only === "fast" || only === "reference" ? memoryOnly(only) : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });
