@@ -224,7 +224,7 @@ export class PanelModel {
           else if (event.type === "cancelled") return this.store.update({ notice: "Discovering parts was cancelled." });
           else {
             await this.refreshFactorisations();
-            this.store.update({ factorisationId: event.factorisationId, notice: `Found parts: ${event.factorisationId}.` });
+            this.store.update({ factorisationId: event.factorisationId, notice: `Found ${discover.parts} parts, saved as "${event.factorisationId}".` });
             await this.loadParts();
           }
         }

@@ -47,7 +47,7 @@ export function placementMatters(image: Size | null, doc: DocumentInfo | null): 
 
 export function placeImage(image: Size, doc: DocumentInfo | null, settings: PlacementSettings): ImagePlacement {
   if (!doc || !placementMatters(image, doc)) return { description: null };
-  if (settings.mode === "image") return { description: `placed 1:1 at ${image.width}×${image.height}, top-left of the ${doc.width}×${doc.height} document` };
+  if (settings.mode === "image") return { description: `placed 1:1 at ${image.width}×${image.height}, top-left` };
   const scale = Math.min(doc.width / image.width, doc.height / image.height);
   const width = Math.max(1, Math.round(image.width * scale));
   const height = Math.max(1, Math.round(image.height * scale));

@@ -8,7 +8,9 @@ export const PANEL_CSS = `
 .panda-panel h2 { font-size: 12px; font-weight: 700; text-transform: uppercase; letter-spacing: 0.06em; margin: 0;
   color: var(--spectrum-global-color-gray-700); }
 .panda-panel .row { display: flex; gap: 6px; align-items: flex-end; flex-wrap: wrap; }
-.panda-panel .row > .field { flex: 1 1 0; min-width: 0; display: flex; flex-direction: column; }
+/* a minimum width, so that in a narrow dock a crowded row wraps instead of truncating every field */
+.panda-panel .row > .field { flex: 1 1 0; min-width: 56px; display: flex; flex-direction: column; }
+.panda-panel .row > .field.wide { flex-grow: 2; }
 .panda-panel .field sp-textfield, .panda-panel .field sp-picker { width: 100%; min-width: 0; }
 .panda-panel .status { display: flex; align-items: center; gap: 6px; }
 .panda-panel .dot { width: 9px; height: 9px; border-radius: 50%; background: var(--spectrum-global-color-gray-500); flex: none; }

@@ -12,6 +12,7 @@ export function appearanceView(state: PanelState, ctx: ViewContext) {
   return html`
     <section class="appearances">
       <h2>Appearance</h2>
+      <p class="hint">Where each appearance is present in this image (yellow: strongest).</p>
       <div class="thumbs" aria-label="Appearances">
         ${state.appearances.map((a) =>
           thumbnail({
@@ -40,18 +41,18 @@ export function appearanceView(state: PanelState, ctx: ViewContext) {
       <div class="row">
         ${picker(ctx, {
           field: "saliency-output",
-          label: "Saliency layer pixels",
+          label: "Saliency heat map",
           value: state.saliencyOutput,
           items: [
-            { value: "gray", label: "Gray heat map" },
-            { value: "colour", label: "Colour heat map" },
+            { value: "gray", label: "Gray" },
+            { value: "colour", label: "Colour (inferno)" },
           ],
           onChange: (output) => model.setSaliencyOutput(output as SaliencyOutput),
         })}
         <sp-button size="s" variant="secondary" data-action="saliency" ?disabled=${state.appearanceIndex === null || state.busy !== null}
           @click=${() => model.saliencyLayer()}>Saliency layer</sp-button>
       </div>
-      <p class="hint">The saliency layer is masked to where the appearance is present.</p>
+      <p class="hint">The saliency layer is the heat map, masked to where the appearance is present.</p>
     </section>
   `;
 }

@@ -15,6 +15,7 @@ export function generateView(state: PanelState, ctx: ViewContext) {
         ${picker(ctx, {
           field: "model",
           label: "Model",
+          wide: true,
           value: state.modelId,
           items: state.models.map((m) => ({ value: m.id, label: m.title })),
           onChange: (id) => model.selectModel(id),
@@ -57,6 +58,7 @@ function placementView(state: PanelState, ctx: ViewContext) {
       ${picker(ctx, {
         field: "placement",
         label: "Place in document",
+        wide: true,
         value: placement.mode,
         items: (Object.keys(PLACEMENT_LABELS) as PlacementMode[]).map((mode) => ({ value: mode, label: PLACEMENT_LABELS[mode] })),
         onChange: (mode) => ctx.model.setPlacement({ mode: mode as PlacementMode }),

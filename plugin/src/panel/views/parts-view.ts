@@ -11,14 +11,15 @@ export function partsView(state: PanelState, ctx: ViewContext) {
   return html`
     <section class="parts">
       <h2>Parts</h2>
-      ${picker(ctx, {
-        field: "factorisation",
-        label: state.factorisations.length ? "Saved parts" : "Saved parts: none yet",
-        value: state.factorisationId,
-        items: state.factorisations.map((f) => ({ value: f.id, label: `${f.name} · ${f.ranks.parts} parts · ${f.layer}` })),
-        disabled: state.factorisations.length === 0,
-        onChange: (id) => model.selectFactorisation(id),
-      })}
+      ${state.factorisations.length
+        ? picker(ctx, {
+            field: "factorisation",
+            label: "Saved parts",
+            value: state.factorisationId,
+            items: state.factorisations.map((f) => ({ value: f.id, label: `${f.name} · ${f.ranks.parts} parts · ${f.layer}` })),
+            onChange: (id) => model.selectFactorisation(id),
+          })
+        : html`<p class="hint" data-hint="no-saved-parts">No saved parts for ${state.layerId ? `layer ${state.layerId}` : "this model"} yet: discover them (a few seconds).</p>`}
       <div class="row">
         ${textField({ field: "parts", label: "Parts", value: String(state.discover.parts), onInput: (e) => model.setDiscover({ parts: numberOf(e) }) })}
         ${textField({ field: "samples", label: "Samples", value: String(state.discover.samples), onInput: (e) => model.setDiscover({ samples: numberOf(e) }) })}
@@ -41,7 +42,8 @@ export function partsView(state: PanelState, ctx: ViewContext) {
               @click=${() => model.cancelJob()}>Cancel</sp-button>
           </div>`
         : html`<sp-button size="s" variant="primary" data-action="discover" ?disabled=${!connected || !idle}
-            @click=${() => model.discoverParts()}>Discover parts</sp-button>`}
+              @click=${() => model.discoverParts()}>Discover parts</sp-button>
+            <p class="hint">The same settings and seed find the same parts again.</p>`}
       ${state.parts.length > 0
         ? html`<div class="thumbs" aria-label="Parts">
               ${state.parts.map((p) =>

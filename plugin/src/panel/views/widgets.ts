@@ -31,9 +31,9 @@ export interface PickerItem {
 
 export function picker(
   ctx: ViewContext,
-  options: { field: string; label: string; value: string | null; items: PickerItem[]; disabled?: boolean; onChange: (value: string) => void },
+  options: { field: string; label: string; value: string | null; items: PickerItem[]; disabled?: boolean; wide?: boolean; onChange: (value: string) => void },
 ) {
-  const { field, label, value, items, disabled = false, onChange } = options;
+  const { field, label, value, items, disabled = false, wide = false, onChange } = options;
   const changed = (event: Event) => {
     // UXP's built-in picker reports the selected index; SWC's reports the value
     const target = event.target as { value?: string; selectedIndex?: number };
@@ -41,7 +41,7 @@ export function picker(
     if (picked) onChange(picked);
   };
   const menuItems = items.map((item) => html`<sp-menu-item value=${item.value} ?selected=${item.value === value}>${item.label}</sp-menu-item>`);
-  return html`<div class="field">
+  return html`<div class="field ${wide ? "wide" : ""}">
     <sp-field-label for="panda-${field}" size="s">${label}</sp-field-label>
     <sp-picker id="panda-${field}" data-field=${field} size="s" label=${label} .value=${value ?? ""} ?disabled=${disabled} @change=${changed}>
       ${ctx.uxp ? html`<sp-menu slot="options">${menuItems}</sp-menu>` : menuItems}
