@@ -37,21 +37,28 @@ async function time(run: () => Promise<unknown>, repeats: number): Promise<numbe
   return seconds(start) / repeats;
 }
 
+/**
+ * GFLOP/s of a plain 1024³ MatMul and of the two accumulation passes over all the features. The
+ * machine is shared: the three are measured interleaved, three times, and each keeps its best.
+ */
 async function rates(sessions: SessionFactory, source: FeatureSource) {
   const backend = ortBackendFor(sessions);
   const n = 1024;
   const m = matrix(n, n, Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5));
-  const matmul = (2 * n ** 3) / (await time(() => backend.matmul(m, m), 5)) / 1e9;
   const { channels, height, width } = source.shape;
   const s = height * width;
-  const gram = (2 * source.count * channels * s * s) / (await time(() => spatialGramPass(source, backend), 1)) / 1e9;
-  const scatter = (2 * source.count * channels * channels * s) / (await time(() => channelScatterPass(source, backend), 1)) / 1e9;
+  const best = { matmul: 0, gram: 0, scatter: 0 };
+  for (let trial = 0; trial < 3; trial++) {
+    best.matmul = Math.max(best.matmul, (2 * n ** 3) / (await time(() => backend.matmul(m, m), 5)) / 1e9);
+    best.gram = Math.max(best.gram, (2 * source.count * channels * s * s) / (await time(() => spatialGramPass(source, backend), 1)) / 1e9);
+    best.scatter = Math.max(best.scatter, (2 * source.count * channels * channels * s) / (await time(() => channelScatterPass(source, backend), 1)) / 1e9);
+  }
   return {
-    matmulGflops: round(matmul),
-    spatialGramGflops: round(gram),
-    channelScatterGflops: round(scatter),
-    spatialGramFractionOfMatmul: round(gram / matmul),
-    channelScatterFractionOfMatmul: round(scatter / matmul),
+    matmulGflops: round(best.matmul),
+    spatialGramGflops: round(best.gram),
+    channelScatterGflops: round(best.scatter),
+    spatialGramFractionOfMatmul: round(best.gram / best.matmul),
+    channelScatterFractionOfMatmul: round(best.scatter / best.matmul),
   };
 }
 
