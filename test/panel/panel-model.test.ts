@@ -228,6 +228,15 @@ describe("journeys", () => {
     host.openDocument = undefined;
   });
 
+  test("another layer without saved parts clears the old thumbnails; back again shows them", async () => {
+    expect(model.state.parts).toHaveLength(4);
+    await model.selectLayer("8x8");
+    expect(model.state).toMatchObject({ factorisationId: null, parts: [], appearances: [], partIndex: null, error: null });
+    await model.selectLayer("4x4");
+    expect(model.state.factorisationId).not.toBeNull();
+    expect(model.state.parts).toHaveLength(4);
+  });
+
   test("invalid input is refused before anything is sent, naming the field", async () => {
     const before = host.layers.length;
     model.setGenerate({ seed: Number.NaN });

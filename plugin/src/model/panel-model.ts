@@ -112,11 +112,13 @@ export class PanelModel {
       generate: { ...this.state.generate, truncation: model?.truncation.default ?? 1 },
     });
     await this.refreshFactorisations();
+    await this.reloadParts();
   }
 
   async selectLayer(layerId: string): Promise<void> {
     this.store.update({ layerId });
     await this.refreshFactorisations();
+    await this.reloadParts();
   }
 
   /** Clears the last success message if it is still `notice` (the panel shows notices for a few seconds). */
@@ -250,9 +252,10 @@ export class PanelModel {
   /** Loads the part and appearance thumbnails of the current image and factorisation. */
   private async loadParts(): Promise<void> {
     const generation = ++this.partsGeneration;
-    const { image, factorisationId } = this.state;
+    const { image, factorisationId, modelId } = this.state;
     this.store.update({ parts: [], partIndex: null, appearances: [], appearanceCount: 0, appearanceSpans: [], appearanceIndex: null, strength: 0 });
-    if (!image || !factorisationId) return;
+    // an image of another model has none of these parts: the parts view says to generate one
+    if (!image || !factorisationId || image.model !== modelId) return;
     const factorisation = await this.client.factorisation(factorisationId);
     if (factorisation.model !== image.model) {
       throw new InputError(`The parts "${factorisation.id}" are of model ${factorisation.model}, the image of ${image.model}: generate an image with that model, or discover parts for this one.`);
@@ -266,6 +269,11 @@ export class PanelModel {
       appearanceSpans: max.map((high, c) => high - min[c]),
     });
     await this.loadAppearances(generation);
+  }
+
+  /** After the model or layer changed: the old parts no longer apply to what is picked. */
+  private async reloadParts(): Promise<void> {
+    if (this.state.image && (this.state.parts.length > 0 || this.state.factorisationId)) await this.run("Loading parts…", () => this.loadParts());
   }
 
   /** Shows the next few appearance thumbnails. */

@@ -62,7 +62,14 @@ export function partsView(state: PanelState, ctx: ViewContext) {
               <sp-button size="s" variant="secondary" data-action="mask" ?disabled=${!hasPart || !idle} @click=${() => model.partToLayerMask()}>Layer mask</sp-button>
               <sp-button size="s" variant="secondary" data-action="remove" ?disabled=${!hasPart || !idle} @click=${() => model.removePart()}>Remove</sp-button>
             </div>`
-        : html`<p class="hint">${state.image ? (state.factorisationId ? "Loading parts…" : "Discover parts, or pick saved ones.") : "Generate an image to see its parts."}</p>`}
+        : html`<p class="hint" data-hint="parts">${partsHint(state)}</p>`}
     </section>
   `;
+}
+
+/** Why no part thumbnails are shown, and what to do. */
+function partsHint({ image, modelId, factorisationId }: PanelState): string {
+  if (!image) return "Generate an image to see its parts.";
+  if (image.model !== modelId) return `The last image is from ${image.model}: generate one with this model to see its parts.`;
+  return factorisationId ? "Loading parts…" : "Discover parts, or pick saved ones.";
 }
