@@ -10,7 +10,6 @@
  * overshoot. An iteration costs two or three products with M and N; no pass over the samples.
  */
 import { TensorBackend } from "../tensor/backend";
-import { Program } from "../tensor/program";
 import { Matrix, combine, frobeniusSquared, inner, multiply, projectedStep } from "../tensor/matrix";
 import { throwIfCancelled } from "./cancellation";
 
@@ -46,25 +45,19 @@ interface Evaluation {
   gradient: Matrix;
 }
 
-/** ∇f = −4MX + 2(X·XᵀNX + NX·XᵀX), with MX, XᵀNX and XᵀX for the value: one program, one session run. */
-const evaluation: Program = (ops, { m, n, x }) => {
-  const mx = ops.matmul(m, x);
-  const nx = n ? ops.matmul(n, x) : mx;
-  const xtnx = ops.matmul(x, nx, { transposeA: true });
-  const xtx = ops.matmul(x, x, { transposeA: true });
-  const gradient = ops.combine([
-    [-4, mx],
-    [2, ops.matmul(x, xtnx)],
-    [2, ops.matmul(nx, xtx)],
-  ]);
-  return { mx, xtnx, xtx, gradient };
-};
-
-/** f(X) = −2⟨X, MX⟩ + ⟨XᵀNX, XᵀX⟩ and its gradient. */
+/** f and ∇f = −4MX + 2(X·XᵀNX + NX·XᵀX) from the products MX and NX. */
 async function evaluate(backend: TensorBackend, problem: BlockProblem, x: Matrix): Promise<Evaluation> {
-  const inputs: Record<string, Matrix> = problem.n ? { m: problem.m, n: problem.n, x } : { m: problem.m, x };
-  const out = await backend.run(problem.n ? "block-evaluation:mn" : "block-evaluation:m", evaluation, inputs);
-  return { point: x, value: -2 * inner(x, out.mx) + inner(out.xtnx, out.xtx), gradient: out.gradient };
+  const mx = await backend.matmul(problem.m, x);
+  const nx = problem.n ? await backend.matmul(problem.n, x) : mx;
+  const xtnx = multiply(x, nx, true); // R×R: cheap in TypeScript
+  const xtx = multiply(x, x, true);
+  const value = -2 * inner(x, mx) + inner(xtnx, xtx);
+  const gradient = combine([
+    [-4, mx],
+    [2, multiply(x, xtnx)],
+    [2, multiply(nx, xtx)],
+  ]);
+  return { point: x, value, gradient };
 }
 
 function step(problem: BlockProblem, x: Matrix, gradient: Matrix, size: number): Matrix {
