@@ -37,6 +37,8 @@ export interface AppOptions {
   /** folder of the built web editor, served at / when present */
   webRoot?: string;
   logger?: FastifyServerOptions["logger"];
+  /** log every request and response (off by default) */
+  logRequests?: boolean;
   /** the user's data folder (saved factorisations); default PANDA_DATA_DIR or ~/.panda-studio */
   dataDir?: string;
 }
@@ -45,7 +47,8 @@ export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
+  // Request lines are off by default: the panel polls /api/health, which would flood the log.
+  const app = Fastify({ logger: options.logger ?? false, disableRequestLogging: !options.logRequests, bodyLimit, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(compileValidator);
   // JSON only: a text body is refused with 415 rather than failing validation later.
   app.removeContentTypeParser("text/plain");

@@ -31,6 +31,7 @@ export function registerServe(program: Command): void {
     .option("--allow-origin <origin...>", "extra browser origins allowed to call the API", [])
     .option("--data-dir <dir>", "where saved factorisations live (env PANDA_DATA_DIR)", defaultDataDir())
     .option("--quiet", "log warnings and errors only")
+    .option("--log-requests", "log every request and response")
     .action(async (opts) => {
       const app = await startServer({
         host: opts.host,
@@ -41,8 +42,10 @@ export function registerServe(program: Command): void {
         dataDir: opts.dataDir,
         webRoot: DEFAULT_WEB_ROOT,
         logger: { level: opts.quiet ? "warn" : "info" },
+        logRequests: Boolean(opts.logRequests),
       });
       const shown = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
-      app.log.warn(`PandA Studio is ready at http://${shown}:${(app.server.address() as { port: number }).port}/`);
+      // One plain line for the person who ran `npm start`; the JSON log goes on beside it.
+      process.stdout.write(`PandA Studio is ready at http://${shown}:${(app.server.address() as { port: number }).port}/\n`);
     });
 }
