@@ -87,7 +87,7 @@ export class WebHost implements Host {
 
   async updateLayer(task: HostTask, layer: LayerRef, pixels: PixelImage, placement?: Placement): Promise<void> {
     const transaction = this.transactionOf(task);
-    const old = D.findLayer(this.requireDocument(), layer.id);
+    const old = this.layerOf(layer);
     const next = this.place(checkRgba(copyRgba(pixels)), placement, `layer "${old.name}"`);
     // A mask follows its layer when the layer's size changes.
     const mask = old.mask && !sameSize(old.mask.image, next) ? { ...old.mask, image: resampleGray(old.mask.image, next.width, next.height, DEFAULT_RESAMPLE) } : old.mask;
@@ -96,7 +96,7 @@ export class WebHost implements Host {
 
   async setLayerMask(task: HostTask, layer: LayerRef, mask: GrayImage, placement?: Placement): Promise<void> {
     const transaction = this.transactionOf(task);
-    const target = D.findLayer(this.requireDocument(), layer.id);
+    const target = this.layerOf(layer);
     const placed = placeGray(checkGray(copyGray(mask)), placementSize(mask, placement), placement);
     if (!sameSize(placed, target.pixels)) {
       throw new RangeError(`a mask of ${sizeText(placed)} does not fit layer "${target.name}" (${sizeText(target.pixels)}): pass a placement of ${sizeText(target.pixels)}`);
@@ -112,10 +112,17 @@ export class WebHost implements Host {
     transaction.change((d) => D.setSelection(d!, selection));
   }
 
+  /** The document's layer for a ref, or an error that names the layer as the user knows it. */
+  private layerOf(ref: LayerRef): D.Layer {
+    const layer = this.requireDocument().layers.find((l) => l.id === ref.id);
+    if (!layer) throw new Error(`the layer "${ref.name}" is no longer in the document; generate the image again`);
+    return layer;
+  }
+
   async readLayer(task: HostTask, layer?: LayerRef): Promise<PixelImage> {
     this.transactionOf(task);
     const doc = this.requireDocument();
-    const target = layer ? D.findLayer(doc, layer.id) : D.activeLayer(doc);
+    const target = layer ? this.layerOf(layer) : D.activeLayer(doc);
     if (!target) throw new Error("the document has no active layer");
     // Document-sized, like Photoshop's getPixels over the document's bounds.
     const pixels = layerInDocument(doc, target);
