@@ -1,7 +1,8 @@
 /**
  * Images per second at batch 1: through HTTP (POST /api/generate, raw RGBA) and through the
  * raw ONNX Runtime sessions of the same bundle, in the same run, rounds interleaved so that
- * both see the same machine load. Prints JSON.  npm run bench:generate [-- --model ID --images N]
+ * both see the same machine load; also through fastify's inject() (the server's work without
+ * sockets), to tell the server's overhead from the loopback round trip. Prints JSON.  npm run bench:generate [-- --model ID --images N]
  */
 import { AddressInfo } from "node:net";
 import { Agent, request } from "node:http";
@@ -34,6 +35,11 @@ async function main(): Promise<void> {
       req.on("error", reject);
       req.end(JSON.stringify({ model, seed }));
     });
+  // The same request through fastify's inject(): the server's own work, without sockets.
+  const viaInject = async (seed: number) => {
+    const res = await app.inject({ method: "POST", url: "/api/generate", payload: { model, seed }, headers: { accept: "application/octet-stream", host: new URL(url).host } });
+    if (res.statusCode !== 200) throw new Error(`inject ${res.statusCode}`);
+  };
   const timeMany = async (run: (seed: number) => Promise<void>, n: number) => {
     const start = nowMs();
     for (let i = 0; i < n; i++) await run(i);
@@ -42,12 +48,15 @@ async function main(): Promise<void> {
 
   await timeMany(viaOrt, 20); // warm-up: sessions open, JIT, sockets
   await timeMany(viaHttp, 20);
+  await timeMany(viaInject, 20);
   let ortMs = 0;
   let httpMs = 0;
+  let injectMs = 0;
   const perRound = Math.ceil(images / rounds);
   for (let r = 0; r < rounds; r++) {
     ortMs += await timeMany(viaOrt, perRound);
     httpMs += await timeMany(viaHttp, perRound);
+    injectMs += await timeMany(viaInject, perRound);
   }
   const n = perRound * rounds;
   const ortRate = (1000 * n) / ortMs;
@@ -66,7 +75,9 @@ async function main(): Promise<void> {
         httpImagesPerSecond: +httpRate.toFixed(1),
         ortMsPerImage: +(ortMs / n).toFixed(3),
         httpMsPerImage: +(httpMs / n).toFixed(3),
+        injectMsPerImage: +(injectMs / n).toFixed(3),
         httpOverhead: +(ortRate / httpRate - 1).toFixed(3),
+        serverOverheadWithoutSockets: +(injectMs / ortMs - 1).toFixed(3),
         target: "httpOverhead <= 0.15",
       },
       null,

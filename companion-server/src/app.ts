@@ -2,7 +2,7 @@
  * Builds the companion server as a fastify app: plugins (runtime, guard, errors) and one
  * encapsulated plugin per resource. It never listens; server.ts does (tests use inject()).
  */
-import Fastify, { FastifyInstance, FastifyServerOptions } from "fastify";
+import Fastify, { FastifyInstance, FastifyServerOptions, LogController } from "fastify";
 import { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import websocket from "@fastify/websocket";
 import fastifyStatic from "@fastify/static";
@@ -48,7 +48,12 @@ export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   // Request lines are off by default: the panel polls /api/health, which would flood the log.
-  const app = Fastify({ logger: options.logger ?? false, disableRequestLogging: !options.logRequests, bodyLimit, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    bodyLimit,
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(compileValidator);
   // JSON only: a text body is refused with 415 rather than failing validation later.
   app.removeContentTypeParser("text/plain");
