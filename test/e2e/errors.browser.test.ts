@@ -5,6 +5,9 @@
 import { screenshot } from "../helpers/browser";
 import { openStudio, Studio } from "./helpers";
 
+// A real browser on a 2-core CI machine: one retry absorbs a timing hiccup; a real failure fails twice.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 let studio: Studio;
 
 beforeAll(async () => {

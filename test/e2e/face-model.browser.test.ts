@@ -9,6 +9,9 @@ import { DEFAULT_MODELS_DIR } from "../../companion-server/src/cli/paths";
 import { screenshot } from "../helpers/browser";
 import { openStudio, Studio } from "./helpers";
 
+// A real browser on a 2-core CI machine: one retry absorbs a timing hiccup; a real failure fails twice.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 const FACES = join(DEFAULT_MODELS_DIR, "synthfaces");
 const available = existsSync(join(FACES, "model.json"));
 let studio: Studio;

@@ -10,6 +10,9 @@ import { screenshot } from "../helpers/browser";
 import { tempDir } from "../helpers/server";
 import { openStudio, Studio } from "./helpers";
 
+// A real browser on a 2-core CI machine: one retry absorbs a timing hiccup; a real failure fails twice.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 let studio: Studio;
 const files = tempDir("panda-e2e-placement-");
 const IMAGE = "tiny-test seed 42";

@@ -12,6 +12,9 @@ import type { EditorDocument } from "../../plugin/src/editor/document";
 import { ensureWebBuild, launchBrowser, screenshot, TestBrowser } from "../helpers/browser";
 import { startTestServer, tempDir } from "../helpers/server";
 
+// A real browser on a 2-core CI machine: one retry absorbs a timing hiccup; a real failure fails twice.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 interface LayerView {
   name: string;
   visible: boolean;
