@@ -177,7 +177,9 @@ def write_card(out_dir, g, st, losses, ort, workdir):
         "## Training",
         f"- steps: {st['step']} (batch {args.get('batch')}, {st['step'] * (args.get('batch') or 0):,} images seen)",
         f"- training time: {st['train_seconds'] / 60:.1f} min on one CPU thread "
-        f"({st['step'] / max(st['train_seconds'], 1):.2f} steps/s), no GPU",
+        f"({st['step'] / max(st['train_seconds'], 1):.2f} steps/s), no GPU; the machine had 2 cores shared with",
+        "  other jobs (about 1.07 steps/s on an idle core). The published run stopped on a time limit",
+        "  (`--max-minutes`) and was resumed from its checkpoint; `reproduce.sh` runs the same step count.",
     ]
     if losses:
         lines.append(f"- final losses (mean over the last {losses['over_steps']} steps): "

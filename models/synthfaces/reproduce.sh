@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PY="${PYTHON:-/usr/bin/python3}"
-GAN_STEPS="${GAN_STEPS:-7000}"
+GAN_STEPS="${GAN_STEPS:-6379}"  # the published run's step count
 mkdir -p work
 [ -f work/faces.npz ] || "$PY" render.py --count 30000 --seed 0 --out work/faces.npz
 "$PY" train_gan.py --data work/faces.npz --steps "$GAN_STEPS" --batch 32 --seed 0 --resume 2>&1 | tee -a work/train.log
