@@ -12,3 +12,11 @@ mkdir -p work
 "$PY" train_gan.py --data work/faces.npz --steps "$GAN_STEPS" --batch 32 --seed 0 --resume 2>&1 | tee -a work/train.log
 "$PY" train_parser.py --steps 5000 --max-minutes 45 2>&1 | tee work/parser.log
 "$PY" export.py
+
+# Saved parts for every layer, shipped with the bundle so that parts appear at once in the panel.
+rm -rf models/synthfaces/factorisations
+for spec in 8x8:8:256 16x16:16:128 32x32:16:64; do
+  IFS=: read -r layer parts appearances <<<"$spec"
+  node companion-server/bin/panda.js decompose --model synthfaces --layer "$layer" --samples 512 \
+    --parts "$parts" --appearances "$appearances" --seed 0 --out "models/synthfaces/factorisations/synthfaces-$layer"
+done
