@@ -14,9 +14,9 @@ mkdir -p work
 "$PY" export.py
 
 # Saved parts for every layer, shipped with the bundle so that parts appear at once in the panel.
-rm -rf models/synthfaces/factorisations
+rm -rf factorisations
 for spec in 8x8:8:256 16x16:16:128 32x32:16:64; do
   IFS=: read -r layer parts appearances <<<"$spec"
-  node companion-server/bin/panda.js decompose --model synthfaces --layer "$layer" --samples 512 \
-    --parts "$parts" --appearances "$appearances" --seed 0 --out "models/synthfaces/factorisations/synthfaces-$layer"
+  node ../../companion-server/bin/panda.js decompose --model synthfaces --layer "$layer" --samples 512 \
+    --parts "$parts" --appearances "$appearances" --seed 0 --out "factorisations/synthfaces-$layer"
 done
