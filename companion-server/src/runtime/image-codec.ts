@@ -14,13 +14,13 @@ export function tensorToRgba(data: Float32Array, index: number, channels: number
   const base = index * channels * plane;
   const scale = 255 / (range[1] - range[0]);
   const rgba = new Uint8Array(plane * 4);
-  for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) {
-      const v = (data[base + (channels === 1 ? 0 : c) * plane + p] - range[0]) * scale;
-      rgba[p * 4 + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
-    }
-    rgba[p * 4 + 3] = 255;
+  // A clamped view rounds and clamps on assignment: this runs on every generated image.
+  const out = new Uint8ClampedArray(rgba.buffer);
+  for (let c = 0; c < 3; c++) {
+    const src = base + (channels === 1 ? 0 : c) * plane;
+    for (let p = 0; p < plane; p++) out[p * 4 + c] = (data[src + p] - range[0]) * scale;
   }
+  for (let p = 0; p < plane; p++) rgba[p * 4 + 3] = 255;
   return { width, height, rgba };
 }
 
