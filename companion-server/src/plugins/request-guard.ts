@@ -25,9 +25,14 @@ export default fp<RequestGuardOptions>(
   async (app: FastifyInstance, opts) => {
     const names = new Set([...LOOPBACK_NAMES, opts.host.toLowerCase()]);
     const extraOrigins = new Set(opts.allowedOrigins.map((o) => o.replace(/\/$/, "").toLowerCase()));
+    // The port is known once the server listens and never changes after: read it once, not per request.
+    let ourPort: string | null = null;
     const listeningPort = (): string | null => {
-      const address = app.server.address() as AddressInfo | null;
-      return address && typeof address === "object" ? String(address.port) : null;
+      if (ourPort === null) {
+        const address = app.server.address() as AddressInfo | null;
+        ourPort = address && typeof address === "object" ? String(address.port) : null;
+      }
+      return ourPort;
     };
     const hostAllowed = (hostHeader: string): boolean => {
       const { name, port } = splitHost(hostHeader);
