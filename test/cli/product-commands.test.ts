@@ -82,6 +82,16 @@ describe("end to end", () => {
     expect(ok("decompose", "--features", "z64.npy", "--parts", "2", "--appearances", "4", "--out", "from64")).toMatchObject({ id: "from64" });
     expect(JSON.parse(readFileSync(at("from64/meta.json"), "utf8"))).toMatchObject({ model: null, layer: null, shape: { channels: 8, height: 8, width: 8 } });
   });
+
+  it("refuses to overwrite an existing --out folder unless --force", () => {
+    const before = readFileSync(at("from64/meta.json"), "utf8");
+    const refused = panda("decompose", "--features", "z64.npy", "--parts", "3", "--appearances", "4", "--out", "from64");
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr.trim()).toBe("panda: from64 already exists; choose another --out, or pass --force to replace it");
+    expect(readFileSync(at("from64/meta.json"), "utf8")).toBe(before);
+    ok("decompose", "--features", "z64.npy", "--parts", "3", "--appearances", "4", "--out", "from64", "--force");
+    expect(JSON.parse(readFileSync(at("from64/meta.json"), "utf8"))).toMatchObject({ ranks: { parts: 3, appearances: 4 } });
+  });
 });
 
 describe("bad input: one readable line, non-zero exit", () => {

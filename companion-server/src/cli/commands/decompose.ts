@@ -5,6 +5,7 @@
  * sheet shows the parts alone.
  */
 import { Command } from "commander";
+import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { readNpy, toFloat32, NpyError } from "../../engine/io/npy";
 import { inMemoryFeatures, sampleFeatures } from "../../engine/sampling";
@@ -29,6 +30,7 @@ interface DecomposeOptions {
   batch?: number;
   seed: number;
   out: string;
+  force?: boolean;
   name?: string;
   progress?: boolean;
   models: string[];
@@ -73,6 +75,11 @@ function sourceFor(opts: DecomposeOptions, runtime: Runtime): { source: FeatureS
 }
 
 /** The folder's name is the id, so a copied folder loads in the server's store as it is. */
+/** An existing folder holds someone's earlier work: it is replaced only when asked, and checked before minutes of fitting. */
+function checkOut(opts: DecomposeOptions): void {
+  if (existsSync(opts.out) && !opts.force) throw new CliError(`${opts.out} already exists; choose another --out, or pass --force to replace it`);
+}
+
 function idFor(opts: DecomposeOptions): string {
   const id = opts.name ?? basename(resolve(opts.out));
   if (!new RegExp(FACTORISATION_ID_PATTERN).test(id)) throw new CliError(`"${id}" cannot be a factorisation id: use letters, digits, ".", "_" and "-" (give --name)`);
@@ -93,9 +100,11 @@ export function registerDecompose(program: Command): void {
     .option("--batch <n>", "samples per step (reference solver)", parseInteger(1, 65536))
     .addOption(seedOption().default(0))
     .option("--name <id>", "the factorisation's id (default: the folder name of --out)")
-    .requiredOption("--out <dir>", "folder to write")
+    .requiredOption("--out <dir>", "folder to write (refused when it exists, unless --force)")
+    .option("--force", "replace the --out folder when it exists")
     .action(async (opts: DecomposeOptions) =>
       withRuntime(opts, async (runtime) => {
+        checkOut(opts);
         const id = idFor(opts);
         const { source, generator, layer } = sourceFor(opts, runtime);
         const problem = rankProblem(source.shape, opts.parts, opts.appearances);
