@@ -12,6 +12,10 @@ import { DeviceRequest, SessionFactory } from "./runtime/execution-providers";
 import runtimePlugin from "./plugins/runtime";
 import errorHandler from "./plugins/error-handler";
 import requestGuard from "./plugins/request-guard";
+import protocolGuard from "./plugins/protocol-guard";
+import { clientErrorHandler, refuseExpectation } from "./http/parser-errors";
+import { AccessToken } from "./security/access-token";
+import { EVENTS_PROTOCOL } from "./api/auth";
 import { compileValidator } from "./plugins/validation";
 import healthRoutes from "./routes/health";
 import modelRoutes from "./routes/models";
@@ -41,6 +45,8 @@ export interface AppOptions {
   logRequests?: boolean;
   /** the user's data folder (saved factorisations); default PANDA_DATA_DIR or ~/.panda-studio */
   dataDir?: string;
+  /** LAN mode: the token every API request and the WebSocket must present */
+  token?: AccessToken;
 }
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -53,7 +59,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
     bodyLimit,
     forceCloseConnections: true,
+    // Node would answer a missing Host with an empty 400; the request guard answers it in JSON.
+    http: { requireHostHeader: false },
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.on("checkExpectation", refuseExpectation);
   app.setValidatorCompiler(compileValidator);
   // JSON only: a text body is refused with 415 rather than failing validation later.
   app.removeContentTypeParser("text/plain");
@@ -62,9 +72,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const failure of registry.failures) app.log.error(`model bundle not loaded: ${failure.message}`);
 
   await app.register(errorHandler, { bodyLimit });
-  await app.register(requestGuard, { host: options.host ?? "127.0.0.1", allowedOrigins: options.allowedOrigins ?? [] });
+  await app.register(requestGuard, { host: options.host ?? "127.0.0.1", allowedOrigins: options.allowedOrigins ?? [], token: options.token });
+  await app.register(protocolGuard);
   await app.register(runtimePlugin, { registry, imageCacheSize: options.imageCacheSize ?? 64 });
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // A browser that offered subprotocols (the token rides as one) fails the connection unless one is selected.
+  const handleProtocols = (offered: Set<string>) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols } });
   await app.register(factorisationsPlugin, { dataDir: options.dataDir ?? defaultDataDir() });
   await app.register(jobsPlugin);
   await app.register(imagePartsPlugin);

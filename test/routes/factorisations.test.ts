@@ -184,6 +184,30 @@ describe("fitting a factorisation as a job", () => {
     expect(res.json().message).toMatch(message);
   });
 
+  it("refuses the name of a folder that could not be loaded with 409 at once, before any work", async () => {
+    await savePlanted(p.dataDir, "corrupted", p.planted);
+    writeFileSync(join(p.dataDir, "factorisations", "tiny-test", "corrupted", "meta.json"), "{ broken");
+    p.app.factorisations.load();
+    const jobsBefore = p.app.jobs.list().length;
+    for (const name of ["corrupted", "CORRUPTED", "Planted"]) {
+      const res = await p.app.inject({ method: "POST", url: "/api/factorisations", payload: { ...request, name } });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: "FACTORISATION_EXISTS", message: expect.stringMatching(new RegExp(`the name "${name}" is taken \\((the folder .*corrupted exists already|a factorisation "planted" exists already)`)) });
+    }
+    expect(p.app.jobs.list()).toHaveLength(jobsBefore);
+  });
+
+  it.each([
+    ["con", /"con" is a device name on Windows/],
+    ["LPT1.txt", /"LPT1" is a device name on Windows/],
+    ["nul.parts", /"nul" is a device name on Windows/],
+    ["a.", /Windows drops a final '\.'/],
+  ])("refuses the name %s, which is not a folder on every system", async (name, why) => {
+    const res = await p.app.inject({ method: "POST", url: "/api/factorisations", payload: { ...request, name } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: "NAME_NOT_PORTABLE", message: expect.stringMatching(why) });
+  });
+
   it("reports a job that fails (a model file gone missing) with a failed event and its message", async () => {
     const bundleDir = p.app.generators.get("tiny-test")!.bundle.dir;
     const head = join(bundleDir, "8x8", "head.onnx");

@@ -4,7 +4,7 @@
  * and anything else as a 500 whose details stay in the log.
  */
 import fp from "fastify-plugin";
-import { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, ErrorBody, ErrorCode } from "../api/errors";
 import { STATUS_CODES } from "node:http";
 
@@ -14,11 +14,12 @@ function send(reply: FastifyReply, statusCode: number, code: string, message: st
 }
 
 function sendApiError(reply: FastifyReply, err: ApiError): FastifyReply {
+  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
   return send(reply, err.statusCode, err.code, err.message);
 }
 
 /** Maps fastify's built-in error codes to ours. */
-function translate(err: FastifyError, bodyLimit: number): ApiError | null {
+function translate(err: FastifyError, bodyLimit: number, request: FastifyRequest): ApiError | null {
   switch (err.code) {
     case "FST_ERR_CTP_INVALID_JSON_BODY":
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
@@ -26,7 +27,8 @@ function translate(err: FastifyError, bodyLimit: number): ApiError | null {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new ApiError("BODY_TOO_LARGE", { limit: bodyLimit });
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new ApiError("UNSUPPORTED_MEDIA_TYPE", { type: String(err.message.split(": ").pop()) });
+      // fastify's message names the status, not the type: name what the client sent.
+      return new ApiError("UNSUPPORTED_MEDIA_TYPE", { type: String(request.headers["content-type"] ?? "none").slice(0, 100) });
     default:
       return null;
   }
@@ -49,7 +51,7 @@ export default fp<{ bodyLimit: number }>(
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (err instanceof ApiError) return sendApiError(reply, err);
       if (err.validation) return send(reply, 400, "BAD_REQUEST" satisfies ErrorCode, validationMessage(err));
-      const known = translate(err, opts.bodyLimit);
+      const known = translate(err, opts.bodyLimit, request);
       if (known) return sendApiError(reply, known);
       if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(reply, err.statusCode, err.code ?? "BAD_REQUEST", err.message);
       request.log.error({ err }, "request failed");

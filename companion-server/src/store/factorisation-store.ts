@@ -3,12 +3,14 @@
  * (writable), and the ones shipped inside bundles, in `<bundle>/factorisations/<id>/` (read-only).
  * All are read at start; a folder that cannot be used (missing file, bad JSON, shapes that do not
  * fit the model's layer, an unknown model, a duplicate id) is listed in `problems` with its file and
- * never written over: new factorisations get fresh ids and a taken folder is refused.
+ * never written over: new factorisations get fresh ids and a taken folder is refused. What a save
+ * interrupted by a crash left behind is cleared once, at start, and reported in `problems`.
  */
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { FeatureShape } from "../engine/panda/types";
 import { FactorisationFolderError, FolderContents, readFactorisationFolder, SavedFactorisation, writeFactorisationFolder, FOLDER_FILES } from "./factorisation-folder";
+import { cleanStaleWrites } from "../util/atomic-write";
 
 export interface StoredFactorisation extends SavedFactorisation {
   id: string;
@@ -58,15 +60,23 @@ function subfolders(dir: string): string[] {
 export class FactorisationStore {
   private readonly entries = new Map<string, StoredFactorisation>();
   problems: StoreProblem[] = [];
+  /** leftovers of interrupted saves found at start (only then: later a save may be under way) */
+  private readonly cleared: StoreProblem[];
 
   constructor(private readonly options: FactorisationStoreOptions) {
+    this.cleared = subfolders(options.userDir).flatMap((modelDir) =>
+      cleanStaleWrites(modelDir).map((w) => ({
+        path: w.path,
+        problem: w.action === "removed" ? "an interrupted save left this temporary folder; it was removed" : "an interrupted replacement left the previous version here; it was put back",
+      })),
+    );
     this.load();
   }
 
   /** (Re)reads every folder. */
   load(): void {
     this.entries.clear();
-    this.problems = [];
+    this.problems = [...this.cleared];
     for (const source of this.options.shipped) {
       for (const dir of subfolders(join(source.bundleDir, "factorisations"))) this.add(dir, source.model, true);
     }
@@ -115,12 +125,28 @@ export class FactorisationStore {
     return this.entries.has(id);
   }
 
+  /**
+   * Why `id` cannot be saved for `model`, or null: an id in use, or a folder of that name — loaded
+   * or not (a corrupted one stays until the user removes it) — compared without case, as macOS
+   * and Windows compare names.
+   */
+  nameTaken(model: string, id: string): string | null {
+    const lower = id.toLowerCase();
+    const used = [...this.entries.keys()].find((k) => k.toLowerCase() === lower);
+    if (used !== undefined) return `a factorisation "${used}" exists already`;
+    const modelDir = join(this.options.userDir, model);
+    const folder = existsSync(modelDir) ? readdirSync(modelDir).find((name) => name.toLowerCase() === lower) : undefined;
+    if (folder !== undefined) return `the folder ${join(modelDir, folder)} exists already (it could not be loaded: see problems in GET /api/factorisations)`;
+    return null;
+  }
+
   /** Saves into the user folder of `meta.model`; refuses an id or a folder that is taken. */
   async save(contents: FolderContents): Promise<StoredFactorisation> {
     const { meta } = contents;
     if (meta.model === null) throw new StoreError("unknown", "a factorisation without a model cannot be stored");
     const dir = join(this.options.userDir, meta.model, meta.id);
-    if (this.entries.has(meta.id) || existsSync(dir)) throw new StoreError("exists", `a factorisation "${meta.id}" exists already (${dir}); choose another name`);
+    const taken = this.nameTaken(meta.model, meta.id);
+    if (taken !== null) throw new StoreError("exists", `${taken}; choose another name`);
     await writeFactorisationFolder(dir, contents);
     const stored: StoredFactorisation = {
       meta,

@@ -1,5 +1,5 @@
 /** Saved factorisations on disk: round trips, atomic writes, corrupted and foreign folders, no silent overwrite. */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatNpy } from "../../../companion-server/src/engine/io/npy";
 import { FactorisationModel } from "../../../companion-server/src/engine/panda/image-parts";
@@ -99,4 +99,40 @@ it("serves shipped factorisations read-only and refuses a duplicate id", async (
   expect(store.problems).toEqual([{ path: join(tmp.dir, "factorisations", "tiny-test", "dup"), problem: `id "dup" is already used by ${shippedDir}` }]);
   expect(() => store.delete("dup")).toThrow(/ships with its model/);
   expect(existsSync(shippedDir)).toBe(true);
+});
+
+it("clears what interrupted saves left at start: a half-written folder goes, a replaced one comes back, both are reported", async () => {
+  const user = join(tmp.dir, "factorisations", "tiny-test");
+  await savePlanted(tmp.dir, "kept", model);
+  const half = join(user, ".half.0123abcd.tmp");
+  mkdirSync(half);
+  writeFileSync(join(half, "parts.npy"), "partial");
+  // A crash between the two renames of a replacement: the previous version waits under .old.
+  const previous = await savePlanted(tmp.dir, "replaced", model);
+  const old = join(user, ".replaced.89abcdef.old");
+  renameSync(previous, old);
+
+  const store = storeOf(tmp.dir);
+  expect(readdirSync(user).sort()).toEqual(["kept", "replaced"]);
+  expect(store.list().map((f) => f.id).sort()).toEqual(["kept", "replaced"]);
+  expect(store.problems).toEqual([
+    { path: half, problem: expect.stringMatching(/interrupted save left this temporary folder; it was removed/) },
+    { path: old, problem: expect.stringMatching(/previous version here; it was put back/) },
+  ]);
+  // A later reload (the server rereads while saves may be under way) does not clean, and still reports.
+  mkdirSync(join(user, ".busy.0123abcd.tmp"));
+  store.load();
+  expect(existsSync(join(user, ".busy.0123abcd.tmp"))).toBe(true);
+  expect(store.problems).toHaveLength(2);
+});
+
+it("takes names without regard to case, and folders that could not be loaded", async () => {
+  const dir = await savePlanted(tmp.dir, "Taken", model);
+  const broken = await savePlanted(tmp.dir, "broken", model);
+  writeFileSync(join(broken, "meta.json"), "{");
+  const store = storeOf(tmp.dir);
+  expect(store.nameTaken("tiny-test", "taken")).toMatch(/a factorisation "Taken" exists already/);
+  expect(store.nameTaken("tiny-test", "BROKEN")).toBe(`the folder ${broken} exists already (it could not be loaded: see problems in GET /api/factorisations)`);
+  expect(store.nameTaken("tiny-test", "free")).toBeNull();
+  expect(existsSync(dir)).toBe(true);
 });

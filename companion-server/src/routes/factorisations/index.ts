@@ -24,6 +24,7 @@ import { StoredFactorisation, StoreError } from "../../store/factorisation-store
 import { FOLDER_FILES } from "../../store/factorisation-folder";
 import { rankProblem } from "../../engine/panda/fit-factorisation";
 import { FactorisationJobSpec, factorisationTask } from "../../jobs/factorisation-job";
+import { portableNameProblem } from "../../store/portable-name";
 
 export function summarise(f: StoredFactorisation): FactorisationSummary {
   const m = f.meta;
@@ -119,8 +120,14 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
       const samples = body.samples ?? DEFAULT_SAMPLES;
       if (body.batchSize !== undefined && body.batchSize > samples) throw new ApiError("BAD_REQUEST", { detail: `batchSize ${body.batchSize} is larger than samples ${samples}` });
       const id = body.name ?? generatedId(generator.id, layer.id, body.parts, body.appearances);
-      const pending = app.jobs.list().some((j) => (j.state === "queued" || j.state === "running") && (j.request as FactorisationJobSpec).id === id);
-      if (app.factorisations.has(id) || pending) throw new ApiError("FACTORISATION_EXISTS", { id });
+      if (body.name !== undefined) {
+        const why = portableNameProblem(body.name);
+        if (why !== null) throw new ApiError("NAME_NOT_PORTABLE", { name: body.name, why });
+      }
+      // Every reason the save at the end would fail is checked here, before any work.
+      const pending = app.jobs.list().find((j) => (j.state === "queued" || j.state === "running") && (j.request as FactorisationJobSpec).id.toLowerCase() === id.toLowerCase());
+      const taken = pending ? `job ${pending.id} is fitting "${(pending.request as FactorisationJobSpec).id}"` : app.factorisations.nameTaken(generator.id, id);
+      if (taken !== null) throw new ApiError("FACTORISATION_EXISTS", { id, why: taken });
       const spec: FactorisationJobSpec = {
         id,
         name: body.name ?? id,

@@ -7,6 +7,9 @@ import { MAX_SEED, sampleLatents } from "../../runtime/random";
 import { tensorToRgba } from "../../runtime/image-codec";
 import { sendPixels, negotiateImageType } from "../image-response";
 
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 const generate: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/api/generate",
@@ -24,6 +27,9 @@ const generate: FastifyPluginAsyncTypebox = async (app) => {
       const m = generator.manifest;
       if (seed !== undefined && latent !== undefined) throw new ApiError("SEED_AND_LATENT");
       if (latent !== undefined && latent.length !== m.latent.size) throw new ApiError("LATENT_LENGTH", { got: latent.length, expected: m.latent.size, model });
+      // JSON numbers are float64; beyond float32 they turn into ±Infinity in the tensor and a flat image.
+      const outside = latent?.findIndex((v) => Math.abs(v) > FLOAT32_MAX) ?? -1;
+      if (latent !== undefined && outside >= 0) throw new ApiError("LATENT_RANGE", { index: outside, value: latent[outside], max: FLOAT32_MAX.toPrecision(5) });
       const usedSeed = latent !== undefined ? null : (seed ?? randomInt(0, MAX_SEED));
       const z = latent !== undefined ? Float32Array.from(latent) : sampleLatents(m.latent.distribution, m.latent.size, usedSeed as number);
       const psi = truncation ?? generator.defaultTruncation();

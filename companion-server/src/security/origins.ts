@@ -1,0 +1,52 @@
+/**
+ * Which names and origins are this server. A Host header names a server (its port may be left
+ * out); an Origin names a web page exactly: scheme, host and port, with a missing port meaning
+ * the scheme's default (80), never "ours".
+ */
+import { hostname, networkInterfaces } from "node:os";
+
+const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"];
+const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
+
+/** The addresses that keep the server on this machine only; any other --host is LAN mode. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_NAMES.includes(host.toLowerCase());
+}
+
+const bracketed = (name: string) => (name.includes(":") && !name.startsWith("[") ? `[${name}]` : name);
+
+/**
+ * The names a Host header may carry: loopback, the listening address, and — when listening on
+ * every interface — this machine's addresses and host name.
+ */
+export function serverNames(host: string): Set<string> {
+  const names = new Set([...LOOPBACK_NAMES, host.toLowerCase(), bracketed(host.toLowerCase())]);
+  if (WILDCARDS.has(host)) {
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(bracketed(a.address.toLowerCase()));
+    const machine = hostname().toLowerCase();
+    names.add(machine);
+    names.add(`${machine}.local`);
+  }
+  return names;
+}
+
+export function splitHost(hostHeader: string): { name: string; port: string | null } {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostHeader.toLowerCase());
+  return m ? { name: m[1], port: m[2] ?? null } : { name: hostHeader, port: null };
+}
+
+/**
+ * Whether a browser Origin is a page of this server: http, one of our names, and exactly our
+ * port (`ourPort` null: not listening, as under inject(), where any port passes).
+ */
+export function originAllowed(origin: string, names: Set<string>, ourPort: string | null): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== "http:" || url.username || url.password || (url.pathname !== "/" && url.pathname !== "")) return false;
+  const port = url.port === "" ? "80" : url.port;
+  return names.has(url.hostname.toLowerCase()) && (ourPort === null || port === ourPort);
+}
