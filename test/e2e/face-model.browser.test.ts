@@ -39,8 +39,8 @@ afterAll(async () => {
   // the smallest part (a feature of the face, not the background) and the widest-ranging
   // appearance after the first (which mostly carries overall brightness): a visible, local edit
   const part = found.parts.reduce((a, b) => (b.coverage < a.coverage ? b : a)).index;
-  const spans = found.appearanceSpans.slice(0, found.appearances.length);
-  const appearance = spans.reduce((best, span, i) => (i > 0 && span > spans[best] ? i : best), 1);
+  const scales = found.appearanceScales.slice(0, found.appearances.length);
+  const appearance = scales.reduce((best, scale, i) => (i > 0 && scale > scales[best] ? i : best), 1);
   await panel.pickPart(part);
   await panel.pickAppearance(appearance);
   await panel.dragStrength(0.8);

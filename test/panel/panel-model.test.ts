@@ -101,15 +101,19 @@ describe("journeys", () => {
     expect(host.layer("tiny-test seed 5")?.mask?.gray).toEqual(host.selection?.gray);
   });
 
-  test("the strength range follows the appearance's scale in the factorisation", () => {
+  test("strengths are in appearance units: one range for every appearance, each appearance's scale from the factorisation", () => {
     model.selectAppearance(0);
-    const span = model.state.appearanceSpans[0];
-    expect(span).toBeGreaterThan(0);
-    expect(model.state.strengthLimit).toBeGreaterThanOrEqual(2 * span);
-    expect(model.state.strengthLimit).toBeLessThanOrEqual(5 * span);
+    const scales = model.state.appearanceScales;
+    expect(scales).toHaveLength(16);
+    expect(scales.every((s) => s > 0)).toBe(true);
+    expect(new Set(scales).size).toBeGreaterThan(1); // appearances differ in scale; the slider's units absorb it
+    expect(model.state.strengthLimit).toBe(4);
     model.setStrength(1e6);
-    expect(model.state.strength).toBe(model.state.strengthLimit);
+    expect(model.state.strength).toBe(4);
+    model.selectAppearance(3);
+    expect(model.state.strength).toBe(4); // kept: it means as much for the new appearance
     model.setStrength(0);
+    model.selectAppearance(0);
   });
 
   test("dragging the strength updates one preview layer in place, ending on the last value", async () => {

@@ -40,6 +40,7 @@ export const FactorisationDetailSchema = Type.Intersect([
       },
       { description: "per appearance, over the samples: saliency is (v − min)/(max − min), its mask threshold the mean on that scale" },
     ),
+    strengthScales: Type.Array(Type.Number(), { description: "per appearance, λ per unit of edit strength: half the span (max − min) of its coordinates over the samples (api/strength.ts)" }),
   }),
 ]);
 export type FactorisationDetail = Static<typeof FactorisationDetailSchema>;

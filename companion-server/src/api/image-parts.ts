@@ -58,7 +58,11 @@ export const EditSchema = Type.Object(
   {
     parts: PartList,
     appearance: AppearanceIndex,
-    strength: Type.Number({ minimum: -10000, maximum: 10000, description: "λ; published values span −200…200 at 512-channel layers" }),
+    strength: Type.Number({
+      minimum: -10000,
+      maximum: 10000,
+      description: "in units of the appearance's scale (api/strength.ts; the factorisation's strengthScales): 1 is a clear edit, 4 a strong one (the panel's slider spans −4…4)",
+    }),
   },
   { additionalProperties: false },
 );
@@ -66,7 +70,7 @@ export const EditSchema = Type.Object(
 export const EditRequestSchema = Type.Object(
   {
     factorisation: FactorisationId,
-    edits: Type.Array(EditSchema, { minItems: 1, maxItems: 32, description: "applied together: Z' = Z + Σ λ_j a_{c_j} ⊗ p̂_j" }),
+    edits: Type.Array(EditSchema, { minItems: 1, maxItems: 32, description: "applied together: Z' = Z + Σ λ_j a_{c_j} ⊗ p̂_j, λ_j = strength_j × strengthScales[c_j]" }),
     refine: Refine,
   },
   { additionalProperties: false },

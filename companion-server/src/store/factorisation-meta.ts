@@ -4,6 +4,7 @@
  */
 import { Static, Type } from "@sinclair/typebox";
 import Ajv from "ajv";
+import { appearanceScales } from "../api/strength";
 
 export const FACTORISATION_FORMAT = "panda-factorisation/1";
 export const FACTORISATION_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$";
@@ -33,6 +34,8 @@ export const FactorisationMetaSchema = Type.Object(
       { additionalProperties: false },
     ),
     background: Type.Object({ part: Index, appearance: Index }, { additionalProperties: false }),
+    /** per appearance, λ per unit of edit strength (api/strength.ts); folders saved before it existed get it on load */
+    strengthScales: Type.Array(Type.Number({ exclusiveMinimum: 0 })),
     createdAt: Type.String({ format: "date-time" }),
   },
   { additionalProperties: false },
@@ -41,13 +44,23 @@ export type FactorisationMeta = Static<typeof FactorisationMetaSchema>;
 
 const validate = new Ajv({ allErrors: true, formats: { "date-time": (s: string) => !Number.isNaN(Date.parse(s)) } }).compile<FactorisationMeta>(FactorisationMetaSchema);
 
+/** Folders saved before strengths were calibrated have no strengthScales: the same definition fills them in. */
+function withStrengthScales(json: unknown): unknown {
+  if (typeof json !== "object" || json === null || "strengthScales" in json) return json;
+  const saliency = (json as { saliency?: { min?: unknown; max?: unknown } }).saliency;
+  if (!Array.isArray(saliency?.min) || !Array.isArray(saliency?.max)) return json; // validation names what is wrong
+  return { ...json, strengthScales: appearanceScales({ min: saliency.min as number[], max: saliency.max as number[] }) };
+}
+
 /** The meta, or an Error with every problem in one line. */
-export function parseFactorisationMeta(json: unknown): FactorisationMeta {
+export function parseFactorisationMeta(input: unknown): FactorisationMeta {
+  const json = withStrengthScales(input);
   if (!validate(json)) throw new Error((validate.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message}`).join("; "));
   const r = json.ranks.appearances;
   for (const key of ["min", "max", "mean"] as const) {
     if (json.saliency[key].length !== r) throw new Error(`saliency.${key} has ${json.saliency[key].length} values, ranks.appearances is ${r}`);
   }
+  if (json.strengthScales.length !== r) throw new Error(`strengthScales has ${json.strengthScales.length} values, ranks.appearances is ${r}`);
   if (json.background.part >= json.ranks.parts) throw new Error(`background.part ${json.background.part} is not a part (ranks.parts is ${json.ranks.parts})`);
   if (json.background.appearance >= r) throw new Error(`background.appearance ${json.background.appearance} is not an appearance (ranks.appearances is ${r})`);
   if (json.ranks.appearances > json.shape.channels) throw new Error(`ranks.appearances ${r} exceeds the ${json.shape.channels} channels`);

@@ -14,7 +14,7 @@ import { pngDataUrl } from "./png-data-url";
 import { SaliencyOutput, Settings, normaliseServerUrl } from "./settings";
 import { CurrentImage, DiscoverSettings, GenerateSettings, PanelState, initialState } from "./state";
 import { Store } from "./store";
-import { roundStrength, strengthLimit } from "./strength";
+import { roundStrength } from "./strength";
 import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./validate";
 
 export interface PanelModelOptions {
@@ -253,7 +253,7 @@ export class PanelModel {
   private async loadParts(): Promise<void> {
     const generation = ++this.partsGeneration;
     const { image, factorisationId, modelId } = this.state;
-    this.store.update({ parts: [], partIndex: null, appearances: [], appearanceCount: 0, appearanceSpans: [], appearanceIndex: null, strength: 0 });
+    this.store.update({ parts: [], partIndex: null, appearances: [], appearanceCount: 0, appearanceScales: [], appearanceIndex: null, strength: 0 });
     // an image of another model has none of these parts: the parts view says to generate one
     if (!image || !factorisationId || image.model !== modelId) return;
     const factorisation = await this.client.factorisation(factorisationId);
@@ -262,11 +262,10 @@ export class PanelModel {
     }
     const thumbnails = await this.client.partThumbnails(image.id, factorisationId);
     if (generation !== this.partsGeneration) return;
-    const { min, max } = factorisation.saliency;
     this.store.update({
       parts: thumbnails.parts.map((p) => ({ index: p.index, coverage: p.coverage, thumbnail: `data:image/png;base64,${p.png}` })),
       appearanceCount: factorisation.ranks.appearances,
-      appearanceSpans: max.map((high, c) => high - min[c]),
+      appearanceScales: factorisation.strengthScales,
     });
     await this.loadAppearances(generation);
   }
@@ -329,13 +328,11 @@ export class PanelModel {
 
   // ── appearances ───────────────────────────────────────────────────────────
 
-  /** Picks an appearance; the slider's range follows its scale, keeping the strength where it fits. */
+  /** Picks an appearance, keeping the strength: it is in the appearance's own units, so it means as much for the new one. */
   selectAppearance(index: number): void {
-    this.store.update({ appearanceIndex: index, strengthLimit: strengthLimit(this.state.appearanceSpans[index]) });
+    this.store.update({ appearanceIndex: index });
     const strength = this.state.strength;
-    this.setStrength(strength); // clamps to the new range, previewing if that changed it
-    // unchanged: the preview must still follow the new appearance
-    if (this.state.strength === strength && strength !== 0 && this.state.partIndex !== null) this.preview.push(strength);
+    if (strength !== 0 && this.state.partIndex !== null) this.preview.push(strength);
   }
 
   /** Called on every slider movement: the preview layer follows, one request at a time. */

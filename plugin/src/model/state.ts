@@ -1,5 +1,5 @@
 /** The panel's whole state: what the views render and what the actions read. */
-import { DEFAULT_STRENGTH_LIMIT } from "./strength";
+import { STRENGTH_LIMIT } from "./strength";
 import type { DocumentInfo, LayerRef } from "../hosts/host";
 import type { ImagePlacement, PlacementSettings } from "./placement";
 import type { Preferences, SaliencyOutput } from "./settings";
@@ -83,9 +83,10 @@ export interface PanelState {
   appearances: AppearanceView[];
   /** R_C of the current factorisation: how many appearances there are in all */
   appearanceCount: number;
-  /** per appearance, the span (max − min) of its coordinates over the factorisation's samples */
-  appearanceSpans: number[];
+  /** per appearance, λ per unit of strength: half the span of its coordinates over the factorisation's samples */
+  appearanceScales: number[];
   appearanceIndex: number | null;
+  /** in the appearance's own units (model/strength.ts): 1 is a clear edit */
   strength: number;
   /** the slider runs from −strengthLimit to +strengthLimit (see model/strength.ts) */
   strengthLimit: number;
@@ -119,10 +120,10 @@ export function initialState(serverUrl: string, preferences: Preferences): Panel
     partIndex: null,
     appearances: [],
     appearanceCount: 0,
-    appearanceSpans: [],
+    appearanceScales: [],
     appearanceIndex: null,
     strength: 0,
-    strengthLimit: DEFAULT_STRENGTH_LIMIT,
+    strengthLimit: STRENGTH_LIMIT,
     saliencyOutput: preferences.saliencyOutput,
     busy: null,
     error: null,

@@ -1,22 +1,12 @@
 /**
- * The strength slider's range. An edit adds λ·a_c (a unit vector) to the feature map, so λ is
- * on the scale of appearance c's own coordinates AᵀZ, which the factorisation reports as their
- * min and max over its samples. Twice that span reaches well past anything seen in the data
- * (the paper's ±200 at StyleGAN's 512-channel layers is on the same footing).
+ * The strength slider. Strengths are in calibrated per-appearance units (the server's
+ * api/strength.ts, the same definition as the CLI's --strength): 1 is a clear edit of any
+ * appearance on any model, so one slider range serves every appearance.
  */
-export const DEFAULT_STRENGTH_LIMIT = 100;
-/** slider positions across the whole range */
-export const STRENGTH_STEPS = 200;
+export { EXAMPLE_STRENGTH, STRENGTH_LIMIT } from "@server-api/strength";
 
-export function strengthLimit(span: number | undefined): number {
-  return span !== undefined && Number.isFinite(span) && span > 0 ? niceCeil(2 * span) : DEFAULT_STRENGTH_LIMIT;
-}
-
-/** The smallest of 1, 2, 5 × 10^k that is ≥ x, so the slider's ends are round numbers. */
-export function niceCeil(x: number): number {
-  const power = 10 ** Math.floor(Math.log10(x));
-  return [1, 2, 5, 10].map((m) => m * power).find((v) => v >= x * (1 - 1e-9)) ?? 10 * power;
-}
+/** slider positions across the whole range: steps of 0.02 */
+export const STRENGTH_STEPS = 400;
 
 /** Strengths are kept to the slider's step, so names and requests show clean numbers. */
 export function roundStrength(value: number, limit: number): number {

@@ -13,6 +13,7 @@ import { sampleLatents } from "../../../companion-server/src/runtime/random";
 import { FACTORISATION_FORMAT, FactorisationMeta } from "../../../companion-server/src/store/factorisation-meta";
 import { writeFactorisationFolder } from "../../../companion-server/src/store/factorisation-folder";
 import { FactorisationModel } from "../../../companion-server/src/engine/panda/image-parts";
+import { appearanceScales } from "../../../companion-server/src/api/strength";
 
 export const TINY_LAYER = "4x4";
 export const TINY_SHAPE: FeatureShape = { channels: 16, height: 4, width: 4 };
@@ -64,6 +65,7 @@ export function plantedMeta(id: string, model: FactorisationModel, overrides: Pa
     timings: { solverSeconds: 0, totalSeconds: 0 },
     saliency: model.saliency,
     background: model.background,
+    strengthScales: appearanceScales(model.saliency),
     createdAt: "2026-01-01T00:00:00.000Z",
     ...overrides,
   };

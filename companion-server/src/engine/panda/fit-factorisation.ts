@@ -8,6 +8,7 @@ import { SessionFactory } from "../../runtime/execution-providers";
 import { RgbaImage, tensorToRgba } from "../../runtime/image-codec";
 import { sampleLatents } from "../../runtime/random";
 import { FACTORISATION_FORMAT, FactorisationMeta } from "../../store/factorisation-meta";
+import { appearanceScales } from "../../api/strength";
 import { FolderContents } from "../../store/factorisation-folder";
 import { CancelledError, FeatureShape, FeatureSource, SolverOptions, SolverReport } from "./types";
 import { collectStatistics } from "./statistics";
@@ -102,6 +103,7 @@ export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
     timings: { solverSeconds: report.seconds, totalSeconds: (performance.now() - started) / 1000 },
     saliency: stats.saliency,
     background: stats.background,
+    strengthScales: appearanceScales(stats.saliency),
     createdAt: new Date().toISOString(),
   };
   return { contents: { meta, factors, contactSheet }, report };

@@ -50,7 +50,7 @@ export function summarise(f: StoredFactorisation): FactorisationSummary {
 }
 
 function describe(f: StoredFactorisation): FactorisationDetail {
-  return { ...summarise(f), saliency: f.meta.saliency };
+  return { ...summarise(f), saliency: f.meta.saliency, strengthScales: f.meta.strengthScales };
 }
 
 /** A readable, unique id: model, layer, ranks, time and a few random characters. */

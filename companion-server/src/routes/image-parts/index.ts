@@ -6,6 +6,7 @@
 import { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { errorResponses } from "../../api/common";
 import { ApiError } from "../../api/errors";
+import { toFeatureStrengths } from "../../api/strength";
 import {
   EditRequestSchema,
   ImageParamsSchema,
@@ -115,7 +116,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       const { factorisation, edits, refine } = request.body;
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
       for (const e of edits) requireIndices(f, e.parts, [e.appearance]);
-      const result = await ip.edit(edits);
+      const result = await ip.edit(toFeatureStrengths(edits, f.meta.strengthScales));
       const mask = type === "application/json" ? encodeGrayPng(toGray8(result.region), result.region.width, result.region.height).toString("base64") : null;
       return sendPixels(request, reply, { kind: "rgba", image: result.image }, { id: request.params.id, factorisation: f.id, mask });
     },
