@@ -1,4 +1,4 @@
-import { DEFAULT_PREFERENCES, Settings, normaliseServerUrl, KeyValueStorage } from "../../plugin/src/model/settings";
+import { DEFAULT_PREFERENCES, Settings, normaliseServerUrl, normaliseToken, KeyValueStorage } from "../../plugin/src/model/settings";
 import { MemoryStorage } from "./memory-storage";
 
 test("the server address falls back to the default until one is remembered", () => {
@@ -36,4 +36,16 @@ test("the panel's choices are remembered; missing or invalid ones fall back to t
   expect(new Settings(storage).preferences()).toEqual(DEFAULT_PREFERENCES);
   storage.setItem("panda-studio.preferences", "{not json");
   expect(new Settings(storage).preferences()).toEqual(DEFAULT_PREFERENCES);
+});
+
+test("the LAN-mode token is remembered; typed text is trimmed, a pasted 'Bearer ' dropped, and empty means none", () => {
+  const storage = new MemoryStorage();
+  expect(new Settings(storage).token()).toBeNull();
+  new Settings(storage).rememberToken("abc_DEF-123");
+  expect(new Settings(storage).token()).toBe("abc_DEF-123");
+  new Settings(storage).rememberToken(null);
+  expect(new Settings(storage).token()).toBeNull();
+  expect(normaliseToken("  Bearer abc_DEF-123 ")).toBe("abc_DEF-123");
+  expect(normaliseToken("   ")).toBeNull();
+  expect(() => normaliseToken("abc def")).toThrow(/the token is the line of letters, digits, - and _ the server printed/);
 });

@@ -9,6 +9,7 @@ import type { GrayImage, PixelImage } from "../hosts/host";
 import type { FactorisationListQuery } from "@server-api/factorisations";
 import type { EditRequest, MaskRequest, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
 import type { CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, GeneratedImage, GenerateRequest, Health, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "./client";
+import { eventProtocols } from "@server-api/auth";
 import { ClientError, unreachable } from "./errors";
 import { JobEventSocket, WebSocketFactory } from "./job-events";
 import { asGray, asRgba, IMAGE_HEADER, readRawImage } from "./pixels";
@@ -18,6 +19,8 @@ export interface HttpClientOptions {
   webSocket?: WebSocketFactory;
   /** defaults to the global fetch */
   fetch?: FetchLike;
+  /** the server's LAN-mode token: a Bearer header on requests, a subprotocol on the WebSocket */
+  token?: string | null;
 }
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -31,9 +34,11 @@ export class HttpPandaClient implements PandaClient {
   readonly serverUrl: string;
   private readonly webSocket: WebSocketFactory | undefined;
   private readonly fetchImpl: FetchLike;
+  private readonly token: string | null;
 
   constructor(serverUrl: string, options: HttpClientOptions = {}) {
     this.serverUrl = serverUrl.replace(/\/+$/, "");
+    this.token = options.token ?? null;
     this.webSocket = options.webSocket ?? (globalThis.WebSocket as WebSocketFactory | undefined);
     this.fetchImpl = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   }
@@ -67,7 +72,7 @@ export class HttpPandaClient implements PandaClient {
     if (!this.webSocket) throw new ClientError("protocol", "this environment has no WebSocket; job progress cannot be followed");
     let socket: JobEventSocket;
     try {
-      socket = await JobEventSocket.open(this.wsUrl("/api/events"), this.webSocket);
+      socket = await JobEventSocket.open(this.wsUrl("/api/events"), this.webSocket, eventProtocols(this.token));
     } catch {
       throw unreachable(this.serverUrl);
     }
@@ -124,7 +129,11 @@ export class HttpPandaClient implements PandaClient {
     try {
       response = await this.fetchImpl(this.serverUrl + path, {
         method,
-        headers: body === undefined ? { accept } : { accept, "content-type": "application/json" },
+        headers: {
+          accept,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });

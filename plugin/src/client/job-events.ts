@@ -6,7 +6,7 @@ import type { JobEventMessage } from "@server-api/jobs";
 import { ClientError } from "./errors";
 
 /** The constructor of a browser-compatible WebSocket (the browser's, UXP's, or `ws` in tests). */
-export type WebSocketFactory = new (url: string) => WebSocket;
+export type WebSocketFactory = new (url: string, protocols?: string | string[]) => WebSocket;
 
 const TERMINAL = new Set<JobEventMessage["type"]>(["finished", "failed", "cancelled"]);
 
@@ -31,9 +31,9 @@ export class JobEventSocket {
   }
 
   /** Opens the socket and resolves once it is open (so no event sent afterwards is lost). */
-  static open(url: string, factory: WebSocketFactory): Promise<JobEventSocket> {
+  static open(url: string, factory: WebSocketFactory, protocols: string[] = []): Promise<JobEventSocket> {
     return new Promise((resolve, reject) => {
-      const socket = new factory(url);
+      const socket = protocols.length > 0 ? new factory(url, protocols) : new factory(url);
       socket.onopen = () => resolve(new JobEventSocket(socket));
       socket.onerror = () => reject(new ClientError("unreachable", `cannot open the event stream ${url}`));
     });

@@ -16,8 +16,14 @@ declare global {
 const app = new EditorApp(document.getElementById("app")!);
 const host = new WebHost(app.store, app.status);
 let panel: MountedPanel | null = null;
+/** The LAN-mode token from the address the server printed (…/#token=…), taken off the address bar at once. */
+function tokenFromAddress(): string | undefined {
+  const token = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
+  if (token) history.replaceState(null, "", location.pathname + location.search);
+  return token;
+}
 try {
-  panel = mountPanel(app.dock, host, { serverUrl: location.origin });
+  panel = mountPanel(app.dock, host, { serverUrl: location.origin, token: tokenFromAddress() });
 } catch (err) {
   // The editor stays usable without its panel; say why the panel is missing.
   app.dock.textContent = `The PandA panel could not start: ${(err as Error).message}`;

@@ -11,7 +11,7 @@ import { LivePreview, PreviewFrame } from "./live-preview";
 import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
 import { pngDataUrl } from "./png-data-url";
-import { SaliencyOutput, Settings, normaliseServerUrl } from "./settings";
+import { SaliencyOutput, Settings, normaliseServerUrl, normaliseToken } from "./settings";
 import { CurrentImage, DiscoverSettings, GenerateSettings, PanelState, initialState } from "./state";
 import { Store } from "./store";
 import { roundStrength } from "./strength";
@@ -19,8 +19,8 @@ import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./v
 
 export interface PanelModelOptions {
   host: Host;
-  /** builds the client for a server address (the address can change at run time) */
-  createClient: (serverUrl: string) => PandaClient;
+  /** builds the client for a server address and its LAN-mode token (both can change at run time) */
+  createClient: (serverUrl: string, token: string | null) => PandaClient;
   settings: Settings;
   /** used when no address was remembered */
   defaultServerUrl: string;
@@ -41,8 +41,9 @@ export class PanelModel {
 
   constructor(private readonly options: PanelModelOptions) {
     const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
-    this.store = new Store(initialState(serverUrl, options.settings.preferences()));
-    this.client = options.createClient(serverUrl);
+    const token = options.settings.token();
+    this.store = new Store(initialState(serverUrl, options.settings.preferences(), token));
+    this.client = options.createClient(serverUrl, token);
     this.host = options.host;
     this.preview = new LivePreview(
       options.host,
@@ -89,15 +90,23 @@ export class PanelModel {
   }
 
   async setServerUrl(text: string): Promise<void> {
+    return this.setConnection(text, this.state.connection.token ?? "");
+  }
+
+  /** Connects to the server at `urlText`, presenting `tokenText` (empty: no token, as on loopback). */
+  async setConnection(urlText: string, tokenText: string): Promise<void> {
     let url: string;
+    let token: string | null;
     try {
-      url = normaliseServerUrl(text);
+      url = normaliseServerUrl(urlText);
+      token = normaliseToken(tokenText);
     } catch (err) {
       return this.fail(err);
     }
     this.options.settings.rememberServerUrl(url);
-    this.client = this.options.createClient(url);
-    this.store.update((s) => ({ connection: { ...s.connection, serverUrl: url, health: null } }));
+    this.options.settings.rememberToken(token);
+    this.client = this.options.createClient(url, token);
+    this.store.update((s) => ({ connection: { ...s.connection, serverUrl: url, token, health: null } }));
     await this.connect();
   }
 

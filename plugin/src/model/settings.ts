@@ -1,5 +1,6 @@
 /**
- * Settings the user expects to survive a restart (the server address and the panel's choices),
+ * Settings the user expects to survive a restart (the server address, its LAN-mode token and the
+ * panel's choices),
  * kept in localStorage — which both browsers and UXP provide. A missing or failing storage just
  * means nothing is remembered; a stored value that is not valid (an older version, a hand edit)
  * falls back to its default.
@@ -25,6 +26,7 @@ export interface KeyValueStorage {
 }
 
 const SERVER_URL_KEY = "panda-studio.serverUrl";
+const TOKEN_KEY = "panda-studio.token";
 const PREFERENCES_KEY = "panda-studio.preferences";
 
 export class Settings {
@@ -40,6 +42,19 @@ export class Settings {
 
   rememberServerUrl(url: string): void {
     this.write(SERVER_URL_KEY, url);
+  }
+
+  /** The LAN-mode token of the server, or null (a loopback server needs none). */
+  token(): string | null {
+    try {
+      return this.storage?.getItem(TOKEN_KEY) || null;
+    } catch {
+      return null;
+    }
+  }
+
+  rememberToken(token: string | null): void {
+    this.write(TOKEN_KEY, token ?? "");
   }
 
   preferences(): Preferences {
@@ -86,4 +101,12 @@ export function normaliseServerUrl(text: string): string {
   const authority = /^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?(?=$|[/?#])/i.exec(rest)?.[0];
   if (!authority) throw new Error(`"${text}" is not a server address; write it like http://127.0.0.1:8710`);
   return `${scheme ?? "http"}://${authority.toLowerCase()}`;
+}
+
+/** A token as typed: surrounding space and a pasted "Bearer " dropped; empty means none. */
+export function normaliseToken(text: string): string | null {
+  const token = text.trim().replace(/^Bearer\s+/i, "");
+  if (token === "") return null;
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error("the token is the line of letters, digits, - and _ the server printed (or in its access-token file)");
+  return token;
 }

@@ -12,6 +12,8 @@ export type ConnectionStatus = "connecting" | "connected" | "offline";
 export interface Connection {
   status: ConnectionStatus;
   serverUrl: string;
+  /** the LAN-mode token sent with every request; null for a loopback server */
+  token: string | null;
   health: Health | null;
 }
 
@@ -102,9 +104,9 @@ export interface PanelState {
 
 export const DEFAULT_SEED = 1;
 
-export function initialState(serverUrl: string, preferences: Preferences): PanelState {
+export function initialState(serverUrl: string, preferences: Preferences, token: string | null = null): PanelState {
   return {
-    connection: { status: "connecting", serverUrl, health: null },
+    connection: { status: "connecting", serverUrl, token, health: null },
     models: [],
     modelId: null,
     layerId: null,

@@ -14,6 +14,8 @@ import "./components";
 export interface PanelOptions {
   /** the companion server's address, unless the user saved another one */
   serverUrl: string;
+  /** a LAN-mode token handed over by the page address (#token=…); remembered like one typed in */
+  token?: string;
   /** how often the server's health is checked, in ms (0: never) */
   healthIntervalMs?: number;
 }
@@ -30,10 +32,12 @@ const NOTICE_MS = 6000;
 export const PREVIEW_SHOWN_EVENT = "panda-preview-shown";
 
 export function mountPanel(container: HTMLElement, host: Host, options: PanelOptions): MountedPanel {
+  const settings = new Settings(browserStorage());
+  if (options.token) settings.rememberToken(options.token);
   const model = new PanelModel({
     host,
-    createClient: (url) => new HttpPandaClient(url),
-    settings: new Settings(browserStorage()),
+    createClient: (url, token) => new HttpPandaClient(url, { token }),
+    settings,
     defaultServerUrl: options.serverUrl,
     onPreviewShown: (strength) => announcePreview(container, strength),
   });

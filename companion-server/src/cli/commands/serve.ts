@@ -3,6 +3,27 @@ import { parseDevice } from "../../runtime/execution-providers";
 import { startServer } from "../../server";
 import { DEFAULT_WEB_ROOT, defaultModelDirs } from "../paths";
 import { defaultDataDir } from "../../store/data-dir";
+import { isLoopbackHost } from "../../security/origins";
+import { loadOrCreateToken, TokenFileError } from "../../security/access-token";
+import { CliError } from "../errors";
+import { networkInterfaces } from "node:os";
+
+/** The address to show for a wildcard bind: the first address other machines can reach. */
+function reachableAddress(host: string): string {
+  if (host !== "0.0.0.0" && host !== "::") return host;
+  const external = Object.values(networkInterfaces()).flatMap((list) => list ?? []).find((a) => !a.internal && a.family === "IPv4");
+  return external?.address ?? host;
+}
+
+/** LAN mode's token, or a refusal to start: beyond loopback nothing may run without one. */
+function lanToken(dataDir: string) {
+  try {
+    return loadOrCreateToken(dataDir);
+  } catch (err) {
+    if (err instanceof TokenFileError) throw new CliError(`refusing to listen beyond loopback without a usable token: ${err.message}`);
+    throw new CliError(`refusing to listen beyond loopback: the token file cannot be written in ${dataDir} (${(err as Error).message})`);
+  }
+}
 
 export const DEFAULT_PORT = 8710;
 
@@ -24,7 +45,7 @@ export function registerServe(program: Command): void {
   program
     .command("serve")
     .description("run the companion server and the web editor")
-    .option("--host <host>", "address to listen on", process.env.PANDA_HOST ?? "127.0.0.1")
+    .option("--host <host>", "address to listen on (env PANDA_HOST); beyond 127.0.0.1, ::1 and localhost every request needs the token (LAN mode)", process.env.PANDA_HOST ?? "127.0.0.1")
     .option("--port <port>", "port to listen on (env PANDA_PORT)", parsePort, process.env.PANDA_PORT ? parsePort(process.env.PANDA_PORT) : DEFAULT_PORT)
     .option("--device <device>", "cpu | cuda[:N] | dml[:N] | coreml (env PANDA_DEVICE)", parseDeviceOption, parseDevice(process.env.PANDA_DEVICE ?? "cpu"))
     .option("--models <dir...>", "folders of generator bundles (env PANDA_MODELS)", defaultModelDirs())
@@ -33,7 +54,9 @@ export function registerServe(program: Command): void {
     .option("--quiet", "log warnings and errors only")
     .option("--log-requests", "log every request and response")
     .action(async (opts) => {
+      const lan = isLoopbackHost(opts.host) ? null : lanToken(opts.dataDir);
       const app = await startServer({
+        token: lan?.token,
         host: opts.host,
         port: opts.port,
         device: opts.device,
@@ -44,8 +67,15 @@ export function registerServe(program: Command): void {
         logger: { level: opts.quiet ? "warn" : "info" },
         logRequests: Boolean(opts.logRequests),
       });
-      const shown = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+      const address = reachableAddress(opts.host);
+      const url = `http://${address.includes(":") ? `[${address}]` : address}:${(app.server.address() as { port: number }).port}/`;
       // One plain line for the person who ran `npm start`; the JSON log goes on beside it.
-      process.stdout.write(`PandA Studio is ready at http://${shown}:${(app.server.address() as { port: number }).port}/\n`);
+      process.stdout.write(`PandA Studio is ready at ${url}\n`);
+      if (lan?.created)
+        process.stdout.write(
+          `LAN mode: every request needs this token (shown only now; it is kept in ${lan.token.file}):\n  ${lan.value}\n` +
+            `Open ${url}#token=${lan.value} in a browser, or enter the address and token under Server in the Photoshop panel.\n`,
+        );
+      else if (lan) process.stdout.write(`LAN mode: every request needs the token kept in ${lan.token.file}\n`);
     });
 }

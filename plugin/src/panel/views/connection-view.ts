@@ -1,4 +1,7 @@
-/** Server status and address: the address is editable and remembered. */
+/**
+ * Server status, address and token: both are editable and remembered. The token is needed only
+ * for a server in LAN mode (started with --host beyond loopback), which prints it once.
+ */
 import { html } from "lit";
 import type { PanelState } from "../../model/state";
 import { valueOf, ViewContext } from "./widgets";
@@ -6,22 +9,30 @@ import { valueOf, ViewContext } from "./widgets";
 const STATUS_TEXT = { connecting: "Connecting…", connected: "Connected", offline: "Server not reachable" } as const;
 
 export function connectionView(state: PanelState, { model }: ViewContext) {
-  const { status, serverUrl, health } = state.connection;
+  const { status, serverUrl, token, health } = state.connection;
   const detail = health ? ` · ${health.device.active} · ${health.models} model${health.models === 1 ? "" : "s"}` : "";
   let typed = serverUrl;
+  let typedToken = token ?? "";
+  const apply = () => model.setConnection(typed, typedToken);
   return html`
     <section class="connection">
       <div class="status" data-status=${status}>
         <span class="dot ${status}"></span><span>${STATUS_TEXT[status]}${detail}</span>
       </div>
       <div class="row">
-        <div class="field">
+        <div class="field wide">
           <sp-field-label for="panda-server" size="s">Server</sp-field-label>
           <sp-textfield id="panda-server" data-field="server" size="s" .value=${serverUrl}
             @input=${(e: Event) => (typed = valueOf(e))}
-            @keydown=${(e: KeyboardEvent) => e.key === "Enter" && model.setServerUrl(typed)}></sp-textfield>
+            @keydown=${(e: KeyboardEvent) => e.key === "Enter" && apply()}></sp-textfield>
         </div>
-        <sp-button size="s" variant="secondary" data-action="connect" @click=${() => model.setServerUrl(typed)}>Connect</sp-button>
+        <div class="field">
+          <sp-field-label for="panda-token" size="s">Token (LAN)</sp-field-label>
+          <sp-textfield id="panda-token" data-field="token" size="s" type="password" placeholder="none" .value=${token ?? ""}
+            @input=${(e: Event) => (typedToken = valueOf(e))}
+            @keydown=${(e: KeyboardEvent) => e.key === "Enter" && apply()}></sp-textfield>
+        </div>
+        <sp-button size="s" variant="secondary" data-action="connect" @click=${apply}>Connect</sp-button>
       </div>
     </section>
   `;
