@@ -45,6 +45,8 @@ export interface AppOptions {
   logRequests?: boolean;
   /** the user's data folder (saved factorisations); default PANDA_DATA_DIR or ~/.panda-studio */
   dataDir?: string;
+  /** factorisation jobs queued or running at once (default 8); more get 429 */
+  jobLimit?: number;
   /** LAN mode: the token every API request and the WebSocket must present */
   token?: AccessToken;
 }
@@ -79,7 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const handleProtocols = (offered: Set<string>) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false);
   await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols } });
   await app.register(factorisationsPlugin, { dataDir: options.dataDir ?? defaultDataDir() });
-  await app.register(jobsPlugin);
+  await app.register(jobsPlugin, { limit: options.jobLimit });
   await app.register(imagePartsPlugin);
 
   const apiRoutes: string[] = [];

@@ -4,7 +4,7 @@ import { inMemoryFeatures, sampleFeatures } from "../../companion-server/src/eng
 import { loadBundle } from "../../companion-server/src/runtime/bundle-loader";
 import { SessionFactory } from "../../companion-server/src/runtime/execution-providers";
 import { Generator } from "../../companion-server/src/runtime/generator";
-import { sampleLatents } from "../../companion-server/src/runtime/random";
+import { LatentStream, sampleLatents } from "../../companion-server/src/runtime/random";
 import { writeTinyBundle } from "../../companion-server/src/tiny-model/build-tiny-bundle";
 import { tempDir } from "../helpers/server";
 
@@ -56,4 +56,42 @@ describe("sampleFeatures", () => {
   test("an unknown layer is named in the error", () => {
     expect(() => sampleFeatures(generator, "nope", 1, 0)).toThrow(/no layer "nope"/);
   });
+});
+
+test.each([
+  ["normal", 16, [3, 5, 1, 7, 16]],
+  ["normal", 7, [1, 2, 3, 4, 5, 6]],
+  ["uniform", 5, [2, 9, 4]],
+] as const)("LatentStream(%s) gives exactly sampleLatents' values in pieces of any size (latent size %i)", (distribution, size, pieces) => {
+  const total = pieces.reduce((a, b) => a + b, 0);
+  const whole = sampleLatents(distribution, size, 42, Math.ceil(total / size));
+  const stream = new LatentStream(distribution, 42);
+  const streamed = pieces.flatMap((n) => Array.from(stream.next(n)));
+  expect(streamed).toEqual(Array.from(whole.subarray(0, total)));
+});
+
+test("a pass draws latents chunk by chunk as the head needs them, never all of them up front", async () => {
+  const dir = tempDir();
+  await writeTinyBundle(join(dir.dir, "tiny-test"));
+  const generator = new Generator(loadBundle(join(dir.dir, "tiny-test")), new SessionFactory());
+  const drawn = jest.spyOn(LatentStream.prototype, "next");
+  try {
+    // 100,000 latents drawn up front were one synchronous loop of ~0.4 s at real latent sizes.
+    const source = sampleFeatures(generator, "4x4", 100000, 1, 16);
+    expect(drawn).not.toHaveBeenCalled();
+    let seen = 0;
+    const stop = new Error("enough");
+    await expect(
+      source.forEachBatch(64, (_data, n) => {
+        seen += n;
+        if (seen >= 128) throw stop;
+      }),
+    ).rejects.toBe(stop);
+    const size = generator.manifest.latent.size;
+    expect(drawn.mock.calls.map(([n]) => n)).toEqual(new Array(8).fill(16 * size));
+  } finally {
+    drawn.mockRestore();
+    await generator.release();
+    dir.remove();
+  }
 });

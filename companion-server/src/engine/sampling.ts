@@ -3,7 +3,7 @@
  * head in batches so that N·C·H·W never has to fit in memory at once.
  */
 import { Generator } from "../runtime/generator";
-import { sampleLatents } from "../runtime/random";
+import { LatentStream } from "../runtime/random";
 import { FeatureShape, FeatureSource } from "./panda/types";
 
 function sampleSize(shape: FeatureShape): number {
@@ -45,6 +45,8 @@ export async function materialize(source: FeatureSource, batchSize: number, onBa
  * `count` feature maps at `layerId` of latents drawn from the bundle's distribution with one seed
  * (truncation 1: the factorisation should see the generator's real distribution). Every pass
  * re-runs the head, `headBatch` latents at a time; sample i is the same whatever the batch sizes.
+ * Latents are drawn as each chunk needs them (a pass visits batches in order), and every chunk
+ * waits for the head, so a pass over many samples never holds the event loop for long.
  */
 export function sampleFeatures(generator: Generator, layerId: string, count: number, seed: number, headBatch = 16): FeatureSource {
   const layer = generator.layer(layerId);
@@ -52,16 +54,14 @@ export function sampleFeatures(generator: Generator, layerId: string, count: num
   const shape: FeatureShape = { channels, height, width };
   const size = sampleSize(shape);
   if (!Number.isInteger(count) || count < 1) throw new Error(`feature count must be a positive integer, got ${count}`);
-  const latentSize = generator.manifest.latent.size;
-  const latents = sampleLatents(generator.manifest.latent.distribution, latentSize, seed, count);
+  const { distribution, size: latentSize } = generator.manifest.latent;
   const chunk = Math.max(1, Math.floor(headBatch));
 
-  const features = async (offset: number, n: number): Promise<Float32Array> => {
+  const features = async (latents: LatentStream, n: number): Promise<Float32Array> => {
     const out = new Float32Array(n * size);
     for (let done = 0; done < n; done += chunk) {
       const m = Math.min(chunk, n - done);
-      const start = (offset + done) * latentSize;
-      const batch = await generator.head(layer.id, latents.subarray(start, start + m * latentSize), m, 1);
+      const batch = await generator.head(layer.id, latents.next(m * latentSize), m, 1);
       out.set(batch.features, done * size);
     }
     return out;
@@ -72,9 +72,10 @@ export function sampleFeatures(generator: Generator, layerId: string, count: num
     count,
     async forEachBatch(batchSize, visit) {
       const step = Math.max(1, Math.floor(batchSize));
+      const latents = new LatentStream(distribution, seed);
       for (let offset = 0; offset < count; offset += step) {
         const n = Math.min(step, count - offset);
-        await visit(await features(offset, n), n, offset);
+        await visit(await features(latents, n), n, offset);
       }
     },
   };

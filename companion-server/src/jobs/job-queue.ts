@@ -104,6 +104,13 @@ export class JobQueue {
     return [...this.jobs.values()].map((e) => e.info);
   }
 
+  /** Jobs queued or running: what a new job would wait behind. */
+  pendingCount(): number {
+    let n = 0;
+    for (const e of this.jobs.values()) if (e.info.state === "queued" || e.info.state === "running") n++;
+    return n;
+  }
+
   /** Cancels a queued or running job; an ended one is an error (it cannot be undone). */
   cancel(id: string): JobInfo {
     const entry = this.jobs.get(id);

@@ -6,13 +6,19 @@ import { JobQueue } from "../jobs/job-queue";
 declare module "fastify" {
   interface FastifyInstance {
     jobs: JobQueue;
+    /** how many jobs may be queued or running at once; more are refused with 429 */
+    jobLimit: number;
   }
 }
 
-export default fp(
-  async (app: FastifyInstance) => {
+/** Enough for every artist of a studio to queue a discovery; far below what exhausts memory or patience. */
+export const DEFAULT_JOB_LIMIT = 8;
+
+export default fp<{ limit?: number }>(
+  async (app: FastifyInstance, opts) => {
     const queue = new JobQueue((err) => app.log.error({ err }, "job event listener failed"));
     app.decorate("jobs", queue);
+    app.decorate("jobLimit", opts.limit ?? DEFAULT_JOB_LIMIT);
     app.addHook("onClose", async () => queue.close());
   },
   { name: "jobs" },

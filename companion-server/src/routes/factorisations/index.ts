@@ -59,6 +59,9 @@ function generatedId(model: string, layer: string, parts: number, appearances: n
   return `${model}_${layer}_p${parts}a${appearances}_${stamp}_${randomBytes(2).toString("hex")}`.replace(/[^A-Za-z0-9._-]/g, "-");
 }
 
+/** The wait suggested to a client refused for a full queue: about one small job. */
+const RETRY_AFTER_S = 10;
+
 const factorisations: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/api/factorisations",
@@ -107,7 +110,7 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         description: "Fits a factorisation as a job: 202 at once; progress, finished, failed and cancelled events over GET /api/events.",
         body: CreateFactorisationRequestSchema,
-        response: { 202: JobAcceptedSchema, 409: ErrorBodySchema, ...errorResponses },
+        response: { 202: JobAcceptedSchema, 409: ErrorBodySchema, 429: ErrorBodySchema, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -125,8 +128,8 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
         if (why !== null) throw new ApiError("NAME_NOT_PORTABLE", { name: body.name, why });
       }
       // Every reason the save at the end would fail is checked here, before any work.
-      const pending = app.jobs.list().find((j) => (j.state === "queued" || j.state === "running") && (j.request as FactorisationJobSpec).id.toLowerCase() === id.toLowerCase());
-      const taken = pending ? `job ${pending.id} is fitting "${(pending.request as FactorisationJobSpec).id}"` : app.factorisations.nameTaken(generator.id, id);
+      const pendingSameName = app.jobs.list().find((j) => (j.state === "queued" || j.state === "running") && (j.request as FactorisationJobSpec).id.toLowerCase() === id.toLowerCase());
+      const taken = pendingSameName ? `job ${pendingSameName.id} is fitting "${(pendingSameName.request as FactorisationJobSpec).id}"` : app.factorisations.nameTaken(generator.id, id);
       if (taken !== null) throw new ApiError("FACTORISATION_EXISTS", { id, why: taken });
       const spec: FactorisationJobSpec = {
         id,
@@ -142,6 +145,9 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
         learningRate: body.learningRate,
         batchSize: body.batchSize,
       };
+      // Bounded up front: a queue that only grows would hold every request's memory and the user's patience.
+      const pending = app.jobs.pendingCount();
+      if (pending >= app.jobLimit) throw new ApiError("TOO_MANY_JOBS", { pending, limit: app.jobLimit }, { "retry-after": String(RETRY_AFTER_S) });
       const job = app.jobs.submit("factorisation", generator.id, spec, factorisationTask(generator, spec, app.factorisations, app.generators.sessions));
       return reply.status(202).send({ jobId: job.id, factorisationId: id, events: "/api/events" });
     },
