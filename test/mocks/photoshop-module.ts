@@ -5,4 +5,4 @@
 import { FakePhotoshop } from "./photoshop";
 
 export const fake = new FakePhotoshop();
-export const { app, core, imaging, constants } = fake.api;
+export const { app, core, imaging, constants, action } = fake.api;

@@ -4,7 +4,8 @@
  * to check journeys end to end: documents, layers with their pixels and masks, the selection, the
  * history panel (suspend/resume coalesce changes into one step, or roll them back), image data that
  * must be disposed, and the modal rules Photoshop enforces (changes only inside executeAsModal,
- * error 9 while another plugin is modal, refusal after the user cancels).
+ * error 9 while another plugin is modal, refusal after the user cancels). Each layer keeps its XMP
+ * metadata, read and written through the two batchPlay descriptors Photoshop answers for it.
  */
 import type { ExecutionContext, PhotoshopApi, PhotoshopImageData, PsDocument, PsLayer } from "../../plugin/src/hosts/photoshop/photoshop-api";
 import type { DocumentFill, NewDocumentMode } from "photoshop/dom/Constants";
@@ -77,6 +78,8 @@ export class FakeLayer implements PsLayer {
   readonly layers: FakeLayer[] | null = null;
   pixels: Placed | null = null;
   mask: Placed | null = null;
+  /** the layer's XMP packet (Photoshop saves it in the PSD with the layer) */
+  xmp: string | null = null;
 
   constructor(
     readonly id: number,
@@ -87,12 +90,14 @@ export class FakeLayer implements PsLayer {
   delete(): void {
     this.owner.change("delete", { layerID: this.id });
     this.owner.layers.splice(this.owner.layers.indexOf(this), 1);
+    if (this.owner.activeLayerId === this.id) this.owner.activeLayerId = this.owner.layers.at(-1)?.id ?? null;
   }
 
   clone(owner: FakeDocument): FakeLayer {
     const copy = new FakeLayer(this.id, this.name, owner);
     copy.pixels = this.pixels;
     copy.mask = this.mask;
+    copy.xmp = this.xmp;
     return copy;
   }
 }
@@ -120,14 +125,24 @@ export class FakeDocument implements PsDocument {
     private readonly photoshop: FakePhotoshop,
   ) {}
 
+  /** the id of the layer selected in the Layers panel; a new layer becomes the selected one */
+  activeLayerId: number | null = null;
+
   get activeLayers(): FakeLayer[] {
-    return this.layers.slice(-1);
+    return this.layers.filter((l) => l.id === this.activeLayerId);
+  }
+
+  /** The user clicks a layer in the Layers panel. */
+  select(layer: FakeLayer): void {
+    if (!this.layers.includes(layer)) throw new Error(`layer ${layer.id} is not in this document`);
+    this.activeLayerId = layer.id;
   }
 
   async createPixelLayer(options?: PixelLayerCreateOptions): Promise<FakeLayer> {
     this.change("createPixelLayer", { name: options?.name });
     const layer = new FakeLayer(this.photoshop.nextId(), options?.name ?? `Layer ${this.layers.length + 1}`, this);
     this.layers.push(layer);
+    this.activeLayerId = layer.id;
     return layer;
   }
 
@@ -210,6 +225,7 @@ export class FakePhotoshop {
     const doc = new FakeDocument(this.nextId(), title, width, height, this);
     const background = new FakeLayer(this.nextId(), "Background", doc);
     doc.layers.push(background);
+    doc.activeLayerId = background.id;
     this.documents.push(doc);
     this.activeDocument = doc;
     return doc;
@@ -302,6 +318,37 @@ export class FakePhotoshop {
     },
   };
 
+  /**
+   * batchPlay for the layer's XMP metadata only (Photoshop's own descriptors): `get` of the
+   * `metadata` property answers `{ metadata: { layerXMP } }` (no layerXMP when the layer has none);
+   * `set` of `XMPMetadataAsUTF8` is a document change. Any other descriptor is refused, so the
+   * adapter cannot come to depend on one this fake does not model.
+   */
+  readonly action: PhotoshopApi["action"] = {
+    batchPlay: async (commands) => {
+      const results = [];
+      for (const command of commands) {
+        const target = (command._target ?? []) as Array<Record<string, unknown>>;
+        const layerRef = target.find((t) => t._ref === "layer");
+        const docRef = target.find((t) => t._ref === "document");
+        const { doc, layer } = this.layerIn(docRef?._id as number | undefined, layerRef?._id as number);
+        this.calls.push({ api: `batchPlay.${command._obj}`, args: { layerID: layer.id, property: target[0]?._property } });
+        if (command._obj === "get" && target[0]?._property === "metadata") {
+          results.push({ _obj: "layer", metadata: { _obj: "metadata", ...(layer.xmp === null ? {} : { layerXMP: layer.xmp }) } });
+        } else if (command._obj === "set" && target[0]?._ref === "property" && target[0]?._property === "XMPMetadataAsUTF8") {
+          const xmp = (command.to as { XMPMetadataAsUTF8?: unknown } | undefined)?.XMPMetadataAsUTF8;
+          if (typeof xmp !== "string") throw new Error("set XMPMetadataAsUTF8: a string is needed");
+          doc.change("setLayerXMP", { layerID: layer.id });
+          layer.xmp = xmp;
+          results.push({ _obj: "set" });
+        } else {
+          throw new Error(`batchPlay: the fake does not model ${JSON.stringify(command)}`);
+        }
+      }
+      return results;
+    },
+  };
+
   readonly app: PhotoshopApi["app"] = {
     activeDocument: null,
     documents: {
@@ -351,6 +398,7 @@ export class FakePhotoshop {
     core: this.core,
     imaging: this.imaging,
     constants: this.constants,
+    action: this.action,
   };
 
   constructor() {

@@ -1,5 +1,5 @@
 /** A Host that keeps layers, masks and the selection in memory and records every call with its placement. */
-import type { DocumentInfo, GrayImage, Host, HostTask, LayerRef, NewLayerOptions, PixelImage, Placement } from "../../plugin/src/hosts/host";
+import type { ActiveLayer, DocumentInfo, GrayImage, Host, HostTask, LayerRef, NewLayerOptions, PixelImage, Placement } from "../../plugin/src/hosts/host";
 
 export interface MockLayer extends LayerRef {
   pixels: PixelImage;
@@ -7,6 +7,7 @@ export interface MockLayer extends LayerRef {
   updates: number;
   placement: Placement | undefined;
   maskPlacement: Placement | undefined;
+  data: string | null;
 }
 
 export interface PlacedCall {
@@ -26,6 +27,8 @@ export class MockHost implements Host {
   calls: PlacedCall[] = [];
   /** the open document; by default the first layer's size (none while there are no layers) */
   openDocument: DocumentInfo | null | undefined;
+  /** the selected layer's id; a new layer becomes the active one, as in both editors */
+  activeId: string | null = null;
   private nextId = 1;
   private readonly task: HostTask = { reportProgress: () => {}, isCancelled: () => false };
 
@@ -33,13 +36,28 @@ export class MockHost implements Host {
     if (this.openDocument !== undefined) return this.openDocument;
     return this.layers.length ? { width: this.layers[0].pixels.width, height: this.layers[0].pixels.height, title: "mock" } : null;
   }
+  async activeLayer(): Promise<ActiveLayer | null> {
+    const layer = this.layers.find((l) => l.id === this.activeId) ?? null;
+    return layer ? { ref: { id: layer.id, name: layer.name }, data: layer.data } : null;
+  }
+  async hasLayer(ref: LayerRef): Promise<boolean> {
+    return this.layers.some((l) => l.id === ref.id);
+  }
+  /** The user selects a layer in the layers panel. */
+  select(name: string | RegExp): MockLayer {
+    const layer = this.layer(name);
+    if (!layer) throw new Error(`no layer ${name}`);
+    this.activeId = layer.id;
+    return layer;
+  }
   async operation<T>(title: string, work: (task: HostTask) => Promise<T>): Promise<T> {
     this.operations.push(title);
     return work(this.task);
   }
   async addLayer(_task: HostTask, options: NewLayerOptions): Promise<LayerRef> {
-    const layer: MockLayer = { id: String(this.nextId++), name: options.name, pixels: options.pixels, mask: options.mask ?? null, updates: 0, placement: options.placement, maskPlacement: options.mask ? options.placement : undefined };
+    const layer: MockLayer = { id: String(this.nextId++), name: options.name, pixels: options.pixels, mask: options.mask ?? null, updates: 0, placement: options.placement, maskPlacement: options.mask ? options.placement : undefined, data: options.data ?? null };
     this.layers.push(layer);
+    this.activeId = layer.id;
     this.calls.push({ call: "addLayer", target: options.name, placement: options.placement });
     return { id: layer.id, name: layer.name };
   }
@@ -66,6 +84,7 @@ export class MockHost implements Host {
   }
   async deleteLayer(_task: HostTask, ref: LayerRef): Promise<void> {
     this.layers = this.layers.filter((l) => l.id !== ref.id);
+    if (this.activeId === ref.id) this.activeId = this.layers.at(-1)?.id ?? null;
   }
   layer(name: string | RegExp): MockLayer | undefined {
     return this.layers.find((l) => (typeof name === "string" ? l.name === name : name.test(l.name)));

@@ -1,37 +1,12 @@
 /** The panel model's journeys against a mock host and a real server holding a fresh tiny bundle. */
 import { inflateSync } from "node:zlib";
-import WebSocket from "ws";
 import { INFERNO } from "../../plugin/src/model/colour-map";
 import { HttpPandaClient } from "../../plugin/src/client/http-client";
-import type { WebSocketFactory } from "../../plugin/src/client/job-events";
 import { PanelModel } from "../../plugin/src/model/panel-model";
 import { Settings } from "../../plugin/src/model/settings";
 import { startTestServer, tempDir } from "../helpers/server";
 import { MockHost } from "./mock-host";
-import { MemoryStorage } from "./memory-storage";
-
-const webSocket = WebSocket as unknown as WebSocketFactory;
-
-/** The JSON bodies the panel sent, by path. */
-type SentRequests = { path: string; body: unknown }[];
-
-function panel(serverUrl: string, host = new MockHost(), storage = new MemoryStorage()) {
-  const shown: number[] = [];
-  const sent: SentRequests = [];
-  const recordingFetch = (url: string, init: RequestInit) => {
-    if (typeof init.body === "string") sent.push({ path: new URL(url).pathname, body: JSON.parse(init.body) });
-    return fetch(url, init);
-  };
-  const model = new PanelModel({
-    host,
-    createClient: (url) => new HttpPandaClient(url, { webSocket, fetch: recordingFetch }),
-    settings: new Settings(storage),
-    defaultServerUrl: serverUrl,
-    appearanceThumbnails: 4,
-    onPreviewShown: (strength) => shown.push(strength),
-  });
-  return { model, host, shown, sent, storage };
-}
+import { panel, webSocket } from "./panel-fixture";
 
 describe("journeys", () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -128,13 +103,26 @@ describe("journeys", () => {
   });
 
   test("apply replaces the preview by a new layer masked to the part, with changed pixels", async () => {
+    const strength = model.state.strength;
     await model.applyEdit();
     expect(model.state.error).toBeNull();
     expect(host.layer("PandA preview")).toBeUndefined();
-    const edited = host.layer(new RegExp(`part 1 · appearance 0 \\+${model.state.strength}$`));
+    const edited = host.layer(new RegExp(`part 1 · appearance 0 \\+${strength}$`));
     expect(edited?.mask?.gray).toEqual(host.selection?.gray);
     const original = host.layer("tiny-test seed 5")!.pixels.rgba;
     expect(edited!.pixels.rgba.some((v, i) => v !== original[i])).toBe(true);
+    // the edit layer remembers what made it
+    expect(JSON.parse(edited!.data!)).toMatchObject({ kind: "edit", model: "tiny-test", seed: 5, factorisation: model.state.factorisationId, edits: [{ parts: [1], appearance: 0, strength }] });
+  });
+
+  test("after apply the preview never comes back from a part or appearance click", async () => {
+    expect(model.state.strength).toBe(0);
+    model.selectPart(2);
+    model.selectAppearance(1);
+    model.selectPart(1);
+    model.selectAppearance(0);
+    await model.previewIdle();
+    expect(host.layer("PandA preview")).toBeUndefined();
   });
 
   test("more appearance thumbnails on demand, up to R_C", async () => {

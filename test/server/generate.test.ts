@@ -70,3 +70,22 @@ describe("POST /api/generate", () => {
     expect(cached?.features.get("4x4")?.features.length).toBe(16 * 4 * 4);
   });
 });
+
+describe("GET /api/images/:id", () => {
+  it("tells what made an image; its latent and truncation generate the same pixels again", async () => {
+    const first = await generate({ model: "tiny-test", seed: 11, truncation: 0.7 }, "application/octet-stream");
+    const info = await app.inject({ method: "GET", url: `/api/images/${first.headers["x-image-id"]}` });
+    expect(info.statusCode).toBe(200);
+    const body = info.json();
+    expect(body).toMatchObject({ id: first.headers["x-image-id"], model: "tiny-test", seed: 11, truncation: 0.7, width: 16, height: 16 });
+    expect(body.latent).toHaveLength(16);
+    const again = await generate({ model: "tiny-test", latent: body.latent, truncation: body.truncation }, "application/octet-stream");
+    expect(Buffer.compare(again.rawPayload, first.rawPayload)).toBe(0);
+  });
+
+  it("404s an image it no longer keeps, saying to generate it again", async () => {
+    const res = await app.inject({ method: "GET", url: "/api/images/no-such-image" });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: "UNKNOWN_IMAGE", message: expect.stringContaining("generate it again") });
+  });
+});

@@ -249,6 +249,21 @@ describe("OpenRaster", () => {
     expect(flatten(back)).toEqual(flatten(doc));
   });
 
+  test("a layer's plugin metadata travels in the file, on plain and masked layers alike", async () => {
+    const data = JSON.stringify({ kind: "image", title: 'face <"1"> & more', latent: [0.5, -1.25] });
+    let doc = D.updateLayer(twoLayerDoc(), "a", { metadata: data });
+    doc = D.updateLayer(doc, "b", { metadata: "edit & <data>" });
+    doc = D.setLayerMask(doc, "b", { width: 2, height: 2, gray: Uint8Array.of(0, 100, 200, 255) });
+    const bytes = await writeOra(doc, pngjs);
+    const xml = await (await JSZip.loadAsync(bytes)).file("stack.xml")!.async("string");
+    expect(xml).toContain('xmlns:panda="');
+    const back = await readOra(bytes, pngjs, () => String(Math.random()));
+    expect(back.layers.map((l) => l.metadata)).toEqual([data, "edit & <data>"]);
+    // a layer without metadata stays without
+    const plain = await readOra(await writeOra(twoLayerDoc(), pngjs), pngjs, () => String(Math.random()));
+    expect(plain.layers.map((l) => l.metadata)).toEqual([null, null]);
+  });
+
   test("other apps' groups are flattened into layers; a file that is not ORA is refused", async () => {
     const zip = new JSZip();
     zip.file("mimetype", "image/openraster", { compression: "STORE" });

@@ -1,5 +1,5 @@
 import { Static, Type } from "@sinclair/typebox";
-import { ModelId, Seed, Truncation } from "./common";
+import { ImageId, ModelId, Seed, Truncation } from "./common";
 
 export const GenerateRequestSchema = Type.Object(
   {
@@ -23,6 +23,20 @@ export const GeneratedImageSchema = Type.Object({
   png: Type.String({ description: "base64 PNG" }),
 });
 export type GeneratedImage = Static<typeof GeneratedImageSchema>;
+
+export const ImageInfoParamsSchema = Type.Object({ id: ImageId });
+
+/** What made a generated image: enough to generate it again (POST /api/generate with this latent and truncation). */
+export const ImageInfoSchema = Type.Object({
+  id: Type.String(),
+  model: Type.String(),
+  seed: Type.Union([Type.Integer(), Type.Null()]),
+  truncation: Type.Number(),
+  latent: Type.Array(Type.Number(), { description: "the latent before truncation" }),
+  width: Type.Integer(),
+  height: Type.Integer(),
+});
+export type ImageInfo = Static<typeof ImageInfoSchema>;
 
 /** Response headers of binary answers. */
 export const IMAGE_HEADERS = {

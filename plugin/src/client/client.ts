@@ -6,12 +6,12 @@
 import type { GrayImage, PixelImage } from "../hosts/host";
 import type { Health } from "@server-api/health";
 import type { ModelInfo } from "@server-api/models";
-import type { GenerateRequest } from "@server-api/generate";
+import type { GenerateRequest, ImageInfo } from "@server-api/generate";
 import type { CreateFactorisationRequest, FactorisationDetail, FactorisationListQuery, FactorisationSummary } from "@server-api/factorisations";
 import type { JobEventMessage } from "@server-api/jobs";
 import type { EditRequest, MaskRequest, PartThumbnails, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
 
-export type { Health, ModelInfo, GenerateRequest, CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, JobEventMessage, PartThumbnails };
+export type { Health, ModelInfo, GenerateRequest, ImageInfo, CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, JobEventMessage, PartThumbnails };
 
 /** Which saliency: the output kind is chosen by the method called. */
 export type SaliencySource = Omit<SaliencyRequest, "output">;
@@ -36,6 +36,8 @@ export interface PandaClient {
   health(signal?: AbortSignal): Promise<Health>;
   models(): Promise<ModelInfo[]>;
   generate(request: GenerateRequest): Promise<GeneratedImage>;
+  /** What made a generated image (its latent and truncation regenerate it); 404 once the server dropped it. */
+  imageInfo(imageId: string): Promise<ImageInfo>;
   factorisations(query: FactorisationListQuery): Promise<FactorisationSummary[]>;
   /** One factorisation with its per-appearance saliency statistics (they set the strength scale). */
   factorisation(id: string): Promise<FactorisationDetail>;

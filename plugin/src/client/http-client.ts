@@ -8,7 +8,7 @@ import type { FactorisationList, JobAccepted } from "@server-api/factorisations"
 import type { GrayImage, PixelImage } from "../hosts/host";
 import type { FactorisationListQuery } from "@server-api/factorisations";
 import type { EditRequest, MaskRequest, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
-import type { CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, GeneratedImage, GenerateRequest, Health, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "./client";
+import type { CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, GeneratedImage, GenerateRequest, Health, ImageInfo, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "./client";
 import { eventProtocols } from "@server-api/auth";
 import { ClientError, unreachable } from "./errors";
 import { JobEventSocket, WebSocketFactory } from "./job-events";
@@ -57,6 +57,10 @@ export class HttpPandaClient implements PandaClient {
     const id = response.headers.get(IMAGE_HEADER.id);
     if (!id) throw new ClientError("protocol", "the server did not name the generated image");
     return { id, model: request.model, seed: seed === null ? null : Number(seed), image: asRgba(await readRawImage(response)) };
+  }
+
+  imageInfo(imageId: string): Promise<ImageInfo> {
+    return this.json<ImageInfo>("GET", `/api/images/${encodeURIComponent(imageId)}`);
   }
 
   async factorisations(query: FactorisationListQuery): Promise<FactorisationSummary[]> {

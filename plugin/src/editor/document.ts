@@ -23,6 +23,8 @@ export interface Layer {
   readonly y: number;
   readonly pixels: RgbaRaster;
   readonly mask: LayerMask | null;
+  /** text a plugin keeps with the layer (PandA: what made it); saved in .ora files */
+  readonly metadata: string | null;
 }
 
 export interface EditorDocument {
@@ -50,6 +52,7 @@ export interface LayerInit {
   opacity?: number;
   visible?: boolean;
   mask?: LayerMask | null;
+  metadata?: string | null;
 }
 
 export function createLayer(init: LayerInit): Layer {
@@ -62,6 +65,7 @@ export function createLayer(init: LayerInit): Layer {
     y: init.y ?? 0,
     pixels: checkRgba(init.pixels),
     mask: init.mask ?? null,
+    metadata: init.metadata ?? null,
   };
   checkLayer(layer);
   return layer;
@@ -97,7 +101,7 @@ export function addLayer(doc: EditorDocument, layer: Layer): EditorDocument {
   return { ...doc, layers, activeLayerId: layer.id };
 }
 
-export type LayerPatch = Partial<Pick<Layer, "name" | "visible" | "opacity" | "x" | "y" | "pixels" | "mask">>;
+export type LayerPatch = Partial<Pick<Layer, "name" | "visible" | "opacity" | "x" | "y" | "pixels" | "mask" | "metadata">>;
 
 export function updateLayer(doc: EditorDocument, id: string, patch: LayerPatch): EditorDocument {
   const old = findLayer(doc, id);

@@ -14,6 +14,10 @@
  * present, else from 2; with two children, a visible mask layer means an enabled mask). Other
  * groups are flattened into plain layers (opacities multiplied), since this editor has no groups.
  *
+ * A layer's plugin metadata (PandA: what made it) is the attribute `panda:metadata` of its element
+ * (of the <stack> of a masked layer); OpenRaster lets writers add attributes in their own
+ * namespace, and other readers ignore them.
+ *
  * PNG coding is injected: canvas in the browser, pngjs in node tests.
  */
 import JSZip from "jszip";
@@ -31,6 +35,8 @@ export interface PngCodec {
 export const ORA_MIMETYPE = "image/openraster";
 const MASK_OP = "svg:dst-in";
 const THUMBNAIL_MAX = 256;
+const METADATA_NS = "https://github.com/panda-studio/openraster";
+const METADATA_ATTRIBUTE = "panda:metadata";
 
 export async function writeOra(doc: EditorDocument, png: PngCodec): Promise<Uint8Array> {
   const zip = new JSZip();
@@ -50,7 +56,7 @@ export async function writeOra(doc: EditorDocument, png: PngCodec): Promise<Uint
   for (const [path, image] of files) zip.file(path, await png.encode(image), { compression: "STORE" });
   const xml = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<image version="0.0.5" w="${doc.width}" h="${doc.height}" xres="72" yres="72">`,
+    `<image version="0.0.5" w="${doc.width}" h="${doc.height}" xres="72" yres="72" xmlns:panda="${METADATA_NS}">`,
     `  <stack name="${escapeXml(doc.title)}">`,
     ...entries.map((e) => `    ${e}`),
     `  </stack>`,
@@ -67,7 +73,8 @@ export async function writeOra(doc: EditorDocument, png: PngCodec): Promise<Uint
 function layerXml(layer: Layer, file: (suffix: string, image: RgbaRaster) => string): string {
   const attrs = (name: string, visible: boolean, opacity = 1) => `name="${escapeXml(name)}" opacity="${round(opacity)}" visibility="${visible ? "visible" : "hidden"}"`;
   const at = `x="${layer.x}" y="${layer.y}"`;
-  const own = attrs(layer.name, layer.visible, layer.opacity);
+  const metadata = layer.metadata === null ? "" : ` ${METADATA_ATTRIBUTE}="${escapeXml(layer.metadata)}"`;
+  const own = attrs(layer.name, layer.visible, layer.opacity) + metadata;
   if (!layer.mask) return `<layer ${own} ${at} src="${file("", layer.pixels)}" composite-op="svg:src-over"/>`;
   const { image: mask, enabled } = layer.mask;
   const children = [
@@ -118,7 +125,7 @@ export async function readOra(bytes: Uint8Array, png: PngCodec, newId: () => str
         if (pixels) {
           const enabled = unmasked ? true : maskElement.attributes.visibility !== "hidden";
           const mask = maskPixels && sameSize(maskPixels, pixels) ? { image: alphaOf(maskPixels), enabled } : null;
-          layers.push(makeLayer(shown, pixels, a.name ?? shown.attributes.name, ownOpacity * num(shown.attributes.opacity, 1), ownVisible, mask));
+          layers.push(makeLayer(shown, pixels, a.name ?? shown.attributes.name, ownOpacity * num(shown.attributes.opacity, 1), ownVisible, mask, a[METADATA_ATTRIBUTE]));
         }
         return;
       }
@@ -126,11 +133,11 @@ export async function readOra(bytes: Uint8Array, png: PngCodec, newId: () => str
       return;
     }
     const pixels = await readPng(a.src);
-    if (pixels) layers.push(makeLayer(element, pixels, a.name, ownOpacity, ownVisible, null));
+    if (pixels) layers.push(makeLayer(element, pixels, a.name, ownOpacity, ownVisible, null, a[METADATA_ATTRIBUTE]));
   };
 
-  const makeLayer = (element: XmlElement, pixels: RgbaRaster, name: string | undefined, opacity: number, visible: boolean, mask: Layer["mask"]): Layer =>
-    createLayer({ id: newId(), name: name || "Layer", pixels, x: int(element.attributes.x ?? "0", "x"), y: int(element.attributes.y ?? "0", "y"), opacity: Math.min(1, Math.max(0, opacity)), visible, mask });
+  const makeLayer = (element: XmlElement, pixels: RgbaRaster, name: string | undefined, opacity: number, visible: boolean, mask: Layer["mask"], metadata: string | undefined): Layer =>
+    createLayer({ id: newId(), name: name || "Layer", pixels, x: int(element.attributes.x ?? "0", "x"), y: int(element.attributes.y ?? "0", "y"), opacity: Math.min(1, Math.max(0, opacity)), visible, mask, metadata });
 
   const root = image.children.find((c) => c.name === "stack");
   if (root) for (const child of [...root.children].reverse()) await visit(child, 1, true);

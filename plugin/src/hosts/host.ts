@@ -40,6 +40,8 @@ export interface NewLayerOptions {
   placement?: Placement;
   /** a layer mask at the same size as the pixels */
   mask?: GrayImage;
+  /** text the panel keeps with the layer (what made it); saved with the document */
+  data?: string;
 }
 
 /** A long operation's progress; `isCancelled` lets a host's own cancel (Photoshop's modal) stop the work. */
@@ -53,10 +55,22 @@ export interface LayerRef {
   name: string;
 }
 
+/** The layer the user has selected, and the text the panel kept with it (null: none, e.g. not made by the panel). */
+export interface ActiveLayer {
+  ref: LayerRef;
+  data: string | null;
+}
+
 export interface Host {
   readonly kind: "web" | "photoshop";
   /** Size and title of the active document, or null when none is open. */
   document(): Promise<DocumentInfo | null>;
+  /** The active document's active layer with its panel data, or null when there is none. */
+  activeLayer(): Promise<ActiveLayer | null>;
+  /** Whether the layer is still in the active document (the user may have deleted it). */
+  hasLayer(layer: LayerRef): Promise<boolean>;
+  /** Calls `listener` when the document or its active layer may have changed, where the host can tell; returns an unsubscribe. */
+  onChange?(listener: () => void): () => void;
   /**
    * Runs `work` as one document operation (one undo step, progress, cancellation).
    * All the methods below must be called inside `work` with the task it receives.

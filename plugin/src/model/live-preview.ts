@@ -14,6 +14,8 @@ export interface PreviewFrame {
   mask: () => Promise<GrayImage>;
   /** the image's placement: the preview lies exactly over the image's layer */
   layers: PlacedLayers;
+  /** what the panel keeps with the preview layer */
+  data?: string;
 }
 
 export const PREVIEW_LAYER_NAME = "PandA preview";
@@ -41,6 +43,11 @@ export class LivePreview<T> {
     return this.frames.idle();
   }
 
+  /** Whether a preview layer is showing (part and appearance clicks update it, but never bring one back). */
+  get showing(): boolean {
+    return this.layer !== null;
+  }
+
   /** Forgets the preview layer and returns it: apply replaces it, a new image starts afresh. */
   release(): LayerRef | null {
     const ref = this.layer?.ref ?? null;
@@ -50,10 +57,12 @@ export class LivePreview<T> {
 
   private async show(value: T): Promise<void> {
     const frame = await this.render(value);
+    // the user may have deleted the preview layer: start a new one rather than fail
+    if (this.layer && !(await this.host.hasLayer(this.layer.ref))) this.layer = null;
     const layer = this.layer;
     if (!layer) {
       const mask = await frame.mask();
-      const ref = await this.host.operation(PREVIEW_LAYER_NAME, (task) => frame.layers.addLayer(task, PREVIEW_LAYER_NAME, frame.pixels, mask));
+      const ref = await this.host.operation(PREVIEW_LAYER_NAME, (task) => frame.layers.addLayer(task, PREVIEW_LAYER_NAME, frame.pixels, mask, frame.data));
       this.layer = { ref, maskKey: frame.maskKey };
     } else {
       const mask = layer.maskKey === frame.maskKey ? null : await frame.mask();

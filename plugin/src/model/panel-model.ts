@@ -3,10 +3,11 @@
  * PandaClient and to the document through a Host, and records the outcome in the store.
  * Views only render the store and call these methods; tests drive them with fakes.
  */
-import type { GrayImage, Host, PixelImage } from "../hosts/host";
+import type { ActiveLayer, GrayImage, Host, LayerRef, PixelImage } from "../hosts/host";
 import type { PandaClient } from "../client/client";
 import { ClientError, isAbort } from "../client/errors";
 import { colourise, grayPixels } from "./colour-map";
+import { LayerKind, LayerOrigin, ORIGIN_VERSION, decodeOrigin, encodeOrigin, imageKey, sameImage } from "./layer-origin";
 import { LivePreview, PreviewFrame } from "./live-preview";
 import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
@@ -38,6 +39,14 @@ export class PanelModel {
   private readonly masks = new Map<string, GrayImage>();
   /** bumped whenever the image or factorisation changes, so late thumbnails are dropped */
   private partsGeneration = 0;
+  /** server image ids of the images seen this session, by imageKey (the server keeps the latest 64) */
+  private readonly serverImages = new Map<string, string>();
+  /** active-layer checks run one after another */
+  private following: Promise<void> = Promise.resolve();
+  /** the factorisation whose parts are shown (picks are kept while it stays) */
+  private shownFactorisation: string | null = null;
+  /** true while a user action runs: it decides the image itself, and the check follows when it ends */
+  private acting = false;
 
   constructor(private readonly options: PanelModelOptions) {
     const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
@@ -113,6 +122,13 @@ export class PanelModel {
   // ── model and generation ──────────────────────────────────────────────────
 
   async selectModel(modelId: string | null): Promise<void> {
+    this.useModel(modelId);
+    await this.refreshFactorisations();
+    await this.reloadParts();
+  }
+
+  /** The model, its default layer and truncation, as picked (no loading). */
+  private useModel(modelId: string | null): void {
     const model = this.state.models.find((m) => m.id === modelId);
     const layer = model?.layers.find((l) => l.default) ?? model?.layers[0];
     this.store.update({
@@ -120,8 +136,6 @@ export class PanelModel {
       layerId: layer?.id ?? null,
       generate: { ...this.state.generate, truncation: model?.truncation.default ?? 1 },
     });
-    await this.refreshFactorisations();
-    await this.reloadParts();
   }
 
   async selectLayer(layerId: string): Promise<void> {
@@ -165,6 +179,91 @@ export class PanelModel {
     }
     const now = this.state.document;
     if (doc?.width !== now?.width || doc?.height !== now?.height || doc?.title !== now?.title) this.store.update({ document: doc });
+    await this.syncActiveLayer();
+  }
+
+  // ── the active layer ──────────────────────────────────────────────────────
+
+  /**
+   * Follows the document's active layer: the PandA image it shows becomes the one every action
+   * works on (generated again on the server from the layer's latent when needed, e.g. after a
+   * reopen); a layer PandA did not make gets a note saying so. Checks run one at a time.
+   */
+  syncActiveLayer(): Promise<void> {
+    if (this.acting) return this.following;
+    const next = this.following.then(() => this.followActiveLayer()).catch((err) => this.fail(err));
+    this.following = next;
+    return next;
+  }
+
+  private async followActiveLayer(): Promise<void> {
+    if (this.state.connection.status !== "connected") return;
+    let active: ActiveLayer | null;
+    try {
+      active = await this.host.activeLayer();
+    } catch {
+      return; // e.g. Photoshop busy in a modal state: the next check sees it
+    }
+    const current = this.state.image;
+    if (!active) return this.leaveImage(null);
+    const origin = decodeOrigin(active.data);
+    if (!origin) return this.leaveImage(`Not supported: PandA edits images this model generated, and PandA did not make the layer "${active.ref.name}". Select a layer PandA generated, or generate one.`);
+    if (!this.state.models.some((m) => m.id === origin.model)) {
+      return this.leaveImage(`The layer "${active.ref.name}" was generated with the model "${origin.model}", which this server does not have.`);
+    }
+    if (current && sameImage(current.origin, origin)) {
+      // the same image: actions now target this layer (never the transient preview)
+      if (origin.kind !== "preview" && current.layer.id !== active.ref.id) this.store.update({ image: { ...current, layer: active.ref, origin }, layerNote: null });
+      return;
+    }
+    const id = await this.serverImageFor(origin);
+    await this.discardPreview();
+    this.store.update({ image: imageOf(id, origin, active.ref), layerNote: null, error: null });
+    await this.useOriginSettings(origin);
+    await this.loadParts();
+    this.restoreEdit(origin);
+  }
+
+  /** No PandA image on the active layer: nothing to show parts of. */
+  private async leaveImage(note: string | null): Promise<void> {
+    if (!this.state.image && this.state.layerNote === note) return;
+    await this.discardPreview();
+    this.partsGeneration++;
+    this.store.update({ image: null, layerNote: note, parts: [], partIndex: null, appearances: [], appearanceCount: 0, appearanceScales: [], appearanceIndex: null, strength: 0 });
+  }
+
+  /** The server's id for the image, generating it again from its latent when the server no longer has it. */
+  private async serverImageFor(origin: LayerOrigin): Promise<string> {
+    const key = imageKey(origin);
+    const known = this.serverImages.get(key);
+    if (known && (await this.client.imageInfo(known).then(() => true, () => false))) return known;
+    const again = await this.client.generate({ model: origin.model, latent: origin.latent, truncation: origin.truncation });
+    this.serverImages.set(key, again.id);
+    return again.id;
+  }
+
+  /** Switches model, layer and parts to those the layer was made with, where they still exist. */
+  private async useOriginSettings(origin: LayerOrigin): Promise<void> {
+    if (origin.model !== this.state.modelId) this.useModel(origin.model);
+    if (origin.factorisation && origin.factorisation !== this.state.factorisationId) {
+      const saved = await this.client.factorisation(origin.factorisation).catch(() => null);
+      if (saved && saved.model === origin.model) this.store.update({ layerId: saved.layer, factorisationId: saved.id });
+    }
+    await this.refreshFactorisations();
+  }
+
+  /** Selecting an edit layer shows what made it: its parts and appearance (strength stays 0: nothing is previewed). */
+  private restoreEdit(origin: LayerOrigin): void {
+    const edit = origin.edits[0];
+    if (origin.kind !== "edit" || !edit || origin.factorisation !== this.state.factorisationId || this.state.parts.length === 0) return;
+    this.store.update({ partIndex: edit.parts[0], appearanceIndex: edit.appearance });
+  }
+
+  /** Removes the preview layer (a new image starts afresh; a stale preview would be saved with the document). */
+  private async discardPreview(): Promise<void> {
+    await this.preview.idle();
+    const layer = this.preview.release();
+    if (layer && (await this.host.hasLayer(layer))) await this.host.operation("Remove PandA preview", (task) => this.host.deleteLayer(task, layer));
   }
   /** Generates an image (from the seed field, or a new random seed) as a new layer named after the model and seed. */
   generate(options: { random?: boolean } = {}): Promise<void> {
@@ -174,19 +273,37 @@ export class PanelModel {
       const seed = options.random ? randomSeed() : checkInteger("Seed", generate.seed, 0, MAX_SEED);
       const truncation = checkNumber("Truncation", generate.truncation, 0, 2);
       const result = await this.client.generate({ model: modelId, seed, truncation });
+      // kept with the layer, so the document can be reopened and edited further
+      const info = await this.client.imageInfo(result.id);
       const name = `${modelId} seed ${result.seed ?? seed}`;
       await this.preview.idle();
       const stalePreview = this.preview.release();
       // decided now, for this image and all that derives from it
       const placement = placeImage(result.image, await this.host.document(), this.state.placement);
+      const origin: LayerOrigin = {
+        version: ORIGIN_VERSION,
+        kind: "image",
+        model: modelId,
+        seed: info.seed,
+        latent: info.latent,
+        truncation: info.truncation,
+        title: name,
+        width: result.image.width,
+        height: result.image.height,
+        placement,
+        factorisation: null,
+        edits: [],
+      };
+      this.serverImages.set(imageKey(origin), result.id);
       const layer = await this.host.operation(`Generate ${name}`, async (task) => {
         // the old image's preview would only confuse; the user may have deleted it already
-        if (stalePreview) await this.host.deleteLayer(task, stalePreview).catch(() => undefined);
-        return new PlacedLayers(this.host, placement).addLayer(task, name, result.image);
+        if (stalePreview && (await this.host.hasLayer(stalePreview))) await this.host.deleteLayer(task, stalePreview);
+        return new PlacedLayers(this.host, placement).addLayer(task, name, result.image, undefined, encodeOrigin(origin));
       });
       this.store.update((s) => ({
         generate: { ...s.generate, seed: result.seed ?? seed },
-        image: { id: result.id, model: modelId, seed: result.seed, width: result.image.width, height: result.image.height, layer, placement },
+        image: imageOf(result.id, origin, layer),
+        layerNote: null,
         notice: added(name, placement.description),
       }));
       await this.loadParts();
@@ -262,7 +379,17 @@ export class PanelModel {
   private async loadParts(): Promise<void> {
     const generation = ++this.partsGeneration;
     const { image, factorisationId, modelId } = this.state;
-    this.store.update({ parts: [], partIndex: null, appearances: [], appearanceCount: 0, appearanceScales: [], appearanceIndex: null, strength: 0 });
+    // a part or appearance means the same in every image of the factorisation: picks survive a change of image
+    const keepPicks = factorisationId !== null && factorisationId === this.shownFactorisation;
+    this.shownFactorisation = null;
+    this.store.update((s) => ({
+      parts: [],
+      appearances: [],
+      appearanceCount: 0,
+      appearanceScales: keepPicks ? s.appearanceScales : [],
+      strength: 0,
+      ...(keepPicks ? {} : { partIndex: null, appearanceIndex: null }),
+    }));
     // an image of another model has none of these parts: the parts view says to generate one
     if (!image || !factorisationId || image.model !== modelId) return;
     const factorisation = await this.client.factorisation(factorisationId);
@@ -276,6 +403,7 @@ export class PanelModel {
       appearanceCount: factorisation.ranks.appearances,
       appearanceScales: factorisation.strengthScales,
     });
+    this.shownFactorisation = factorisationId;
     await this.loadAppearances(generation);
   }
 
@@ -304,9 +432,10 @@ export class PanelModel {
     }
   }
 
+  /** Picks a part; a preview that is showing follows it (a click never brings a removed preview back). */
   selectPart(index: number): void {
     this.store.update({ partIndex: index });
-    if (this.state.appearanceIndex !== null && this.state.strength !== 0) this.preview.push(this.state.strength);
+    if (this.state.appearanceIndex !== null && this.state.strength !== 0 && this.preview.showing) this.preview.push(this.state.strength);
   }
 
   partToSelection(): Promise<void> {
@@ -329,8 +458,9 @@ export class PanelModel {
     return this.run("Removing part…", async () => {
       const { image, factorisationId, partIndex } = this.requirePart();
       const pixels = await this.client.removal(image.id, { factorisation: factorisationId, parts: [partIndex], method: "feature" });
-      const name = `${image.layer.name} without part ${partIndex}`;
-      await this.host.operation(`Remove part ${partIndex}`, (task) => placed(this.host, image).addLayer(task, name, pixels));
+      const name = `${image.origin.title} without part ${partIndex}`;
+      const data = derivedOrigin(image, "removal", factorisationId, []);
+      await this.host.operation(`Remove part ${partIndex}`, (task) => placed(this.host, image).addLayer(task, name, pixels, undefined, data));
       this.store.update({ notice: added(name, image.placement.description) });
     });
   }
@@ -341,7 +471,8 @@ export class PanelModel {
   selectAppearance(index: number): void {
     this.store.update({ appearanceIndex: index });
     const strength = this.state.strength;
-    if (strength !== 0 && this.state.partIndex !== null) this.preview.push(strength);
+    // a showing preview follows the new appearance (a click never brings a removed preview back)
+    if (strength !== 0 && this.state.partIndex !== null && this.preview.showing) this.preview.push(strength);
   }
 
   /** Called on every slider movement: the preview layer follows, one request at a time. */
@@ -350,7 +481,7 @@ export class PanelModel {
     const strength = roundStrength(Math.max(-limit, Math.min(limit, value)), limit);
     if (strength === this.state.strength) return;
     this.store.update({ strength });
-    if (this.state.partIndex !== null && this.state.appearanceIndex !== null) this.preview.push(strength);
+    if (this.state.partIndex !== null && this.state.appearanceIndex !== null && this.state.image) this.preview.push(strength);
   }
 
   /** Resolves once the preview shows the latest strength (tests and the bench wait on it). */
@@ -365,13 +496,15 @@ export class PanelModel {
       await this.preview.idle();
       const pixels = await this.editPixels(strength);
       const { mask } = await this.currentPartMask();
-      const name = `${image.layer.name} · part ${partIndex} · appearance ${appearanceIndex} ${strength >= 0 ? "+" : ""}${strength}`;
+      const name = `${image.origin.title} · part ${partIndex} · appearance ${appearanceIndex} ${strength >= 0 ? "+" : ""}${strength}`;
+      const data = derivedOrigin(image, "edit", this.state.factorisationId!, [{ parts: [partIndex], appearance: appearanceIndex, strength }]);
       const preview = this.preview.release();
       await this.host.operation(`Apply ${name}`, async (task) => {
-        if (preview) await this.host.deleteLayer(task, preview);
-        return placed(this.host, image).addLayer(task, name, pixels, mask);
+        if (preview && (await this.host.hasLayer(preview))) await this.host.deleteLayer(task, preview);
+        return placed(this.host, image).addLayer(task, name, pixels, mask, data);
       });
-      this.store.update({ notice: added(name, image.placement.description) });
+      // applied: the preview is gone, and a later part or appearance click must not bring it back
+      this.store.update({ strength: 0, notice: added(name, image.placement.description) });
     });
   }
 
@@ -389,8 +522,9 @@ export class PanelModel {
       const mask = await this.client.saliencyMask(image.id, request);
       const colour = this.state.saliencyOutput === "colour";
       const pixels = colour ? colourise(heat) : grayPixels(heat);
-      const name = `${image.layer.name} · ${colour ? "heat map" : "saliency"} of appearance ${appearance}`;
-      await this.host.operation(`Saliency of appearance ${appearance}`, (task) => placed(this.host, image).addLayer(task, name, pixels, mask));
+      const name = `${image.origin.title} · ${colour ? "heat map" : "saliency"} of appearance ${appearance}`;
+      const data = derivedOrigin(image, "saliency", factorisationId, []);
+      await this.host.operation(`Saliency of appearance ${appearance}`, (task) => placed(this.host, image).addLayer(task, name, pixels, mask, data));
       this.store.update({ notice: added(name, image.placement.description) });
     });
   }
@@ -404,6 +538,7 @@ export class PanelModel {
       maskKey: `${image.id}/${factorisationId}/${partIndex}`,
       mask: async () => (await this.currentPartMask()).mask,
       layers: placed(this.host, image),
+      data: derivedOrigin(image, "preview", factorisationId, []),
     };
   }
 
@@ -425,7 +560,7 @@ export class PanelModel {
 
   private requireImage(): { image: CurrentImage; factorisationId: string } {
     const { image, factorisationId } = this.state;
-    if (!image) throw new InputError("Generate an image first: parts and edits apply to the image generated last.");
+    if (!image) throw new InputError(this.state.layerNote ?? "Select a layer PandA generated, or generate an image: parts and edits apply to the selected layer.");
     if (!factorisationId) throw new InputError("Discover parts first, or pick saved parts.");
     return { image, factorisationId };
   }
@@ -446,15 +581,27 @@ export class PanelModel {
 
   /** Runs one user action: shows it as busy, and turns any failure into a message. */
   private async run(label: string, action: () => Promise<void>): Promise<void> {
+    await this.syncActiveLayer(); // the action works on the layer selected now
+    this.acting = true;
     this.store.update({ busy: label, error: null, notice: null });
     try {
-      await action();
+      try {
+        await action();
+      } catch (err) {
+        if (!(err instanceof ClientError && err.code === "UNKNOWN_IMAGE" && this.state.image)) throw err;
+        // the server dropped the image (it keeps the latest 64): generate it again from its latent, once
+        this.serverImages.delete(imageKey(this.state.image.origin));
+        const image = this.state.image;
+        this.store.update({ image: { ...image, id: await this.serverImageFor(image.origin) } });
+        await action();
+      }
     } catch (err) {
       this.fail(err);
     } finally {
+      this.acting = false;
       this.store.update({ busy: null });
     }
-    await this.refreshDocument(); // an action may have opened one
+    await this.refreshDocument(); // an action may have opened one, or added a layer that is now active
   }
 
   /** Saves the remembered choices; a seed field being typed into keeps the last valid seed. */
@@ -471,6 +618,15 @@ export class PanelModel {
     const message = err instanceof Error ? err.message : String(err);
     this.store.update((s) => ({ error: message, notice: null, connection: offline ? { ...s.connection, status: "offline", health: null } : s.connection }));
   }
+}
+
+function imageOf(id: string, origin: LayerOrigin, layer: LayerRef): CurrentImage {
+  return { id, model: origin.model, seed: origin.seed, width: origin.width, height: origin.height, layer, placement: origin.placement, origin };
+}
+
+/** The data of a layer made from the image: its origin, with what made the layer. */
+function derivedOrigin(image: CurrentImage, kind: LayerKind, factorisation: string, edits: LayerOrigin["edits"]): string {
+  return encodeOrigin({ ...image.origin, kind, factorisation, edits });
 }
 
 /** The host's calls with the placement of the image they derive from. */

@@ -12,8 +12,9 @@ export class PlacedLayers {
     readonly placement: ImagePlacement,
   ) {}
 
-  async addLayer(task: HostTask, name: string, pixels: PixelImage, mask?: GrayImage): Promise<LayerRef> {
-    const layer = await this.host.addLayer(task, { name, pixels, placement: this.placement.pixels });
+  /** `data`: what the panel keeps with the layer (its origin) */
+  async addLayer(task: HostTask, name: string, pixels: PixelImage, mask?: GrayImage, data?: string): Promise<LayerRef> {
+    const layer = await this.host.addLayer(task, { name, pixels, placement: this.placement.pixels, data });
     if (mask) await this.setLayerMask(task, layer, mask);
     return layer;
   }

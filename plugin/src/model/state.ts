@@ -2,6 +2,7 @@
 import { STRENGTH_LIMIT } from "./strength";
 import type { DocumentInfo, LayerRef } from "../hosts/host";
 import type { ImagePlacement, PlacementSettings } from "./placement";
+import type { LayerOrigin } from "./layer-origin";
 import type { Preferences, SaliencyOutput } from "./settings";
 import type { CreateFactorisationRequest, FactorisationSummary, Health, ModelInfo } from "../client/client";
 
@@ -32,16 +33,23 @@ export interface DiscoverSettings {
   seed: number;
 }
 
-/** The generated image the parts and edits apply to, and the layer it went into. */
+/**
+ * The generated image the parts and edits apply to: the one the document's active layer shows
+ * (or was derived from), and that layer.
+ */
 export interface CurrentImage {
+  /** the server's id of the image (generated again from the layer's latent after a reopen) */
   id: string;
   model: string;
   seed: number | null;
   width: number;
   height: number;
+  /** the active layer: masks go onto it */
   layer: LayerRef;
   /** where its layer went; every layer, mask and selection derived from it goes the same way */
   placement: ImagePlacement;
+  /** what PandA keeps with the layer (model, latent, truncation, parts and edits) */
+  origin: LayerOrigin;
 }
 
 export interface JobProgress {
@@ -75,6 +83,8 @@ export interface PanelState {
   /** how the next generated image is placed in a document of another size */
   placement: PlacementSettings;
   image: CurrentImage | null;
+  /** why the active layer has no PandA image (e.g. PandA did not make it); null when it has one or there is none */
+  layerNote: string | null;
   factorisations: FactorisationSummary[];
   factorisationId: string | null;
   discover: DiscoverSettings;
@@ -114,6 +124,7 @@ export function initialState(serverUrl: string, preferences: Preferences, token:
     document: null,
     placement: preferences.placement,
     image: null,
+    layerNote: null,
     factorisations: [],
     factorisationId: null,
     discover: { parts: 8, appearances: null, samples: 256, solver: "fast", seed: preferences.discoverSeed },

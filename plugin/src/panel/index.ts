@@ -48,6 +48,8 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
   container.append(style, root);
   // the user may have opened or resized a document since the last check: its size decides the placement choice
   root.addEventListener("pointerenter", () => void model.refreshDocument());
+  // the panel acts on the active layer: follow it as soon as the host says it changed
+  const unsubscribeHost = host.onChange?.(() => void model.syncActiveLayer()) ?? (() => undefined);
 
   const context = { model, uxp: host.kind === "photoshop" };
   const draw = () => render(panelView(model.state, context), root);
@@ -62,6 +64,7 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
     model,
     unmount() {
       if (timer) clearInterval(timer);
+      unsubscribeHost();
       unsubscribe();
       unsubscribeNotices();
       render(null, root);

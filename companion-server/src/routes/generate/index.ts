@@ -1,6 +1,6 @@
 import { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { randomInt } from "node:crypto";
-import { GenerateRequestSchema } from "../../api/generate";
+import { GenerateRequestSchema, ImageInfo, ImageInfoParamsSchema, ImageInfoSchema } from "../../api/generate";
 import { errorResponses, IMAGE_MEDIA_TYPES } from "../../api/common";
 import { ApiError } from "../../api/errors";
 import { MAX_SEED, sampleLatents } from "../../runtime/random";
@@ -39,6 +39,21 @@ const generate: FastifyPluginAsyncTypebox = async (app) => {
       const cached = app.images.add({ model, seed: usedSeed, latent: z, truncation: psi, image }, features);
       if (usedSeed !== null) reply.header("x-image-seed", usedSeed);
       return sendPixels(request, reply, { kind: "rgba", image }, { id: cached.id, model, seed: usedSeed, truncation: psi });
+    },
+  );
+
+  app.get(
+    "/api/images/:id",
+    {
+      schema: {
+        description: "What made a generated image (model, seed, latent, truncation): a document can keep it and regenerate the image later.",
+        params: ImageInfoParamsSchema,
+        response: { 200: ImageInfoSchema, ...errorResponses },
+      },
+    },
+    async (request): Promise<ImageInfo> => {
+      const { id, model, seed, truncation, latent, image } = app.requireImage(request.params.id);
+      return { id, model, seed, truncation, latent: Array.from(latent), width: image.width, height: image.height };
     },
   );
 };

@@ -4,7 +4,7 @@
  * `require("photoshop")` itself, so tests hand it a recording mock, and the entry point proves at
  * compile time that the real module fits (`new PhotoshopHost(photoshop)`).
  */
-import type { constants, core, imaging } from "photoshop";
+import type { action, constants, core, imaging } from "photoshop";
 import type { imaging as ImagingTypes } from "photoshop/dom/ImagingModule";
 import type { Document } from "photoshop/dom/Document";
 import type { Layer } from "photoshop/dom/Layer";
@@ -39,4 +39,6 @@ export interface PhotoshopApi {
   core: Pick<typeof core, "executeAsModal">;
   imaging: Pick<typeof imaging, "createImageDataFromBuffer" | "putPixels" | "putLayerMask" | "putSelection" | "getPixels">;
   constants: Pick<typeof constants, "NewDocumentMode" | "DocumentFill">;
+  /** batchPlay: layer XMP metadata, which the DOM does not expose */
+  action: Pick<typeof action, "batchPlay">;
 }

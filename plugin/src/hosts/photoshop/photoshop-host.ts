@@ -3,12 +3,13 @@
  * Photoshop 24.4+). Every change happens inside `operation()`: one executeAsModal scope, one undo
  * step, progress in Photoshop's progress bar, and the user's cancel (Esc) honoured.
  */
-import type { DocumentInfo, GrayImage, Host, HostTask, LayerRef, NewLayerOptions, PixelImage, Placement } from "../host";
+import type { ActiveLayer, DocumentInfo, GrayImage, Host, HostTask, LayerRef, NewLayerOptions, PixelImage, Placement } from "../host";
 import { PhotoshopHostError } from "./errors";
 import { modalTask, runModal, type ModalTask } from "./modal-task";
 import type { PhotoshopApi, PsDocument, PsLayer } from "./photoshop-api";
 import { placedBounds, withMaskData, withPixelData } from "./placed-image";
 import { readLayerPixels } from "./read-layer";
+import { readLayerData, writeLayerData } from "./layer-metadata";
 
 function findLayer(layers: ReadonlyArray<PsLayer>, id: number): PsLayer | null {
   for (const layer of layers) {
@@ -29,6 +30,18 @@ export class PhotoshopHost implements Host {
     return doc ? { width: doc.width, height: doc.height, title: doc.title } : null;
   }
 
+  async activeLayer(): Promise<ActiveLayer | null> {
+    const doc = this.activeDocument();
+    const layer = doc?.activeLayers[0];
+    if (!doc || !layer) return null;
+    return { ref: { id: String(layer.id), name: layer.name }, data: await readLayerData(this.ps.action, doc.id, layer.id) };
+  }
+
+  async hasLayer(ref: LayerRef): Promise<boolean> {
+    const doc = this.activeDocument();
+    return doc !== null && findLayer(doc.layers, Number(ref.id)) !== null;
+  }
+
   operation<T>(title: string, work: (task: HostTask) => Promise<T>): Promise<T> {
     return runModal(this.ps.core, title, work);
   }
@@ -40,6 +53,10 @@ export class PhotoshopHost implements Host {
     const layer = await doc.createPixelLayer({ name: options.name });
     if (!layer) throw new PhotoshopHostError("LAYER_NOT_CREATED");
     await this.putPixels(modal, doc, layer, options.pixels, options.placement);
+    if (options.data !== undefined) {
+      modal.throwIfCancelled();
+      await writeLayerData(this.ps.action, doc.id, layer.id, options.data);
+    }
     if (options.mask) {
       // The mask covers exactly the placed pixels, whatever its own size.
       const { width, height } = placedBounds(options.pixels, options.placement);

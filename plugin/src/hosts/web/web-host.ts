@@ -12,7 +12,7 @@
  * layer's size (an error says which placement fixes it); a selection smaller than the document
  * covers its top-left part. Pixels are copied in and out: the panel may reuse its buffers.
  */
-import { DocumentInfo, GrayImage, Host, HostTask, LayerRef, NewLayerOptions, PixelImage, Placement } from "../host";
+import { ActiveLayer, DocumentInfo, GrayImage, Host, HostTask, LayerRef, NewLayerOptions, PixelImage, Placement } from "../host";
 import * as D from "../../editor/document";
 import { layerInDocument } from "../../editor/composite";
 import { GrayRaster, RgbaRaster, checkGray, checkRgba, sameSize, sizeText } from "../../editor/raster";
@@ -40,6 +40,20 @@ export class WebHost implements Host {
   async document(): Promise<DocumentInfo | null> {
     const doc = this.store.doc;
     return doc ? { width: doc.width, height: doc.height, title: doc.title } : null;
+  }
+
+  async activeLayer(): Promise<ActiveLayer | null> {
+    const layer = this.store.doc && D.activeLayer(this.store.doc);
+    return layer ? { ref: { id: layer.id, name: layer.name }, data: layer.metadata } : null;
+  }
+
+  async hasLayer(ref: LayerRef): Promise<boolean> {
+    return this.store.doc?.layers.some((l) => l.id === ref.id) ?? false;
+  }
+
+  /** Every change of the document (a new active layer, an undo, an opened file) calls `listener`. */
+  onChange(listener: () => void): () => void {
+    return this.store.subscribe(() => listener());
   }
 
   operation<T>(title: string, work: (task: HostTask) => Promise<T>): Promise<T> {
@@ -80,7 +94,7 @@ export class WebHost implements Host {
     if (doc && !sameSize(doc, pixels)) this.progress.show(`Layer "${options.name}" (${sizeText(pixels)}) is at the top-left of the ${sizeText(doc)} image`);
     transaction.change((doc) => {
       const base = doc ?? D.newDocument(pixels.width, pixels.height, options.name);
-      return D.addLayer(base, D.createLayer({ id, name: options.name, pixels, mask: mask && { image: mask, enabled: true } }));
+      return D.addLayer(base, D.createLayer({ id, name: options.name, pixels, mask: mask && { image: mask, enabled: true }, metadata: options.data ?? null }));
     });
     return { id, name: options.name };
   }

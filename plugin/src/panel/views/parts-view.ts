@@ -68,8 +68,8 @@ export function partsView(state: PanelState, ctx: ViewContext) {
 }
 
 /** Why no part thumbnails are shown, and what to do. */
-function partsHint({ image, modelId, factorisationId }: PanelState): string {
-  if (!image) return "Generate an image to see its parts.";
-  if (image.model !== modelId) return `The last image is from ${image.model}: generate one with this model to see its parts.`;
+function partsHint({ image, modelId, factorisationId, layerNote }: PanelState): string {
+  if (!image) return layerNote ?? "Generate an image, or select a layer PandA generated, to see its parts.";
+  if (image.model !== modelId) return `The selected layer is from ${image.model}: pick that model, or generate an image with this one, to see its parts.`;
   return factorisationId ? "Loading parts…" : "Discover parts, or pick saved ones.";
 }
