@@ -7,7 +7,7 @@
 import { decodeOrigin } from "../../plugin/src/model/layer-origin";
 import { startTestServer, tempDir } from "../helpers/server";
 import { MockHost } from "./mock-host";
-import { panel } from "./panel-fixture";
+import { generateTwoImages, panel } from "./panel-fixture";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let data: ReturnType<typeof tempDir>;
@@ -17,13 +17,7 @@ beforeAll(async () => {
   data = tempDir("panda-data-");
   server = await startTestServer({ dataDir: data.dir });
   await model.setServerUrl(server.url);
-  model.setDiscover({ parts: 4, samples: 64 });
-  model.setGenerate({ seed: 1 });
-  await model.generate();
-  await model.discoverParts();
-  model.setGenerate({ seed: 2 });
-  await model.generate();
-  expect(model.state.error).toBeNull();
+  await generateTwoImages(model);
 });
 afterAll(async () => {
   await server.close();

@@ -29,3 +29,14 @@ export function panel(serverUrl: string, host = new MockHost(), storage = new Me
   });
   return { model, host, shown, sent, storage };
 }
+
+/** The two-image start of the active-layer journeys: seed 1, its parts (4, from 64 samples), then seed 2 (left active). */
+export async function generateTwoImages(model: PanelModel): Promise<void> {
+  model.setDiscover({ parts: 4, samples: 64 });
+  model.setGenerate({ seed: 1 });
+  await model.generate();
+  await model.discoverParts();
+  model.setGenerate({ seed: 2 });
+  await model.generate();
+  if (model.state.error) throw new Error(`setting up two images failed: ${model.state.error}`);
+}

@@ -14,6 +14,7 @@ import { PanelModel } from "../../plugin/src/model/panel-model";
 import { Settings } from "../../plugin/src/model/settings";
 import { startTestServer, tempDir } from "../helpers/server";
 import { FakeDocument, FakePhotoshop } from "../mocks/photoshop";
+import { generateTwoImages } from "../panel/panel-fixture";
 
 const face = (value: number) => ({ width: 4, height: 4, rgba: new Uint8Array(64).fill(value) });
 
@@ -71,13 +72,7 @@ describe("the panel in Photoshop", () => {
     server = await startTestServer({ dataDir: data.dir });
     model = newPanel(ps);
     await model.connect();
-    model.setDiscover({ parts: 4, samples: 64 });
-    model.setGenerate({ seed: 1 });
-    await model.generate();
-    await model.discoverParts();
-    model.setGenerate({ seed: 2 });
-    await model.generate();
-    expect(model.state.error).toBeNull();
+    await generateTwoImages(model);
   });
   afterAll(async () => {
     await server.close();
