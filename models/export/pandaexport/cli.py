@@ -1,5 +1,6 @@
 """Command line: `export.py --module FILE.py:NAME --weights FILE --split NODE ... --out DIR`."""
 import argparse
+import math
 import shlex
 import sys
 import warnings
@@ -13,6 +14,7 @@ from .bundle import About, Layer, check_id, check_out, manifest, model_card, slu
 from .errors import ExportError
 from .fxsplit import FxGenerator
 from .generator import DISTRIBUTIONS, Exportable, Latent
+from .imagerange import infer_range
 from .loading import load_generator, parse_kwargs
 from .onnxio import export_cut
 from .verify import verify_cut
@@ -24,11 +26,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _latent(text: str) -> Latent:
-    size, _, dist = text.partition(":")
+    shape, _, dist = text.partition(":")
     dist = dist or "normal"
-    if not size.isdigit() or int(size) < 1 or dist not in DISTRIBUTIONS:
-        raise argparse.ArgumentTypeError(f"expected SIZE[:normal|uniform], got '{text}'")
-    return Latent(int(size), dist)
+    dims = shape.split("x")
+    if not all(d.isdigit() and int(d) >= 1 for d in dims) or dist not in DISTRIBUTIONS:
+        raise argparse.ArgumentTypeError(f"expected SIZE[xD…][:normal|uniform] (e.g. 128, 100x1x1:uniform), got '{text}'")
+    dims = tuple(int(d) for d in dims)
+    return Latent(math.prod(dims), dist, dims if len(dims) > 1 else ())
 
 
 def _range(text: str):
@@ -49,7 +53,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--weights-key", metavar="KEY", help="entry of a checkpoint dict holding the generator (e.g. g_ema)")
     p.add_argument("--kwargs", metavar="JSON", help="keyword arguments for NAME, as a JSON object")
     p.add_argument("--family", choices=sorted(adapters.FAMILIES), help="a known family whose generator tracing cannot cut")
-    p.add_argument("--latent", type=_latent, metavar="SIZE[:normal|uniform]", help="latent size and distribution")
+    p.add_argument("--latent", type=_latent, metavar="SIZE[xD…][:normal|uniform]",
+                   help="latent shape per sample and distribution, e.g. 128 or 100x1x1:uniform (the bundle takes "
+                        "z as [N, size] and reshapes it for the generator)")
     p.add_argument("--split", action="append", default=[], metavar="NODE[=ID]",
                    help="split point (a node or module, see --list-splits), optionally with a layer id; repeatable")
     p.add_argument("--out", metavar="DIR", help="bundle folder to write (replaced atomically)")
@@ -105,6 +111,10 @@ def run(args, argv: List[str]) -> None:
     out = Path(args.out)
     bundle_id = check_id(args.id or out.name)
     check_out(out)
+    image_range = args.range or gen.image_range
+    if image_range is None:  # before the splits' work, so that a refusal comes at once
+        image_range, how = infer_range(gen)
+        print(how)
 
     layers, cuts = [], []
     for name, layer_id in _split_ids(args.split):
@@ -120,11 +130,6 @@ def run(args, argv: List[str]) -> None:
             raise ExportError(f"splits '{first.name}' and '{layer.report.name}' need different auxiliary tensors "
                               f"({first.aux_shapes} vs {layer.report.aux_shapes}); export them as separate bundles")
 
-    image_range = args.range or gen.image_range
-    if image_range is None:
-        image_range = (0.0, 1.0) if first.image_min >= 0 and first.image_max <= 1 else (-1.0, 1.0)
-        print(f"image range not detectable from the last layer; assuming {list(image_range)} "
-              f"(outputs seen in [{first.image_min:.2f}, {first.image_max:.2f}]); set it with --range")
 
     about = About(
         id=bundle_id, title=args.title or bundle_id, license=args.license,

@@ -10,10 +10,12 @@ from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
 
 from .errors import ExportError, first_line
 from .generator import RESERVED_NAMES, Cut, Exportable, Latent, Truncation
+from .imagerange import range_of_last_op
+from .layout import nchw_nodes
 
 # Attributes under which generators commonly keep their latent size.
 _LATENT_ATTRS = ("z_dim", "latent_dim", "latent_size", "nz", "dim_z", "dimLatent", "style_dim")
-_RANGE_OF_LAST_OP = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+_NOT_NCHW = "not N×C×H×W: channels-last or reshaped, no convolution reads or writes it"
 
 
 class _ModuleStackTracer(fx.Tracer):
@@ -102,9 +104,12 @@ class FxGenerator(Exportable):
         self.placeholder = next(n for n in self.gm.graph.nodes if n.op == "placeholder")
         self.latent = latent or Latent(self._guess_latent_size())
         self.truncation = Truncation("latent", truncation_default)
+        if self.latent.dims:
+            self._reshape_latent()
         self._propagate_shapes()
         self.image_node = self._find_image()
-        self.image_range = _RANGE_OF_LAST_OP.get(_op_name(self.image_node, self.gm))
+        self.image_range = range_of_last_op(self.image_node, _op_name(self.image_node, self.gm), self._module_of(self.image_node))
+        self.nchw = nchw_nodes(self.gm.graph, _shape, lambda n: _op_name(n, self.gm))
 
     def _guess_latent_size(self) -> int:
         for attr in _LATENT_ATTRS:
@@ -126,6 +131,26 @@ class FxGenerator(Exportable):
             todo.extend(node.users)
         raise ExportError("cannot tell the latent size of this generator: pass --latent SIZE[:normal|uniform]")
 
+    def _reshape_latent(self) -> None:
+        """The bundle's z is [N, size]; the graph reshapes it to the generator's [N, *dims] first."""
+        graph = self.gm.graph
+        with graph.inserting_after(self.placeholder):
+            shaped = graph.call_method("reshape", (self.placeholder, (-1, *self.latent.dims)))
+        self.placeholder.replace_all_uses_with(shaped, delete_user_cb=lambda user: user is not shaped)
+        shaped.meta.update(modules=[], latent=True)
+        self.gm.recompile()
+
+    def _generator_input(self, z: torch.Tensor) -> torch.Tensor:
+        return z.reshape(-1, *self.latent.dims) if self.latent.dims else z
+
+    def _works_on(self, z: torch.Tensor) -> bool:
+        try:
+            with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
+                self.module(z)
+            return True
+        except Exception:
+            return False
+
     def _propagate_shapes(self) -> None:
         z = self.latent.sample(2, seed=0)
         try:
@@ -133,7 +158,12 @@ class FxGenerator(Exportable):
             with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
                 ShapeProp(self.gm).propagate(z)
         except Exception as e:
-            raise ExportError(f"the generator fails on a latent of shape [2, {self.latent.size}] "
+            shape = [2, *self.latent.shape]
+            if not self.latent.dims and self._works_on(z.reshape(2, self.latent.size, 1, 1)):
+                raise ExportError(f"the generator fails on a latent of shape {shape} but works on "
+                                  f"[2, {self.latent.size}, 1, 1]: pass --latent {self.latent.size}x1x1:"
+                                  f"{self.latent.distribution}") from e
+            raise ExportError(f"the generator fails on a latent of shape {shape} "
                               f"(shape mismatch? check --latent): {first_line(e)}") from e
 
     def _find_image(self) -> fx.Node:
@@ -145,6 +175,9 @@ class FxGenerator(Exportable):
         if shape is None or len(shape) != 4:
             raise ExportError(f"the generator's output is not an image N×C×H×W (shape {list(shape or [])})")
         return image
+
+    def _module_of(self, node: fx.Node) -> Optional[torch.nn.Module]:
+        return self.gm.get_submodule(node.target) if node.op == "call_module" else None
 
     def _module_outputs(self) -> Dict[str, fx.Node]:
         """Each module path traced through, with its output: the last node traced inside it."""
@@ -161,16 +194,18 @@ class FxGenerator(Exportable):
         rows = []
         for node in self.gm.graph.nodes:
             shape = _shape(node)
-            if node.op in ("placeholder", "output") or shape is None:
+            if node.op in ("placeholder", "output") or shape is None or node.meta.get("latent"):
                 continue
             note = f"output of {', '.join(sorted(ends[node], key=len))}" if node in ends else ""
             if len(shape) != 4:
                 note = f"{note} (not a feature map)".strip()
+            elif node not in self.nchw:
+                note = f"{note} ({_NOT_NCHW})".strip()
             rows.append((node.name, shape[1:], note))
         return rows
 
     def _resolve(self, name: str) -> fx.Node:
-        nodes = [n for n in self.gm.graph.nodes if n.op not in ("placeholder", "output")]
+        nodes = [n for n in self.gm.graph.nodes if n.op not in ("placeholder", "output") and not n.meta.get("latent")]
         node = next((n for n in nodes if n.name == name), None) or self._module_outputs().get(name)
         if node is None:
             raise ExportError(f"unknown split point '{name}': not a node or module of the traced graph "
@@ -179,6 +214,9 @@ class FxGenerator(Exportable):
         if shape is None or len(shape) != 4:
             raise ExportError(f"split point '{name}' has shape {list(shape or [])}: a split needs a "
                               "feature map N×C×H×W")
+        if node not in self.nchw:
+            raise ExportError(f"split point '{name}' has shape {list(shape)} but is {_NOT_NCHW}; split where a "
+                              "convolution writes or reads the features (see --list-splits)")
         return node
 
     def cut(self, name: str) -> Cut:
@@ -212,5 +250,5 @@ class FxGenerator(Exportable):
         return Cut(name, head, tail, names)
 
     def reference(self, z, psi):
-        out = self.module(z)
+        out = self.module(self._generator_input(z))
         return out[0] if isinstance(out, (tuple, list)) else out

@@ -11,8 +11,20 @@ RESERVED_NAMES = ("z", "truncation", "features", "image")
 
 @dataclass(frozen=True)
 class Latent:
+    """The bundle's latent is always z [N, size]; `dims` is the shape per sample the generator
+    itself reads (e.g. 100×1×1 for DCGANs that take z as a 1×1 image), reshaped inside the head."""
+
     size: int
     distribution: str = "normal"
+    dims: Tuple[int, ...] = ()  # () means (size,)
+
+    @property
+    def shape(self) -> Tuple[int, ...]:
+        return self.dims or (self.size,)
+
+    def text(self) -> str:
+        """As --latent takes it."""
+        return "x".join(map(str, self.shape)) + f":{self.distribution}"
 
     def sample(self, n: int, seed: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(seed)

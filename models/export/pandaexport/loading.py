@@ -1,4 +1,5 @@
 """Build the user's generator from FILE.py:NAME and load its weights, with one-line errors."""
+import collections
 import importlib
 import inspect
 import json
@@ -90,20 +91,24 @@ def _listing(keys, limit=4) -> str:
     return ", ".join(keys[:limit]) + more
 
 
-def check_state_dict(module: torch.nn.Module, state: Dict[str, torch.Tensor]) -> None:
-    """Fail with one line naming what does not fit, before load_state_dict's multi-line report."""
+def load_state(module: torch.nn.Module, state: Dict[str, torch.Tensor]) -> None:
+    """Load what strict load_state_dict accepts (BatchNorm fills in num_batches_tracked for a state
+    dict of an older PyTorch, as its _metadata tells), or fail with one line naming what does not fit."""
     own = module.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    wrong = [f"{k} {list(state[k].shape)} vs {list(own[k].shape)}" for k in own
-             if k in state and state[k].shape != own[k].shape]
+    wrong = [k for k in own if k in state and state[k].shape != own[k].shape]
+    # load_state_dict reports other shapes in many lines: leave them out, keeping the version metadata.
+    fitting = collections.OrderedDict((k, v) for k, v in state.items() if k not in wrong)
+    fitting._metadata = getattr(state, "_metadata", None)  # type: ignore[attr-defined]
+    incompatible = module.load_state_dict(fitting, strict=False)
+    missing = [k for k in incompatible.missing_keys if k not in wrong]
     problems = []
     if missing:
         problems.append(f"missing keys {_listing(missing)}")
-    if unexpected:
-        problems.append(f"unexpected keys {_listing(unexpected)}")
+    if incompatible.unexpected_keys:
+        problems.append(f"unexpected keys {_listing(incompatible.unexpected_keys)}")
     if wrong:
-        problems.append(f"shape mismatch (checkpoint vs module) {_listing(wrong, 2)}")
+        shapes = [f"{k} {list(state[k].shape)} vs {list(own[k].shape)}" for k in wrong]
+        problems.append(f"shape mismatch (checkpoint vs module) {_listing(shapes, 2)}")
     if problems:
         raise ExportError(f"the weights do not fit {type(module).__name__}: " + "; ".join(problems))
 
@@ -144,6 +149,5 @@ def load_generator(module_spec: str, weights: str, kwargs: Dict[str, Any],
                           f"{type(e).__name__}: {e}") from e
     if not isinstance(module, torch.nn.Module):
         raise ExportError(f"{module_spec} built a {type(module).__name__}, not a torch.nn.Module")
-    check_state_dict(module, checkpoint)
-    module.load_state_dict(checkpoint)
+    load_state(module, checkpoint)
     return Loaded(module.float().eval(), extras)

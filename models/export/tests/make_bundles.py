@@ -26,6 +26,8 @@ CELEBA = HERE.parent.parent.parent.parent / "shared" / "gans" / "celeba-dcgan-32
 def cases(out: Path):
     """(name, exporter arguments, state_dict to save as the weights or None for a file that exists)."""
     yield "tiny", ["--module", f"{HERE / 'fixtures' / 'tiny.py'}:SkipGenerator", "--split", "conv", "--range=-3,3"], tiny.SkipGenerator()
+    yield "conv-latent", ["--module", f"{HERE / 'fixtures' / 'tiny.py'}:ConvLatentGenerator", "--latent", "16x1x1",
+                          "--split", "main.2"], tiny.ConvLatentGenerator()
     yield "progan", ["--module", f"{HERE / 'families' / 'progan.py'}:build", "--family", "progan",
                      "--split", "scaleLayers.0.1"], progan.build()
     yield "stylegan2", ["--module", f"{HERE / 'families' / 'stylegan2.py'}:build", "--family", "stylegan2",

@@ -26,6 +26,8 @@ FAMILIES = {
 def build(family: str, loaded: Loaded, options: Options):
     gen = FAMILIES[family](loaded.module, loaded.extras, options)
     if options.latent is not None:
+        if options.latent.dims:
+            raise ExportError(f"--latent {options.latent.text()}: the {family} adapter takes flat latents; give SIZE[:distribution]")
         if options.latent.size != gen.latent.size:
             raise ExportError(f"--latent {options.latent.size} does not match the {family} generator's "
                               f"latent size {gen.latent.size}")
