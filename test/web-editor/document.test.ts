@@ -185,6 +185,23 @@ describe("history and store", () => {
   });
 });
 
+describe("unsaved work", () => {
+  test("a document with layers is unsaved until saved; undoing back to the saved state is saved again", () => {
+    const store = new EditorStore();
+    expect(store.unsaved).toBe(false);
+    store.apply("New", () => D.newDocument(2, 2));
+    expect(store.unsaved).toBe(false); // empty: nothing to lose
+    store.apply("Add", (doc) => D.addLayer(doc!, D.createLayer({ id: "a", name: "A", pixels: blankRgba(2, 2) })));
+    expect(store.unsaved).toBe(true);
+    store.markSaved();
+    expect(store.unsaved).toBe(false);
+    store.apply("Rename", (doc) => D.updateLayer(doc!, "a", { name: "B" }));
+    expect(store.unsaved).toBe(true);
+    store.undo();
+    expect(store.unsaved).toBe(false);
+  });
+});
+
 describe("selection outline", () => {
   test("merged edges around the selected area, the image border included", () => {
     const gray = new Uint8Array(25);

@@ -57,6 +57,8 @@ export class EditorStore {
   private readonly listeners = new Set<Listener>();
   private transactions = new Set<Transaction>();
   private layerCounter = 0;
+  /** the state last saved (an .ora written) or opened; states are immutable, so undoing back to it is "saved" again */
+  private savedDoc: DocState = null;
 
   get doc(): DocState {
     return this.history.present;
@@ -65,6 +67,17 @@ export class EditorStore {
   /** Layer ids are never reused in a session, so a stale reference can't hit a newer layer. */
   newLayerId(): string {
     return `layer-${++this.layerCounter}`;
+  }
+
+  /** The document as it is now is safe (written to a file, or just opened). */
+  markSaved(): void {
+    this.savedDoc = this.doc;
+  }
+
+  /** Whether closing or replacing the document would lose work: it has layers and changed since it was saved or opened. */
+  get unsaved(): boolean {
+    const doc = this.doc;
+    return doc !== null && doc !== this.savedDoc && doc.layers.length > 0;
   }
 
   subscribe(listener: Listener): () => void {

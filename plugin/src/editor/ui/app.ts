@@ -53,6 +53,12 @@ export class EditorApp {
     const action = (id: string, label: string) => el("button", { class: "action-button", type: "button", textContent: label, onclick: () => this.guard(() => this.command(id).run()) });
     this.view.setEmptyActions(action("new", "New image…"), action("open", "Open…"));
     window.addEventListener("keydown", (e) => this.onKey(e));
+    // closing or reloading the tab with unsaved work: the browser asks first
+    window.addEventListener("beforeunload", (e) => {
+      if (!this.store.unsaved) return;
+      e.preventDefault();
+      e.returnValue = ""; // older browsers need it set
+    });
   }
 
   private command(id: string): Command {

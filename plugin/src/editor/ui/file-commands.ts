@@ -1,7 +1,8 @@
 /**
  * Files in and out of the document: File ▸ New, opening images and .ora files (file inputs and
  * drops on the canvas), and exporting PNG and OpenRaster. Each change is one undo step, opening
- * a document included, so nothing is lost without a confirmation dialog.
+ * a document included. Replacing a document with unsaved changes (since the last .ora export or
+ * opening) asks first; a PNG export flattens, so it does not count as saving.
  */
 import * as D from "../document";
 import { flatten } from "../composite";
@@ -17,6 +18,9 @@ export interface Reporter {
   show(text: string, kind?: "info" | "error"): void;
 }
 
+/** Asks the user to confirm; the browser's confirm() unless a test or another shell gives one. */
+export type Confirm = (question: string) => boolean;
+
 export class FileCommands {
   /** hidden file inputs: they must be in the page for the file chooser (and for tests) */
   readonly inputs: HTMLInputElement[];
@@ -26,6 +30,7 @@ export class FileCommands {
   constructor(
     private readonly store: EditorStore,
     private readonly status: Reporter,
+    private readonly confirm: Confirm = (question) => window.confirm(question),
   ) {
     this.openInput = fileInput("image/*,.ora", false, "open-file", (files) => this.open(files, false));
     this.layersInput = fileInput("image/*", true, "open-layers", (files) => this.open(files, true));
@@ -41,8 +46,20 @@ export class FileCommands {
   }
 
   async newDocument(): Promise<void> {
+    if (!this.mayReplace("a new image")) return;
     const size = await askDocumentSize(this.store.doc ?? { width: 1024, height: 1024 });
-    if (size) this.store.apply("New image", () => D.newDocument(size.width, size.height));
+    if (!size) return;
+    this.store.apply("New image", () => D.newDocument(size.width, size.height));
+    this.store.markSaved();
+  }
+
+  /** Whether the open document may be replaced: yes when nothing would be lost, else the user's answer. */
+  private mayReplace(by: string): boolean {
+    const doc = this.store.doc;
+    if (!doc || !this.store.unsaved) return true;
+    const ok = this.confirm(`Replace "${doc.title}" by ${by}? Its changes since it was last exported as .ora will be lost (Undo brings it back).`);
+    if (!ok) this.status.show(`Kept "${doc.title}"`);
+    return ok;
   }
 
   /**
@@ -62,17 +79,22 @@ export class FileCommands {
   private async openOne(file: File, asLayers: boolean): Promise<void> {
     if (isOpenRaster(file)) {
       const doc = await readOra(new Uint8Array(await file.arrayBuffer()), browserPng, () => this.store.newLayerId(), baseName(file.name));
+      if (!this.mayReplace(file.name)) return;
       this.store.apply("Open", () => doc);
+      this.store.markSaved();
       this.status.show(`Opened ${file.name}: ${sizeText(doc)}, ${doc.layers.length} layers`);
       return;
     }
     const pixels = await decodeImage(file);
     const name = baseName(file.name);
     const id = this.store.newLayerId();
+    const replacing = !(this.store.doc && asLayers);
+    if (replacing && !this.mayReplace(file.name)) return;
     this.store.apply(asLayers ? "Open as layer" : "Open", (doc) => {
       const base = doc && asLayers ? doc : D.newDocument(pixels.width, pixels.height, name);
       return D.addLayer(base, D.createLayer({ id, name, pixels, ...D.centredOffset(base, pixels) }));
     });
+    if (replacing) this.store.markSaved();
     const layer = D.findLayer(this.store.doc!, id);
     this.status.show(`Opened ${file.name} (${sizeText(pixels)}) as a layer at ${layer.x}, ${layer.y}`);
   }
@@ -88,6 +110,7 @@ export class FileCommands {
     const doc = this.store.doc;
     if (!doc) return;
     download(await writeOra(doc, browserPng), `${doc.title}.ora`, ORA_MIMETYPE);
+    if (this.store.doc === doc) this.store.markSaved();
     this.status.show(`Exported ${doc.title}.ora (${doc.layers.length} layers)`);
   }
 
