@@ -7,13 +7,14 @@ import { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import websocket from "@fastify/websocket";
 import fastifyStatic from "@fastify/static";
 import { existsSync } from "node:fs";
+import { Socket } from "node:net";
 import { GeneratorRegistry } from "./runtime/generator-registry";
 import { DeviceRequest, SessionFactory } from "./runtime/execution-providers";
 import runtimePlugin from "./plugins/runtime";
 import errorHandler from "./plugins/error-handler";
 import requestGuard from "./plugins/request-guard";
 import protocolGuard from "./plugins/protocol-guard";
-import { clientErrorHandler, refuseExpectation } from "./http/parser-errors";
+import { clientErrorHandler, MAX_PARAM_LENGTH, refuseExpectation, routerErrorHandler } from "./http/parser-errors";
 import { AccessToken } from "./security/access-token";
 import { EVENTS_PROTOCOL } from "./api/auth";
 import { compileValidator } from "./plugins/validation";
@@ -64,8 +65,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Node would answer a missing Host with an empty 400; the request guard answers it in JSON.
     http: { requireHostHeader: false },
     clientErrorHandler,
+    frameworkErrors: routerErrorHandler,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.on("checkExpectation", refuseExpectation);
+  // A client that half-closes after an early answer leaves a socket Node no longer tracks, which
+  // would hold close() up forever: every socket still open when the app closes is ended.
+  const sockets = new Set<Socket>();
+  app.server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  app.addHook("preClose", async () => {
+    for (const socket of sockets) socket.destroy();
+  });
   app.setValidatorCompiler(compileValidator);
   // JSON only: a text body is refused with 415 rather than failing validation later.
   app.removeContentTypeParser("text/plain");

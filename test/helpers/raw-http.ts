@@ -13,7 +13,14 @@ export interface RawResponse {
   raw: string;
 }
 
-function parse(raw: Buffer): RawResponse | null {
+function parse(whole: Buffer): RawResponse | null {
+  let raw = whole;
+  // Interim answers (100 Continue) precede the real one; 101 is final for an upgrade.
+  while (/^HTTP\/1\.[01] 1(?!01)\d\d/.test(raw.subarray(0, 12).toString("latin1"))) {
+    const interimEnd = raw.indexOf("\r\n\r\n");
+    if (interimEnd < 0) return null;
+    raw = raw.subarray(interimEnd + 4);
+  }
   const end = raw.indexOf("\r\n\r\n");
   if (end < 0) return null;
   const head = raw.subarray(0, end).toString("latin1").split("\r\n");
@@ -69,8 +76,8 @@ export function rawRequest(port: number, request: string | Buffer, options: { ho
     socket.on("data", (chunk) => {
       chunks.push(chunk);
       const res = parse(Buffer.concat(chunks));
-      // A 101 has no body: it is complete at the end of its head.
-      if (res && (res.status === 101 || res.headers["content-length"] !== undefined || res.headers["transfer-encoding"] === "chunked")) finish(null, res);
+      // 101, 204 and 304 have no body: they are complete at the end of their head.
+      if (res && ([101, 204, 304].includes(res.status) || res.headers["content-length"] !== undefined || res.headers["transfer-encoding"] === "chunked")) finish(null, res);
     });
     socket.on("end", () => {
       const res = parse(Buffer.concat(chunks));

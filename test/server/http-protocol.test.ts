@@ -31,6 +31,8 @@ const cases: [string, () => string, number, string, RegExp][] = [
   ["GET /api/events without Upgrade", () => `GET /api/events HTTP/1.1\r\n${host()}\r\n`, 426, "UPGRADE_REQUIRED", /\/api\/events is a WebSocket; open it with new WebSocket/],
   ["a WebSocket upgrade to a plain route", () => `GET /api/health HTTP/1.1\r\n${host()}${upgrade}\r\n`, 400, "NOT_A_WEBSOCKET", /\/api\/health does not accept WebSocket connections; job events are at the WebSocket \/api\/events/],
   ["a WebSocket upgrade to no route", () => `GET /nowhere HTTP/1.1\r\n${host()}${upgrade}\r\n`, 404, "UNKNOWN_ROUTE", /no route GET \/nowhere/],
+  ["a path segment over the length limit", () => `GET /api/factorisations/${"a".repeat(300)} HTTP/1.1\r\n${host()}\r\n`, 414, "URL_TOO_LONG", /a path segment of 300 characters is longer than the 200 allowed/],
+  ["a path segment that is not valid percent-encoding", () => `GET /api/factorisations/%E0%A4%A HTTP/1.1\r\n${host()}\r\n`, 400, "BAD_URL", /is not valid percent-encoding; encode it with encodeURIComponent/],
   ["a gzip Content-Encoding on a plain body", () => `POST /api/generate HTTP/1.1\r\n${host()}${json("Content-Encoding: gzip\r\n", '{"model":"tiny-test","seed":1}')}`, 415, "UNSUPPORTED_ENCODING", /Content-Encoding "gzip" is not accepted; send the body uncompressed/],
   ["an unsupported content type", () => `POST /api/generate HTTP/1.1\r\n${host()}Content-Type: text/xml\r\nContent-Length: 2\r\n\r\n{}`, 415, "UNSUPPORTED_MEDIA_TYPE", /content type "text\/xml" is not accepted; send application\/json/],
 ];

@@ -4,6 +4,7 @@
  * get the same JSON error body as every other error, written straight to the socket.
  */
 import { IncomingMessage, ServerResponse } from "node:http";
+import { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { Socket } from "node:net";
 import { ErrorCode, errorBody } from "../api/errors";
 
@@ -47,4 +48,20 @@ export function refuseExpectation(request: IncomingMessage, response: ServerResp
   const body = errorBody("EXPECTATION_FAILED", { expect: String(request.headers.expect ?? "") });
   response.writeHead(body.statusCode, { "content-type": "application/json; charset=utf-8", connection: "close" });
   response.end(JSON.stringify(body));
+}
+
+/** The longest path segment the router takes (fastify's maxParamLength). */
+export const MAX_PARAM_LENGTH = 200;
+
+/**
+ * fastify's `frameworkErrors`: the router's own refusals (a segment that is not valid
+ * percent-encoding, one over the length limit) in the registry's body instead of fastify's.
+ */
+export function routerErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const path = request.raw.url ?? "";
+  const body =
+    err.code === "FST_ERR_MAX_PARAM_LENGTH"
+      ? errorBody("URL_TOO_LONG", { length: Math.max(...path.split(/[/?]/).map((s) => s.length)), max: MAX_PARAM_LENGTH })
+      : errorBody("BAD_URL", { segment: (/'(.*)' is not a valid url component/.exec(err.message)?.[1] ?? path).slice(0, 100) });
+  void reply.status(body.statusCode).type("application/json").send(body);
 }
