@@ -2,7 +2,7 @@
  * Bring your own GAN (models/export/): the Python exporter's unittest suite passes, and the bundles it
  * writes load in the server's bundle loader and run in onnxruntime-node at a batch size other than
  * the one they were traced at, matching the PyTorch generator within 1e-4.
- * Skipped, with a message, where /usr/bin/python3 cannot import torch and onnx.
+ * Skipped, with a message, where /usr/bin/python3 cannot import torch, onnx and h5py (Keras files).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -15,8 +15,8 @@ const PYTHON = "/usr/bin/python3";
 const ROOT = join(__dirname, "..", "..");
 const EXPORT = join(ROOT, "models", "export");
 
-const hasTorch = spawnSync(PYTHON, ["-c", "import torch, onnx"], { encoding: "utf8" }).status === 0;
-if (!hasTorch) console.warn(`exporter tests skipped: ${PYTHON} cannot import torch and onnx`);
+const hasTorch = spawnSync(PYTHON, ["-c", "import torch, onnx, h5py"], { encoding: "utf8" }).status === 0;
+if (!hasTorch) console.warn(`exporter tests skipped: ${PYTHON} cannot import torch, onnx and h5py`);
 const describeWithTorch = hasTorch ? describe : describe.skip;
 
 interface Case {
@@ -53,9 +53,9 @@ describeWithTorch("models/export", () => {
     }, 240_000);
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it("covers the generic path, the families, and the real checkpoint where ../shared has it", () => {
+    it("covers the generic path, Keras files, the families, and the real checkpoint where ../shared has it", () => {
       const names = cases.map((c) => c.name);
-      expect(names).toEqual(expect.arrayContaining(["tiny", "progan", "stylegan2", "stylegan2-nvlabs", "stylegan3", "biggan"]));
+      expect(names).toEqual(expect.arrayContaining(["tiny", "conv-latent", "keras2-dcgan", "keras3-functional", "progan", "stylegan2", "stylegan2-nvlabs", "stylegan3", "biggan"]));
       if (!names.includes("celeba-dcgan-32")) console.warn("celeba-dcgan-32 not checked: ../shared/gans/celeba-dcgan-32 is absent");
     });
 

@@ -15,6 +15,7 @@ from .errors import ExportError
 from .fxsplit import FxGenerator
 from .generator import DISTRIBUTIONS, Exportable, Latent
 from .imagerange import infer_range
+from .keras import load_keras
 from .loading import load_generator, parse_kwargs
 from .onnxio import export_cut
 from .verify import verify_cut
@@ -46,10 +47,13 @@ def _range(text: str):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="export", description="Export a PyTorch GAN generator as a PandA bundle (models/README.md).")
-    p.add_argument("--module", required=True, metavar="FILE.py:NAME",
+    p = _Parser(prog="export", description="Export a PyTorch GAN generator, or a Keras one from an HDF5 file, as a "
+                                           "PandA bundle (models/README.md).")
+    p.add_argument("--module", metavar="FILE.py:NAME",
                    help="the generator class (built with --kwargs) or a factory function returning it")
-    p.add_argument("--weights", required=True, metavar="FILE", help="a state_dict or a whole pickled module")
+    p.add_argument("--weights", metavar="FILE", help="a state_dict or a whole pickled module")
+    p.add_argument("--keras", metavar="FILE.h5",
+                   help="instead of --module and --weights: a Keras 2 or 3 generator saved whole as HDF5 (model.save)")
     p.add_argument("--weights-key", metavar="KEY", help="entry of a checkpoint dict holding the generator (e.g. g_ema)")
     p.add_argument("--kwargs", metavar="JSON", help="keyword arguments for NAME, as a JSON object")
     p.add_argument("--family", choices=sorted(adapters.FAMILIES), help="a known family whose generator tracing cannot cut")
@@ -74,7 +78,23 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def check_source(p: argparse.ArgumentParser, args) -> None:
+    """Either --keras, or --module with --weights."""
+    if args.keras:
+        clashing = [flag for flag, value in (("--module", args.module), ("--weights", args.weights), ("--family", args.family),
+                                             ("--weights-key", args.weights_key), ("--kwargs", args.kwargs)) if value]
+        if clashing:
+            p.error(f"--keras reads the whole generator from its file; drop {', '.join(clashing)}")
+    elif not args.module or not args.weights:
+        p.error("give --module FILE.py:NAME and --weights FILE, or --keras FILE.h5")
+
+
 def build(args) -> Exportable:
+    if args.keras:
+        module = load_keras(args.keras)
+        gen = FxGenerator(module, args.latent, 1.0 if args.truncation is None else args.truncation)
+        gen.family = f"Keras {module.keras_version} HDF5, converted to PyTorch"
+        return gen
     loaded = load_generator(args.module, args.weights, parse_kwargs(args.kwargs), args.weights_key)
     torch.manual_seed(0)  # anything an adapter estimates at random (e.g. w̄) is reproducible
     if args.family:
@@ -133,10 +153,10 @@ def run(args, argv: List[str]) -> None:
 
     about = About(
         id=bundle_id, title=args.title or bundle_id, license=args.license,
-        source=args.source or f"weights file {Path(args.weights).name}",
+        source=args.source or f"weights file {Path(args.keras or args.weights).name}",
         description=args.description or f"{args.title or bundle_id}, brought in with the PandA exporter "
                                          f"({gen.family}).",
-        command="npm run export -- " + " ".join(shlex.quote(a) for a in argv), weights=Path(args.weights))
+        command="npm run export -- " + " ".join(shlex.quote(a) for a in argv), weights=Path(args.keras or args.weights))
     data = manifest(about, gen, layers, image_range)
     with staged_folder(out) as folder:
         for layer, cut in zip(layers, cuts):
@@ -147,7 +167,9 @@ def run(args, argv: List[str]) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    check_source(p, args)
     if not args.debug:
         warnings.simplefilter("ignore")  # tracer warnings would bury the one-line result
     try:

@@ -9,7 +9,7 @@ import torch.fx as fx
 
 from .errors import ExportError
 from .generator import Exportable
-from .verify import head_args, truncations
+from .verify import truncations
 
 Range = Tuple[float, float]
 

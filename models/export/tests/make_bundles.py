@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pandaexport.cli import build, main, parser  # noqa: E402
 from tests.families import biggan, progan, stylegan2, stylegan2_nvlabs, stylegan3  # noqa: E402
+from tests import keras_files  # noqa: E402
 from tests.fixtures import tiny  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -28,6 +29,10 @@ def cases(out: Path):
     yield "tiny", ["--module", f"{HERE / 'fixtures' / 'tiny.py'}:SkipGenerator", "--split", "conv", "--range=-3,3"], tiny.SkipGenerator()
     yield "conv-latent", ["--module", f"{HERE / 'fixtures' / 'tiny.py'}:ConvLatentGenerator", "--latent", "16x1x1",
                           "--split", "main.2"], tiny.ConvLatentGenerator()
+    for keras in ("keras2-dcgan", "keras3-functional"):  # Keras HDF5 files converted to PyTorch, then exported
+        keras_files.write_architecture(keras, out / f"{keras}.h5")
+    yield "keras2-dcgan", ["--keras", str(out / "keras2-dcgan.h5"), "--split", "conv2d_transpose"], None
+    yield "keras3-functional", ["--keras", str(out / "keras3-functional.h5"), "--split", "concatenate"], None
     yield "progan", ["--module", f"{HERE / 'families' / 'progan.py'}:build", "--family", "progan",
                      "--split", "scaleLayers.0.1"], progan.build()
     yield "stylegan2", ["--module", f"{HERE / 'families' / 'stylegan2.py'}:build", "--family", "stylegan2",

@@ -7,7 +7,6 @@ import tempfile
 import unittest
 from pathlib import Path
 
-import onnx
 import torch
 
 from .bundle_checks import check_bundle, run_cli
