@@ -29,6 +29,8 @@ import jobRoutes from "./routes/jobs";
 import eventRoutes from "./routes/events";
 import imagePartRoutes from "./routes/image-parts";
 import { defaultDataDir } from "./store/data-dir";
+import { FitLimits } from "./engine/panda/fit-plan";
+import { DEFAULT_IMAGE_CACHE_BYTES } from "./runtime/image-cache";
 
 export interface AppOptions {
   /** folders holding bundles (each sub-folder with a model.json) */
@@ -37,7 +39,8 @@ export interface AppOptions {
   /** the address the server will listen on; requests must name it (or loopback) in Host */
   host?: string;
   allowedOrigins?: string[];
-  imageCacheSize?: number;
+  /** bytes of generated images and their features kept for edits (default 512 MiB) */
+  imageCacheBytes?: number;
   bodyLimit?: number;
   /** folder of the built web editor, served at / when present */
   webRoot?: string;
@@ -50,6 +53,8 @@ export interface AppOptions {
   jobLimit?: number;
   /** LAN mode: the token every API request and the WebSocket must present */
   token?: AccessToken;
+  /** limits factorisation jobs are planned against (default: 80 % of memory, the temp folder's free space) */
+  fitLimits?: Partial<FitLimits>;
 }
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -89,12 +94,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errorHandler, { bodyLimit });
   await app.register(requestGuard, { host: options.host ?? "127.0.0.1", allowedOrigins: options.allowedOrigins ?? [], token: options.token });
   await app.register(protocolGuard);
-  await app.register(runtimePlugin, { registry, imageCacheSize: options.imageCacheSize ?? 64 });
+  await app.register(runtimePlugin, { registry, imageCacheBytes: options.imageCacheBytes ?? DEFAULT_IMAGE_CACHE_BYTES });
   // A browser that offered subprotocols (the token rides as one) fails the connection unless one is selected.
   const handleProtocols = (offered: Set<string>) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false);
   await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols } });
   await app.register(factorisationsPlugin, { dataDir: options.dataDir ?? defaultDataDir() });
-  await app.register(jobsPlugin, { limit: options.jobLimit });
+  await app.register(jobsPlugin, { limit: options.jobLimit, fitLimits: options.fitLimits });
   await app.register(imagePartsPlugin);
 
   const apiRoutes: string[] = [];

@@ -121,6 +121,8 @@ describe("bad input: one readable line, non-zero exit", () => {
     [["decompose", "--features", "small.npy", "--parts", "2", "--appearances", "5", "--out", "never"], /^panda: --appearances 5 is too large for these features: at most 4 \(C = 4 channels\)$/],
     [["decompose", ...fit], /^panda: give --features FILE, or --model ID with --samples N$/],
     [["decompose", "--model", "nope", "--samples", "3", ...fit], /^panda: unknown model "nope"; available: tiny-test$/],
+    // a million 16×4×4 samples (1 GiB) do not fit a 401 MiB limit: refused up front, saying how many would
+    [["decompose", "--model", "tiny-test", "--samples", "1000000", "--memory-limit", "401", ...fit], /^panda: this factorisation needs 1.3 GiB of memory, more than the 401 MiB available: lower samples to at most 744$/],
     [["features", "--model", "tiny-test", "--layer", "9x9", "--samples", "2", "--out", "z.npy"], /^panda: model "tiny-test" has no layer "9x9" \(layers: 4x4, 8x8\)$/],
     [["features", "--model", "tiny-test", "--samples", "many", "--out", "z.npy"], /^panda: option '--samples <n>' argument 'many' is invalid/],
     [["masks", "--model", "tiny-test", "--factorisation", "nowhere", "--seed", "1", "--out", "o"], /^panda: no factorisation folder at nowhere/],

@@ -12,7 +12,7 @@ export interface ErrorSpec {
 export const ERRORS = {
   UNKNOWN_MODEL: { status: 404, message: (p) => `unknown model "${p.model}"; available: ${p.available}` },
   UNKNOWN_LAYER: { status: 400, message: (p) => `model "${p.model}" has no layer "${p.layer}"; layers: ${p.available}` },
-  UNKNOWN_IMAGE: { status: 404, message: (p) => `no image with id "${p.id}" (images are kept for the most recent ${p.capacity}; generate it again)` },
+  UNKNOWN_IMAGE: { status: 404, message: (p) => `no image with id "${p.id}" (the most recent images are kept, up to ${p.capacity}; generate it again)` },
   UNKNOWN_ROUTE: { status: 404, message: (p) => `no route ${p.method} ${p.url}; the API is listed at GET /api` },
   BAD_REQUEST: { status: 400, message: (p) => `${p.detail}` },
   LATENT_LENGTH: { status: 400, message: (p) => `latent has ${p.got} values; model "${p.model}" needs exactly ${p.expected}` },
@@ -44,6 +44,7 @@ export const ERRORS = {
   UNKNOWN_PART: { status: 400, message: (p) => `there is no part ${p.index}; factorisation "${p.id}" has ${p.count} parts (0 … ${Number(p.count) - 1})` },
   UNKNOWN_APPEARANCE: { status: 400, message: (p) => `there is no appearance ${p.index}; factorisation "${p.id}" has ${p.count} appearances (0 … ${Number(p.count) - 1})` },
   RANK_TOO_LARGE: { status: 400, message: (p) => `${p.what} = ${p.got} is too large for layer "${p.layer}" of model "${p.model}" (at most ${p.max}: ${p.why})` },
+  FACTORISATION_TOO_LARGE: { status: 413, message: (p) => `${p.detail} (limit: ${p.limit})` },
   NO_CONTACT_SHEET: { status: 404, message: (p) => `factorisation "${p.id}" has no contact sheet` },
   UNKNOWN_JOB: { status: 404, message: (p) => `no job "${p.id}" (ended jobs are kept for a while only)` },
   JOB_ENDED: { status: 409, message: (p) => `job "${p.id}" has already ${p.state}; there is nothing to cancel` },

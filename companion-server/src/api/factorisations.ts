@@ -76,8 +76,25 @@ export type CreateFactorisationRequest = Static<typeof CreateFactorisationReques
 
 export const DEFAULT_SAMPLES = 512;
 
+export const FitPlanSchema = Type.Object(
+  {
+    featureBytes: Type.Number({ description: "N·C·H·W float32 values of the samples" }),
+    features: Type.Union([Type.Literal("memory"), Type.Literal("disk")], { description: "where the samples are kept: above the memory budget, a temporary file" }),
+    memoryBytes: Type.Number(),
+    diskBytes: Type.Number(),
+    minutes: Type.Object({
+      sampling: Type.Union([Type.Number(), Type.Null()]),
+      solver: Type.Number(),
+      after: Type.Number({ description: "saliency statistics and the contact sheet" }),
+      total: Type.Number(),
+    }),
+  },
+  { description: "what the job needs, estimated before it starts" },
+);
+
 export const JobAcceptedSchema = Type.Object({
   jobId: Type.String(),
+  plan: FitPlanSchema,
   factorisationId: Type.String({ description: "the id the factorisation will have when the job finishes" }),
   events: Type.String({ description: "WebSocket URL of progress events" }),
 });

@@ -10,6 +10,11 @@ const Progress = {
   fraction: Type.Number({ minimum: 0, maximum: 1 }),
   objective: Type.Optional(Type.Number({ description: "the solver's current objective, when it knows it" })),
   message: Type.String(),
+  phase: Type.Optional(Type.String({ description: "sampling | solver | statistics | contact sheet | saving" })),
+  done: Type.Optional(Type.Integer({ minimum: 0, description: "units of the current step done: samples of a pass, solver iterations" })),
+  total: Type.Optional(Type.Integer({ minimum: 0, description: "units of the current step in all" })),
+  round: Type.Optional(Type.Integer({ minimum: 1, description: "the fast solver's alternation round" })),
+  etaSeconds: Type.Optional(Type.Number({ minimum: 0, description: "estimated seconds left for the whole job, once there is enough to go on" })),
 };
 
 export const JobSchema = Type.Object({

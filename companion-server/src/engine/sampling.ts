@@ -3,7 +3,7 @@
  * head in batches so that N·C·H·W never has to fit in memory at once.
  */
 import { Generator } from "../runtime/generator";
-import { LatentStream } from "../runtime/random";
+import { LatentStream, sampleLatents } from "../runtime/random";
 import { FeatureShape, FeatureSource } from "./panda/types";
 
 function sampleSize(shape: FeatureShape): number {
@@ -27,18 +27,6 @@ export function inMemoryFeatures(data: Float32Array, shape: FeatureShape, count:
       }
     },
   };
-}
-
-/** One pass over `source` into memory (N·C·H·W float32 values); `onBatch` gets the samples done. */
-export async function materialize(source: FeatureSource, batchSize: number, onBatch?: (done: number) => void): Promise<FeatureSource> {
-  if (source.inMemory) return source;
-  const size = sampleSize(source.shape);
-  const data = new Float32Array(source.count * size);
-  await source.forEachBatch(batchSize, (batch, n, offset) => {
-    data.set(batch, offset * size);
-    onBatch?.(offset + n);
-  });
-  return inMemoryFeatures(data, source.shape, source.count);
 }
 
 /**
@@ -79,4 +67,32 @@ export function sampleFeatures(generator: Generator, layerId: string, count: num
       }
     },
   };
+}
+
+const measuredHeads = new WeakMap<Generator, Map<string, number>>();
+
+/**
+ * Seconds per sample of the generator's head at a layer, measured once per generator and layer on
+ * a small batch (after a warm-up run, which also opens the session the sampling will use).
+ * Undefined when the head cannot run: the job itself then fails with the reason.
+ */
+export async function measureHeadSeconds(generator: Generator, layerId: string, batch = 2): Promise<number | undefined> {
+  try {
+    return await measureHead(generator, layerId, batch);
+  } catch {
+    return undefined;
+  }
+}
+
+async function measureHead(generator: Generator, layerId: string, batch: number): Promise<number> {
+  const known = measuredHeads.get(generator)?.get(layerId);
+  if (known !== undefined) return known;
+  const latents = sampleLatents(generator.manifest.latent.distribution, generator.manifest.latent.size, 0, batch);
+  await generator.head(layerId, latents.subarray(0, generator.manifest.latent.size), 1, 1);
+  const start = performance.now();
+  await generator.head(layerId, latents, batch, 1);
+  const seconds = (performance.now() - start) / 1000 / batch;
+  if (!measuredHeads.has(generator)) measuredHeads.set(generator, new Map());
+  measuredHeads.get(generator)!.set(layerId, seconds);
+  return seconds;
 }

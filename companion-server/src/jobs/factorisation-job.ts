@@ -9,6 +9,7 @@ import { CONTACT_SHEET_ROWS, fitFactorisation, sampleImages } from "../engine/pa
 import { SolverName } from "../engine/panda/types";
 import { FactorisationStore } from "../store/factorisation-store";
 import { JobTask } from "./job-queue";
+import { FitLimits, FitPlan } from "../engine/panda/fit-plan";
 
 /** What a job fits; it is also the job's `request` as GET /api/jobs/:id shows it. */
 export interface FactorisationJobSpec {
@@ -26,7 +27,7 @@ export interface FactorisationJobSpec {
   batchSize?: number;
 }
 
-export function factorisationTask(generator: Generator, spec: FactorisationJobSpec, store: FactorisationStore, sessions: SessionFactory): JobTask {
+export function factorisationTask(generator: Generator, spec: FactorisationJobSpec, store: FactorisationStore, sessions: SessionFactory, planned: { limits: FitLimits; plan: FitPlan }): JobTask {
   return async ({ signal, progress }) => {
     const image = generator.manifest.image;
     const { contents } = await fitFactorisation({
@@ -47,10 +48,13 @@ export function factorisationTask(generator: Generator, spec: FactorisationJobSp
       sessions,
       sampleImages: () => sampleImages(generator, spec.seed, Math.min(CONTACT_SHEET_ROWS, spec.samples)),
       imageSize: { width: image.width, height: image.height },
+      featureMemoryBudget: planned.limits.featureMemoryBudget,
+      tempDir: planned.limits.tempDir,
+      plan: planned.plan,
       signal,
       onProgress: progress,
     });
-    progress({ fraction: 0.99, objective: contents.meta.objective, message: "saving" });
+    progress({ fraction: 0.99, objective: contents.meta.objective, phase: "saving", message: "saving" });
     const saved = await store.save(contents);
     return { factorisationId: saved.id };
   };

@@ -11,6 +11,22 @@ export interface JobProgress {
   fraction: number;
   objective?: number;
   message: string;
+  /** what the job is doing: "sampling", "solver", "statistics", "contact sheet", "saving" */
+  phase?: string;
+  /** units of the current step done and in all (samples of a pass, iterations) */
+  done?: number;
+  total?: number;
+  /** the fast solver's round */
+  round?: number;
+  /** seconds left, once there is enough to go on */
+  etaSeconds?: number;
+}
+
+/** Only the fields of JobProgress (callers may pass richer objects), without undefined ones. */
+function progressOf(p: JobProgress): JobProgress {
+  const out: JobProgress = { fraction: Math.min(1, Math.max(0, p.fraction)), message: p.message };
+  for (const key of ["objective", "phase", "done", "total", "round", "etaSeconds"] as const) if (p[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = p[key];
+  return out;
 }
 
 export interface JobInfo<Request = unknown> {
@@ -59,7 +75,7 @@ interface Entry {
   lastEmit: number;
 }
 
-/** Progress events are sent at most this often per job (the solvers report every iteration). */
+/** Progress events are sent at most this often per job (the solvers report every iteration), phase changes and completed steps aside. */
 const PROGRESS_INTERVAL_MS = 100;
 /** Ended jobs kept for GET /api/jobs/:id. */
 const KEEP_ENDED = 200;
@@ -172,7 +188,7 @@ export class JobQueue {
       const result = await entry.task({ signal: entry.abort.signal, progress: (p) => this.report(entry, p, false) });
       // A task that completed despite a late cancel has saved its result: report it as finished.
       info.factorisationId = result.factorisationId;
-      info.progress = { ...info.progress, fraction: 1, message: "finished" };
+      info.progress = { fraction: 1, message: "finished", ...(info.progress.objective !== undefined ? { objective: info.progress.objective } : {}) };
       this.end(entry, "finished");
     } catch (err) {
       if (entry.abort.signal.aborted) return this.end(entry, "cancelled");
@@ -183,9 +199,12 @@ export class JobQueue {
 
   private report(entry: Entry, p: JobProgress, force: boolean): void {
     if (entry.info.state !== "running") return;
-    entry.info.progress = { fraction: Math.min(1, Math.max(0, p.fraction)), message: p.message, ...(p.objective !== undefined ? { objective: p.objective } : {}) };
+    const previous = entry.info.progress;
+    entry.info.progress = progressOf(p);
+    // A new phase and the end of a counted step always show: they are what a person waits for.
+    const milestone = p.phase !== previous.phase || (p.done !== undefined && p.done === p.total);
     const now = Date.now();
-    if (!force && now - entry.lastEmit < PROGRESS_INTERVAL_MS) return;
+    if (!force && !milestone && now - entry.lastEmit < PROGRESS_INTERVAL_MS) return;
     entry.lastEmit = now;
     this.emit({ type: "progress", jobId: entry.info.id, ...entry.info.progress });
   }

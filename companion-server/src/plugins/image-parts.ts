@@ -28,7 +28,7 @@ export default fp(
       const cached = image.features.get(layer);
       if (cached) return cached;
       const batch = await app.requireGenerator(image.model).head(layer, image.latent, 1, image.truncation);
-      image.features.set(layer, batch);
+      app.images.addFeatures(image, batch);
       return batch;
     }
 

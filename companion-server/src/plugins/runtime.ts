@@ -22,13 +22,13 @@ declare module "fastify" {
 
 export interface RuntimePluginOptions {
   registry: GeneratorRegistry;
-  imageCacheSize: number;
+  imageCacheBytes: number;
 }
 
 export default fp<RuntimePluginOptions>(
   async (app: FastifyInstance, opts) => {
     app.decorate("generators", opts.registry);
-    app.decorate("images", new ImageCache(opts.imageCacheSize));
+    app.decorate("images", new ImageCache(opts.imageCacheBytes));
     app.decorate("requireGenerator", (model: string) => {
       const g = opts.registry.get(model);
       if (!g) throw new ApiError("UNKNOWN_MODEL", { model, available: opts.registry.ids().join(", ") || "none" });
@@ -36,7 +36,7 @@ export default fp<RuntimePluginOptions>(
     });
     app.decorate("requireImage", (id: string) => {
       const img = app.images.get(id);
-      if (!img) throw new ApiError("UNKNOWN_IMAGE", { id, capacity: app.images.capacity });
+      if (!img) throw new ApiError("UNKNOWN_IMAGE", { id, capacity: `${Math.round(app.images.capacityBytes / 2 ** 20)} MiB` });
       return img;
     });
     app.decorate("requireLayer", (generator: Generator, layer?: string) => {

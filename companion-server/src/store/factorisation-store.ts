@@ -1,7 +1,9 @@
 /**
  * Saved factorisations of every loaded model: the user's, in `<dataDir>/factorisations/<model>/<id>/`
  * (writable), and the ones shipped inside bundles, in `<bundle>/factorisations/<id>/` (read-only).
- * All are read at start; a folder that cannot be used (missing file, bad JSON, shapes that do not
+ * All are read at start, and the user folder is looked at again whenever the store is listed or an
+ * id is not found, so factorisations that another process writes there (e.g. `panda decompose
+ * --out` into the data folder) appear while the server runs and deleted ones disappear. A folder that cannot be used (missing file, bad JSON, shapes that do not
  * fit the model's layer, an unknown model, a duplicate id) is listed in `problems` with its file and
  * never written over: new factorisations get fresh ids and a taken folder is refused. What a save
  * interrupted by a crash left behind is cleared once, at start, and reported in `problems`.
@@ -48,13 +50,26 @@ export class StoreError extends Error {
   }
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // removed between listing and looking
+  }
+}
+
 function subfolders(dir: string): string[] {
-  if (!existsSync(dir)) return [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
   // Dot-folders are atomic writes in progress or left behind by a crash.
-  return readdirSync(dir)
+  return names
     .filter((name) => !name.startsWith("."))
     .map((name) => join(dir, name))
-    .filter((p) => statSync(p).isDirectory());
+    .filter(isDirectory);
 }
 
 export class FactorisationStore {
@@ -80,9 +95,21 @@ export class FactorisationStore {
     for (const source of this.options.shipped) {
       for (const dir of subfolders(join(source.bundleDir, "factorisations"))) this.add(dir, source.model, true);
     }
-    for (const modelDir of subfolders(this.options.userDir)) {
+    this.refresh();
+  }
+
+  /**
+   * Picks up user folders that appeared since, retries the ones that had problems (a folder being
+   * copied in is incomplete for a while) and forgets user folders that are gone.
+   */
+  refresh(): void {
+    for (const [id, entry] of this.entries) if (!entry.readOnly && !existsSync(entry.dir)) this.entries.delete(id);
+    const userDir = this.options.userDir;
+    this.problems = this.problems.filter((p) => !p.path.startsWith(userDir) || this.cleared.includes(p));
+    const known = new Set([...this.entries.values()].map((e) => e.dir));
+    for (const modelDir of subfolders(userDir)) {
       const model = modelDir.split(/[\\/]/).pop() as string;
-      for (const dir of subfolders(modelDir)) this.add(dir, model, false);
+      for (const dir of subfolders(modelDir)) if (!known.has(dir)) this.add(dir, model, false);
     }
   }
 
@@ -112,17 +139,19 @@ export class FactorisationStore {
   }
 
   list(filter: { model?: string; layer?: string } = {}): StoredFactorisation[] {
+    this.refresh();
     return [...this.entries.values()]
       .filter((f) => (filter.model === undefined || f.meta.model === filter.model) && (filter.layer === undefined || f.meta.layer === filter.layer))
       .sort((a, b) => b.meta.createdAt.localeCompare(a.meta.createdAt));
   }
 
   get(id: string): StoredFactorisation | undefined {
+    if (!this.entries.has(id)) this.refresh();
     return this.entries.get(id);
   }
 
   has(id: string): boolean {
-    return this.entries.has(id);
+    return this.get(id) !== undefined;
   }
 
   /**

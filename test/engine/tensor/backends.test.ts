@@ -51,6 +51,23 @@ describe.each(backends)("%s backend", (_name, create) => {
     expectClose(out.data, multiply(x, y).data);
   });
 
+  test("coordinateSummaries reduce each sample's AᵀZᵢ over positions: min, max, mean, weighted sum", async () => {
+    const weights = Float32Array.from({ length: s }, (_, j) => (j + 1) / 55);
+    const out = await backend.coordinateSummaries(batch, a, weights);
+    const expected = { min: [] as number[], max: [] as number[], mean: [] as number[], weighted: [] as number[] };
+    for (const z of samples) {
+      const y = multiply(a, z, true);
+      for (let k = 0; k < rc; k++) {
+        const row = Array.from(y.data.subarray(k * s, (k + 1) * s));
+        expected.min.push(Math.min(...row));
+        expected.max.push(Math.max(...row));
+        expected.mean.push(row.reduce((x, v) => x + v, 0) / s);
+        expected.weighted.push(row.reduce((x, v, j) => x + weights[j] * v, 0));
+      }
+    }
+    for (const key of ["min", "max", "mean", "weighted"] as const) expectClose(out[key], Float32Array.from(expected[key]));
+  });
+
   test("matmul rejects mismatched inner sizes", async () => {
     await expect(backend.matmul(random(2, 3), random(4, 2))).rejects.toThrow(/inner sizes/);
   });

@@ -8,8 +8,9 @@ import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { readNpy, toFloat32, NpyError } from "../../engine/io/npy";
-import { inMemoryFeatures, sampleFeatures } from "../../engine/sampling";
-import { CONTACT_SHEET_ROWS, fitFactorisation, rankProblem, sampleImages } from "../../engine/panda/fit-factorisation";
+import { inMemoryFeatures, measureHeadSeconds, sampleFeatures } from "../../engine/sampling";
+import { CONTACT_SHEET_ROWS, fitFactorisation, FitProgress, rankProblem, sampleImages } from "../../engine/panda/fit-factorisation";
+import { describePlan, describeRefusal, FitJob, machineLimits, planFit, refusal } from "../../engine/panda/fit-plan";
 import { FeatureSource } from "../../engine/panda/types";
 import { writeFactorisationFolder } from "../../store/factorisation-folder";
 import { FACTORISATION_ID_PATTERN } from "../../store/factorisation-meta";
@@ -35,7 +36,12 @@ interface DecomposeOptions {
   progress?: boolean;
   models: string[];
   device: string;
+  featureMemory?: number;
+  memoryLimit?: number;
+  tempDir?: string;
 }
+
+const MIB = 2 ** 20;
 
 /** A features file as a source: float32/float64, C order, shape (N, C, H, W). */
 function readFeatures(file: string): FeatureSource {
@@ -74,6 +80,14 @@ function sourceFor(opts: DecomposeOptions, runtime: Runtime): { source: FeatureS
   return { source: sampleFeatures(generator, layer.id, opts.samples, opts.seed), generator, layer: layer.id };
 }
 
+/** "solver: round 2: pass 3 (weighted Gram) 120/256 · objective 1.234e+3 · about 2 min left" */
+function progressLine(p: FitProgress): string {
+  const parts = [p.message.startsWith(p.phase) ? p.message : `${p.phase}: ${p.message}`];
+  if (p.objective !== undefined) parts.push(`objective ${p.objective.toPrecision(4)}`);
+  if (p.etaSeconds !== undefined) parts.push(p.etaSeconds < 90 ? `about ${p.etaSeconds} s left` : `about ${Math.round(p.etaSeconds / 60)} min left`);
+  return parts.join(" · ");
+}
+
 /** The folder's name is the id, so a copied folder loads in the server's store as it is. */
 /** An existing folder holds someone's earlier work: it is replaced only when asked, and checked before minutes of fitting. */
 function checkOut(opts: DecomposeOptions): void {
@@ -102,6 +116,9 @@ export function registerDecompose(program: Command): void {
     .option("--name <id>", "the factorisation's id (default: the folder name of --out)")
     .requiredOption("--out <dir>", "folder to write (refused when it exists, unless --force)")
     .option("--force", "replace the --out folder when it exists")
+    .option("--feature-memory <MiB>", "features up to this size are kept in memory, larger ones in a temporary file (default 1024)", parseInteger(0))
+    .option("--memory-limit <MiB>", "refuse a job that needs more memory (default: 80 % of this machine's)", parseInteger(1))
+    .option("--temp-dir <dir>", "folder for the temporary features file (default: the system's)")
     .action(async (opts: DecomposeOptions) =>
       withRuntime(opts, async (runtime) => {
         checkOut(opts);
@@ -109,8 +126,28 @@ export function registerDecompose(program: Command): void {
         const { source, generator, layer } = sourceFor(opts, runtime);
         const problem = rankProblem(source.shape, opts.parts, opts.appearances);
         if (problem) throw new CliError(`--${problem.what} ${problem.got} is too large for these features: at most ${problem.max} (${problem.why})`);
-        const bar = progressBar(opts.progress);
         const sampled = generator !== undefined && opts.features === undefined;
+        const limits = machineLimits({
+          ...(opts.featureMemory !== undefined ? { featureMemoryBudget: opts.featureMemory * MIB } : {}),
+          ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit * MIB } : {}),
+          ...(opts.tempDir !== undefined ? { tempDir: resolve(opts.tempDir) } : {}),
+        });
+        const fit: FitJob = {
+          shape: source.shape,
+          samples: source.count,
+          parts: opts.parts,
+          appearances: opts.appearances,
+          solver: opts.solver,
+          iterations: opts.iterations,
+          batchSize: opts.batch,
+          sampled,
+          headSecondsPerSample: sampled ? await measureHeadSeconds(generator, layer as string) : undefined,
+        };
+        const plan = planFit(fit, limits);
+        const refused = refusal(fit, plan, limits);
+        if (refused) throw new CliError(describeRefusal(refused));
+        process.stderr.write(`panda: ${describePlan(plan)}\n`);
+        const bar = progressBar(opts.progress);
         const { contents, report } = await fitFactorisation({
           id,
           name: id,
@@ -118,10 +155,13 @@ export function registerDecompose(program: Command): void {
           layer,
           source,
           solver: { parts: opts.parts, appearances: opts.appearances, solver: opts.solver, seed: opts.seed, iterations: opts.iterations, learningRate: opts.lr, batchSize: opts.batch },
+          featureMemoryBudget: limits.featureMemoryBudget,
+          tempDir: limits.tempDir,
+          plan,
           sessions: runtime.sessions,
           sampleImages: async () => (sampled ? sampleImages(generator, opts.seed, Math.min(CONTACT_SHEET_ROWS, source.count)) : []),
           imageSize: generator ? { width: generator.manifest.image.width, height: generator.manifest.image.height } : { width: source.shape.width, height: source.shape.height },
-          onProgress: (p) => bar.update(p.fraction, p.objective !== undefined ? `${p.message} (objective ${p.objective.toPrecision(4)})` : p.message),
+          onProgress: (p) => bar.update(p.fraction, progressLine(p)),
         });
         bar.stop();
         const summary = { objective: report.objective, relativeObjective: report.relativeObjective, seconds: report.seconds, iterations: report.iterations, solver: report.solver };

@@ -24,8 +24,11 @@ function lanToken(dataDir: string) {
     throw new CliError(`refusing to listen beyond loopback: the token file cannot be written in ${dataDir} (${(err as Error).message})`);
   }
 }
+import { parseInteger } from "./common";
+import { resolve } from "node:path";
 
 export const DEFAULT_PORT = 8710;
+const MIB = 2 ** 20;
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -51,6 +54,10 @@ export function registerServe(program: Command): void {
     .option("--models <dir...>", "folders of generator bundles (env PANDA_MODELS)", defaultModelDirs())
     .option("--allow-origin <origin...>", "extra browser origins allowed to call the API", [])
     .option("--data-dir <dir>", "where saved factorisations live (env PANDA_DATA_DIR)", defaultDataDir())
+    .option("--image-cache <MiB>", "memory for generated images and their features kept for edits", parseInteger(1), 512)
+    .option("--feature-memory <MiB>", "a factorisation keeps features up to this size in memory, larger ones in a temporary file", parseInteger(0), 1024)
+    .option("--memory-limit <MiB>", "refuse factorisations that need more memory (default: 80 % of this machine's)", parseInteger(1))
+    .option("--temp-dir <dir>", "folder for factorisations' temporary feature files (default: the system's)")
     .option("--quiet", "log warnings and errors only")
     .option("--log-requests", "log every request and response")
     .action(async (opts) => {
@@ -66,6 +73,12 @@ export function registerServe(program: Command): void {
         webRoot: DEFAULT_WEB_ROOT,
         logger: { level: opts.quiet ? "warn" : "info" },
         logRequests: Boolean(opts.logRequests),
+        imageCacheBytes: opts.imageCache * MIB,
+        fitLimits: {
+          featureMemoryBudget: opts.featureMemory * MIB,
+          ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit * MIB } : {}),
+          ...(opts.tempDir !== undefined ? { tempDir: resolve(opts.tempDir) } : {}),
+        },
       });
       const address = reachableAddress(opts.host);
       const url = `http://${address.includes(":") ? `[${address}]` : address}:${(app.server.address() as { port: number }).port}/`;

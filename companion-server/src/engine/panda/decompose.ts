@@ -7,30 +7,29 @@ import { ortBackendFor } from "../tensor/ort-backend";
 import { matrix } from "../tensor/matrix";
 import { fastSolve } from "./fast-solver";
 import { validateSolverOptions } from "./options";
-import { objectivePass, passBatchSize } from "./passes";
-import { throwIfCancelled } from "./cancellation";
-import { materialize } from "../sampling";
+import { objectivePass } from "./passes";
+import { storeFeatures } from "../feature-store";
 import { referenceSolve } from "./reference-solver";
 import { Factors, FeatureSource, SolverOptions, SolverResult } from "./types";
 
-export const DEFAULT_FEATURE_MEMORY_BUDGET = 1 << 30;
-
+/**
+ * Both solvers read the samples many times: a streamed source is read once (into memory, or into
+ * a temporary file above `featureMemoryBudget`) and released afterwards. Callers that need the
+ * samples again after the solver (fitFactorisation) store them first and pass the stored source.
+ */
 export async function decompose(source: FeatureSource, options: SolverOptions, sessions: SessionFactory): Promise<SolverResult> {
   validateSolverOptions(options, source.shape, source.count);
   const backend = ortBackendFor(sessions);
-  const features = await inMemoryIfItFits(source, options);
-  return options.solver === "fast" ? fastSolve(features, options, backend) : referenceSolve(features, options, backend);
-}
-
-/** Both solvers read the samples many times: read a streamed source once when it fits the budget. */
-async function inMemoryIfItFits(source: FeatureSource, options: SolverOptions): Promise<FeatureSource> {
-  const { channels, height, width } = source.shape;
-  const bytes = source.count * channels * height * width * 4;
-  if (source.inMemory || bytes > (options.featureMemoryBudget ?? DEFAULT_FEATURE_MEMORY_BUDGET)) return source;
-  return materialize(source, passBatchSize(source.shape), (done) => {
-    throwIfCancelled(options.signal);
-    options.onProgress?.({ fraction: 0, iteration: 0, message: `sampling features ${done}/${source.count}` });
+  const features = await storeFeatures(source, {
+    memoryBudget: options.featureMemoryBudget,
+    signal: options.signal,
+    onSample: (done, total) => options.onProgress?.({ fraction: 0, iteration: 0, phase: "sampling", done, total, message: `sampling ${done}/${total}` }),
   });
+  try {
+    return await (options.solver === "fast" ? fastSolve(features, options, backend) : referenceSolve(features, options, backend));
+  } finally {
+    if (features !== source) await features.dispose();
+  }
 }
 
 export interface ObjectiveValue {

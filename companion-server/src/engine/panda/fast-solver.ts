@@ -56,16 +56,28 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   let objective = Infinity;
 
   // Rounds stop on convergence, not on a count: the fraction approaches 1 as rounds go by.
-  const progress = (message: string, value?: number) =>
-    options.onProgress?.({ fraction: round / (round + 2), iteration: iterations, objective: value === undefined ? undefined : value / count, message });
-  const pass = (message: string): PassOptions => ({ signal: options.signal, onBatch: () => progress(message) });
+  let passes = 0;
+  const progress = (message: string, value?: number, step?: { done: number; total: number }) =>
+    options.onProgress?.({
+      fraction: round / (round + 2),
+      iteration: iterations,
+      objective: value === undefined ? undefined : value / count,
+      phase: "solver",
+      round: round + 1,
+      ...step,
+      message: `round ${round + 1}: ${message}${step ? ` ${step.done}/${step.total}` : ""}`,
+    });
+  const pass = (message: string): PassOptions => {
+    passes++;
+    return { signal: options.signal, onBatch: (done) => progress(`pass ${passes} (${message})`, undefined, { done, total: count }) };
+  };
   const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations) => {
     const result = await solveBlockProblem(backend, problem, start, {
       offset,
       maxIterations: budget,
       tolerance,
       signal: options.signal,
-      onIteration: (i, value) => i % 10 === 0 && progress(label, value),
+      onIteration: (i, value) => i % 10 === 0 && progress(`${label}, iteration ${i}`, value),
     });
     iterations += result.iterations;
     return result;
@@ -145,7 +157,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
 
   // The final objective from the residuals themselves: the running values above are float32
   // expansions that lose digits to cancellation when the fit is good.
-  const terms = await objectivePass(source, backend, appearances, p, { signal: options.signal });
+  const terms = await objectivePass(source, backend, appearances, p, pass("objective"));
   options.onProgress?.({ fraction: 1, iteration: iterations, objective: terms.residual / count, message: "done" });
   return {
     factors: { shape: source.shape, partsRank: options.parts, appearancesRank: options.appearances, parts: p.data, appearances: appearances.data },

@@ -1,7 +1,9 @@
 /**
  * Fitting a factorisation end to end, as both the server's jobs and `panda decompose` do it:
- * the solver, then the saliency statistics and the background concept (one more pass over the
- * samples), then the contact sheet, giving everything a saved folder holds.
+ * the samples are drawn once (into memory or a temporary file), then the solver, the saliency
+ * statistics and the background concept (one more pass over the stored samples, in ONNX Runtime),
+ * then the contact sheet, giving everything a saved folder holds. Progress names the phase, its
+ * counts and an estimate of the time left.
  */
 import { Generator } from "../../runtime/generator";
 import { SessionFactory } from "../../runtime/execution-providers";
@@ -10,8 +12,11 @@ import { sampleLatents } from "../../runtime/random";
 import { FACTORISATION_FORMAT, FactorisationMeta } from "../../store/factorisation-meta";
 import { appearanceScales } from "../../api/strength";
 import { FolderContents } from "../../store/factorisation-folder";
-import { CancelledError, FeatureShape, FeatureSource, SolverOptions, SolverReport } from "./types";
-import { collectStatistics } from "./statistics";
+import { CancelledError, FeatureShape, FeatureSource, SolverOptions, SolverReport, SolverResult } from "./types";
+import { collectStatistics, FactorStatistics } from "./statistics";
+import { isStored, storeFeatures } from "../feature-store";
+import { ortBackendFor } from "../tensor/ort-backend";
+import { FitPlan } from "./fit-plan";
 import { decompose } from "./decompose";
 import { renderContactSheet } from "./contact-sheet";
 import { Size } from "./maps";
@@ -19,10 +24,20 @@ import { Size } from "./maps";
 /** Rows of sample images on a contact sheet. */
 export const CONTACT_SHEET_ROWS = 4;
 
+export type FitPhase = "sampling" | "solver" | "statistics" | "contact sheet";
+
 export interface FitProgress {
   fraction: number;
   objective?: number;
   message: string;
+  phase: FitPhase;
+  /** units of the current step done and in all (samples of a pass, iterations) */
+  done?: number;
+  total?: number;
+  /** the fast solver's round */
+  round?: number;
+  /** seconds left for the whole fit, once there is enough to go on */
+  etaSeconds?: number;
 }
 
 export interface FitRequest {
@@ -31,12 +46,18 @@ export interface FitRequest {
   model: string | null;
   layer: string | null;
   source: FeatureSource;
-  solver: Omit<SolverOptions, "onProgress" | "signal">;
+  solver: Omit<SolverOptions, "onProgress" | "signal" | "featureMemoryBudget">;
   sessions: SessionFactory;
   /** images of the first samples, for the contact sheet; none: the parts are drawn alone */
   sampleImages: () => Promise<RgbaImage[]>;
   /** size the parts are drawn at when there are no sample images */
   imageSize: Size;
+  /** bytes of features held in memory; above, a temporary file */
+  featureMemoryBudget?: number;
+  /** folder of that temporary file */
+  tempDir?: string;
+  /** the up-front plan: weighs the phases in the progress fraction */
+  plan?: FitPlan;
   signal?: AbortSignal;
   onProgress?: (p: FitProgress) => void;
 }
@@ -62,31 +83,75 @@ export async function sampleImages(generator: Generator, seed: number, count: nu
   return Array.from({ length: count }, (_, i) => tensorToRgba(out.data, i, m.image.channels, m.image.width, m.image.height, m.image.range));
 }
 
+/** Shares of the progress bar per phase, from the plan's minutes (sampling unknown: a third). */
+function phaseShares(plan: FitPlan | undefined, sampled: boolean): { sampling: number; solver: number } {
+  const after = 0.05;
+  if (!sampled) return { sampling: 0, solver: 1 - after };
+  if (!plan || plan.minutes.sampling === null || plan.minutes.total <= 0) return { sampling: 0.33, solver: 0.62 };
+  const sampling = (1 - after) * Math.min(0.9, Math.max(0.05, plan.minutes.sampling / plan.minutes.total));
+  return { sampling, solver: 1 - after - sampling };
+}
+
+/** Seconds left from the time spent and the fraction done; none before 2 % and 1 s (too noisy). */
+export function etaSeconds(elapsedSeconds: number, fraction: number): number | undefined {
+  if (fraction < 0.02 || elapsedSeconds < 1 || fraction >= 1) return undefined;
+  return Math.round((elapsedSeconds * (1 - fraction)) / fraction);
+}
+
 export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
   const started = performance.now();
-  const progress = req.onProgress ?? (() => {});
+  const report = (p: Omit<FitProgress, "etaSeconds">) => req.onProgress?.({ ...p, etaSeconds: etaSeconds((performance.now() - started) / 1000, p.fraction) });
   const checkCancelled = () => {
     if (req.signal?.aborted) throw new CancelledError();
   };
-  progress({ fraction: 0, message: `fitting ${req.solver.parts} parts and ${req.solver.appearances} appearances on ${req.source.count} samples` });
-  const result = await decompose(
-    req.source,
-    {
-      ...req.solver,
+  const shares = phaseShares(req.plan, !req.source.inMemory && !isStored(req.source));
+  report({ fraction: 0, phase: "sampling", message: `fitting ${req.solver.parts} parts and ${req.solver.appearances} appearances on ${req.source.count} samples` });
+  const features = await storeFeatures(req.source, {
+    memoryBudget: req.featureMemoryBudget,
+    tempDir: req.tempDir,
+    signal: req.signal,
+    onSample: (done, total) => report({ fraction: (shares.sampling * done) / total, phase: "sampling", done, total, message: `sampling ${done}/${total}` }),
+  });
+  try {
+    const result = await decompose(
+      features,
+      {
+        ...req.solver,
+        signal: req.signal,
+        onProgress: (p) =>
+          report({
+            fraction: shares.sampling + shares.solver * p.fraction,
+            objective: p.objective,
+            phase: "solver",
+            done: p.done,
+            total: p.total,
+            round: p.round,
+            message: p.message ?? `iteration ${p.iteration}`,
+          }),
+      },
+      req.sessions,
+    );
+    checkCancelled();
+    const afterSolver = shares.sampling + shares.solver;
+    const stats = await collectStatistics(features, result.factors, {
+      backend: ortBackendFor(req.sessions),
       signal: req.signal,
-      onProgress: (p) => progress({ fraction: 0.9 * p.fraction, objective: p.objective, message: p.message ?? `iteration ${p.iteration}` }),
-    },
-    req.sessions,
-  );
-  checkCancelled();
-  progress({ fraction: 0.9, objective: result.report.objective, message: "saliency statistics" });
-  const stats = await collectStatistics(req.source, result.factors);
-  checkCancelled();
-  progress({ fraction: 0.95, objective: result.report.objective, message: "contact sheet" });
-  const images = await req.sampleImages();
-  const contactSheet = renderContactSheet(result.factors, images, req.imageSize);
+      onBatch: (done, total) =>
+        report({ fraction: afterSolver + (0.03 * done) / total, objective: result.report.objective, phase: "statistics", done, total, message: `saliency statistics ${done}/${total}` }),
+    });
+    checkCancelled();
+    report({ fraction: afterSolver + 0.03, objective: result.report.objective, phase: "contact sheet", message: "contact sheet" });
+    const images = await req.sampleImages();
+    const contactSheet = renderContactSheet(result.factors, images, req.imageSize);
+    return { contents: { meta: metaOf(req, result, stats, (performance.now() - started) / 1000), factors: result.factors, contactSheet }, report: result.report };
+  } finally {
+    await features.dispose();
+  }
+}
+
+function metaOf(req: FitRequest, result: SolverResult, stats: FactorStatistics, totalSeconds: number): FactorisationMeta {
   const { report, factors } = result;
-  const meta: FactorisationMeta = {
+  return {
     format: FACTORISATION_FORMAT,
     id: req.id,
     name: req.name,
@@ -100,11 +165,10 @@ export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
     iterations: report.iterations,
     objective: report.objective,
     relativeObjective: report.relativeObjective,
-    timings: { solverSeconds: report.seconds, totalSeconds: (performance.now() - started) / 1000 },
+    timings: { solverSeconds: report.seconds, totalSeconds },
     saliency: stats.saliency,
     background: stats.background,
     strengthScales: appearanceScales(stats.saliency),
     createdAt: new Date().toISOString(),
   };
-  return { contents: { meta, factors, contactSheet }, report };
 }

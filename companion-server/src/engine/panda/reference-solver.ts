@@ -77,7 +77,7 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
         const samples = order.slice(start, start + batchSize).map((i) => sampleOf(batch, i));
         ({ a, p } = await backend.run(stepKey, step, { a, p, ...sampleInputs(samples) }));
         done++;
-        if (done % progressEvery === 0) options.onProgress?.({ fraction: done / iterations, iteration: done, message: "reference iterations" });
+        if (done % progressEvery === 0) options.onProgress?.({ fraction: done / iterations, iteration: done, phase: "solver", done, total: iterations, message: `iteration ${done}/${iterations}` });
       }
     }).catch((err) => {
       if (err !== spent) throw err;

@@ -39,25 +39,33 @@ export function borderPart(factors: Factors): number {
 /** Sums, over samples, each appearance's mean coordinate inside the border part (weighted by p̂). */
 export class BackgroundAccumulator {
   readonly part: number;
-  private readonly weights: Float32Array;
-  private readonly weightSum: number;
+  /** p̂ of the border part divided by its sum: Σ_s weights_s·y_s is a coordinate's mean inside the part */
+  readonly weights: Float32Array;
   private readonly sum: Float64Array;
   private samples = 0;
 
   constructor(private readonly factors: Factors) {
     this.part = borderPart(factors);
-    this.weights = editRegion(factors, [this.part]).data;
-    this.weightSum = this.weights.reduce((a, b) => a + b, 0) || 1;
+    const region = editRegion(factors, [this.part]).data;
+    const total = region.reduce((a, b) => a + b, 0) || 1;
+    this.weights = region.map((v) => v / total);
     this.sum = new Float64Array(factors.appearancesRank);
   }
 
   add(coords: Float32Array): void {
     const s = this.weights.length;
-    for (let k = 0; k < this.factors.appearancesRank; k++) {
+    const inside = new Float64Array(this.factors.appearancesRank);
+    for (let k = 0; k < inside.length; k++) {
       let acc = 0;
       for (let i = 0; i < s; i++) acc += this.weights[i] * coords[k * s + i];
-      this.sum[k] += acc / this.weightSum;
+      inside[k] = acc;
     }
+    this.addInside(inside);
+  }
+
+  /** Adds one sample from Σ_s weights_s·y_s per appearance (R_C values). */
+  addInside(inside: ArrayLike<number>): void {
+    for (let k = 0; k < this.factors.appearancesRank; k++) this.sum[k] += inside[k];
     this.samples++;
   }
 

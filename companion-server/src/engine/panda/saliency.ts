@@ -53,9 +53,12 @@ export class SaliencyAccumulator {
   add(coords: Float32Array): void {
     const r = this.factors.appearancesRank;
     const s = coords.length / r;
+    const min = new Float64Array(r);
+    const max = new Float64Array(r);
+    const mean = new Float64Array(r);
     for (let k = 0; k < r; k++) {
-      let lo = this.min[k];
-      let hi = this.max[k];
+      let lo = Infinity;
+      let hi = -Infinity;
       let sum = 0;
       for (let i = k * s; i < (k + 1) * s; i++) {
         const v = coords[i];
@@ -63,9 +66,17 @@ export class SaliencyAccumulator {
         if (v > hi) hi = v;
         sum += v;
       }
-      this.min[k] = lo;
-      this.max[k] = hi;
-      this.sum[k] += sum / s;
+      [min[k], max[k], mean[k]] = [lo, hi, sum / s];
+    }
+    this.addSummary(min, max, mean);
+  }
+
+  /** Adds one sample from its per-appearance min, max and mean over positions (R_C values each). */
+  addSummary(min: ArrayLike<number>, max: ArrayLike<number>, mean: ArrayLike<number>): void {
+    for (let k = 0; k < this.factors.appearancesRank; k++) {
+      this.min[k] = Math.min(this.min[k], min[k]);
+      this.max[k] = Math.max(this.max[k], max[k]);
+      this.sum[k] += mean[k];
     }
     this.samples++;
   }

@@ -1,9 +1,16 @@
 /**
  * What a saved factorisation keeps besides P and A: saliency statistics per appearance and the
  * background concept, from one pass over (at most `maxSamples` of) the samples it was fitted on.
+ * The per-sample products (AᵀZ_i and its reductions over positions) run on the tensor backend, so
+ * in ONNX Runtime for a fit; only R_C numbers per sample come back to TypeScript.
  */
+import { TensorBackend } from "../tensor/backend";
+import { matrix } from "../tensor/matrix";
+import { TypeScriptBackend } from "../tensor/typescript-backend";
+import { throwIfCancelled } from "./cancellation";
+import { passBatchSize } from "./passes";
 import { FeatureSource, Factors } from "./types";
-import { coordinates, SaliencyAccumulator, SaliencyStats } from "./saliency";
+import { SaliencyAccumulator, SaliencyStats } from "./saliency";
 import { Background, BackgroundAccumulator } from "./removal";
 
 /** The official notebooks scale saliency by the min/max over 500 samples. */
@@ -14,23 +21,40 @@ export interface FactorStatistics {
   background: Background;
 }
 
+export interface StatisticsOptions {
+  backend?: TensorBackend;
+  maxSamples?: number;
+  signal?: AbortSignal;
+  /** after each batch, with the samples seen and the samples that will be seen */
+  onBatch?: (done: number, total: number) => void;
+}
+
 /** Thrown inside the visitor to stop reading once enough samples were seen. */
 class Enough extends Error {}
 
-export async function collectStatistics(source: FeatureSource, factors: Factors, maxSamples = SALIENCY_SAMPLES): Promise<FactorStatistics> {
+export async function collectStatistics(source: FeatureSource, factors: Factors, options: StatisticsOptions = {}): Promise<FactorStatistics> {
+  const backend = options.backend ?? new TypeScriptBackend();
+  const total = Math.min(source.count, options.maxSamples ?? SALIENCY_SAMPLES);
   const { channels, height, width } = factors.shape;
-  const per = channels * height * width;
+  const r = factors.appearancesRank;
+  const appearances = matrix(channels, r, factors.appearances);
   const sal = new SaliencyAccumulator(factors);
   const bg = new BackgroundAccumulator(factors);
   let seen = 0;
   try {
-    await source.forEachBatch(Math.min(64, maxSamples), (batch, count) => {
-      for (let i = 0; i < count && seen < maxSamples; i++, seen++) {
-        const coords = coordinates(factors, batch.subarray(i * per, (i + 1) * per));
-        sal.add(coords);
-        bg.add(coords);
+    await source.forEachBatch(Math.min(passBatchSize(factors.shape), total), async (batch, count) => {
+      throwIfCancelled(options.signal);
+      const n = Math.min(count, total - seen);
+      const view = { data: batch.subarray(0, n * channels * height * width), count: n, channels, positions: height * width };
+      const sums = await backend.coordinateSummaries(view, appearances, bg.weights);
+      for (let i = 0; i < n; i++) {
+        const at = (values: Float32Array) => values.subarray(i * r, (i + 1) * r);
+        sal.addSummary(at(sums.min), at(sums.max), at(sums.mean));
+        bg.addInside(at(sums.weighted));
       }
-      if (seen >= maxSamples) throw new Enough();
+      seen += n;
+      options.onBatch?.(seen, total);
+      if (seen >= total) throw new Enough();
     });
   } catch (err) {
     if (!(err instanceof Enough)) throw err;

@@ -36,9 +36,9 @@ export interface SolverOptions {
   /** samples per stochastic step of the reference solver (default 1) */
   batchSize?: number;
   /**
-   * Solvers make many passes over the samples; a source that is not in memory (e.g. one that re-runs
-   * the generator's head every pass) is read once into memory when it needs at most this many bytes
-   * (default 1 GiB; 0: always stream).
+   * Solvers make many passes over the samples; a source that is not stored (e.g. one that runs the
+   * generator's head) is read once, into memory when it needs at most this many bytes (default
+   * 1 GiB), otherwise into a temporary file (0: always the file).
    */
   featureMemoryBudget?: number;
   /** the fast solver stops when an iteration improves the objective by less than this fraction (default 1e-6) */
@@ -54,6 +54,13 @@ export interface SolverProgress {
   iteration: number;
   objective?: number;
   message?: string;
+  /** "sampling" while a streamed source is read once, "solver" afterwards */
+  phase?: "sampling" | "solver";
+  /** units of the current step done and in all (samples of a pass, reference iterations) */
+  done?: number;
+  total?: number;
+  /** the fast solver's alternation round (1-based) */
+  round?: number;
 }
 
 export interface SolverReport {

@@ -23,6 +23,18 @@ export interface ObjectiveTerms {
   residual: number;
 }
 
+/**
+ * Per sample i of a batch and appearance k, over the positions of the coordinates Y_i = AᵀZ_i
+ * (R_C × S): min, max, mean, and Σ_s w_s·(Y_i)_ks for a weight map w. count·R_C values each,
+ * sample-major: the saliency statistics and the background concept need nothing else.
+ */
+export interface CoordinateSummaries {
+  min: Float32Array;
+  max: Float32Array;
+  mean: Float32Array;
+  weighted: Float32Array;
+}
+
 export interface TensorBackend {
   readonly name: string;
   /** op(A)·op(B). */
@@ -43,6 +55,8 @@ export interface TensorBackend {
   appearanceGrams(batch: FeatureBatchView, parts: Matrix): Promise<{ k: Matrix; q: Matrix }>;
   /** The objective's terms summed over the batch, for appearances A (C×R_C) and parts P (S×R_S). */
   objectiveTerms(batch: FeatureBatchView, appearances: Matrix, parts: Matrix): Promise<ObjectiveTerms>;
+  /** See CoordinateSummaries; `weights` has S values. */
+  coordinateSummaries(batch: FeatureBatchView, appearances: Matrix, weights: Float32Array): Promise<CoordinateSummaries>;
   /**
    * Runs a matrix program (see program.ts) on the inputs. `key` names the program and any constant
    * it bakes in (e.g. a learning rate): backends may compile it once per key and input shapes.

@@ -79,3 +79,18 @@ export function objectiveTermsGraph(count: number, channels: number, positions: 
   g.output(perSampleSquares(g.node("Sub", [z, reconstruction])), "residual", [count]);
   return g.toModelBytes();
 }
+
+/** Y = AᵀZ_i per sample, reduced over positions: min, max, mean and the weighted sum Y·w. */
+export function coordinateSummariesGraph(count: number, channels: number, positions: number, appearancesRank: number): Uint8Array {
+  const g = new GraphBuilder("coordinate_summaries");
+  const z = g.input("z", [count, channels, positions]);
+  const a = g.input("appearances", [channels, appearancesRank]);
+  const w = g.input("weights", [positions, 1]);
+  const y = g.node("MatMul", [g.node("Transpose", [a], { perm: [1, 0] }), z]); // [n, R_C, S]
+  const over = (op: string, t: string) => g.node(op, [t], { axes: [2], keepdims: 0 });
+  g.output(over("ReduceMin", y), "min", [count, appearancesRank]);
+  g.output(over("ReduceMax", y), "max", [count, appearancesRank]);
+  g.output(over("ReduceMean", y), "mean", [count, appearancesRank]);
+  g.output(g.node("Reshape", [g.node("MatMul", [y, w]), g.int64Constant([count, appearancesRank])]), "weighted", [count, appearancesRank]);
+  return g.toModelBytes();
+}

@@ -5,8 +5,8 @@
  */
 import * as ort from "onnxruntime-node";
 import { SessionFactory } from "../../runtime/execution-providers";
-import { FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
-import { appearanceGramsGraph, channelScatterGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph, weightedGramsGraph } from "./graphs";
+import { CoordinateSummaries, FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
+import { appearanceGramsGraph, channelScatterGraph, coordinateSummariesGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph, weightedGramsGraph } from "./graphs";
 import { Matrix, matrix } from "./matrix";
 import { Program, outputPrefix, traceProgram } from "./program";
 
@@ -84,6 +84,18 @@ export class OrtBackend implements TensorBackend {
       parts: matrixTensor(parts),
     });
     return { squaredNorm: sum(out.squared_norm), residual: sum(out.residual) };
+  }
+
+  async coordinateSummaries(batch: FeatureBatchView, appearances: Matrix, weights: Float32Array): Promise<CoordinateSummaries> {
+    const { count, channels, positions } = batch;
+    const key = `summaries:${count}:${channels}:${positions}:${appearances.cols}`;
+    const out = await this.execute(key, () => coordinateSummariesGraph(count, channels, positions, appearances.cols), {
+      z: features(batch),
+      appearances: matrixTensor(appearances),
+      weights: tensor(weights, [positions, 1]),
+    });
+    const data = (name: string) => out[name].data as Float32Array;
+    return { min: data("min"), max: data("max"), mean: data("mean"), weighted: data("weighted") };
   }
 
   async run(key: string, program: Program, inputs: Record<string, Matrix>): Promise<Record<string, Matrix>> {

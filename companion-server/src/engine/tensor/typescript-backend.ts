@@ -3,7 +3,7 @@
  * About 1 GFLOP/s, so it is for tests and tiny layers; it is the yardstick the ORT backend is
  * tested against.
  */
-import { FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch, sampleOf } from "./backend";
+import { CoordinateSummaries, FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch, sampleOf } from "./backend";
 import { Matrix, addInto, frobeniusSquared, multiply, toMatrix } from "./matrix";
 import { Program, matrixOps } from "./program";
 
@@ -75,6 +75,28 @@ export class TypeScriptBackend implements TensorBackend {
       for (let j = 0; j < z.data.length; j++) terms.residual += (z.data[j] - reconstruction.data[j]) ** 2;
     }
     return terms;
+  }
+
+  async coordinateSummaries(batch: FeatureBatchView, appearances: Matrix, weights: Float32Array): Promise<CoordinateSummaries> {
+    checkBatch(batch);
+    const r = appearances.cols;
+    const s = batch.positions;
+    const out = { min: new Float32Array(batch.count * r), max: new Float32Array(batch.count * r), mean: new Float32Array(batch.count * r), weighted: new Float32Array(batch.count * r) };
+    for (let i = 0; i < batch.count; i++) {
+      const y = multiply(appearances, sampleOf(batch, i), true).data;
+      for (let k = 0; k < r; k++) {
+        const row = y.subarray(k * s, (k + 1) * s);
+        let [lo, hi, sum, weighted] = [Infinity, -Infinity, 0, 0];
+        for (let j = 0; j < s; j++) {
+          lo = Math.min(lo, row[j]);
+          hi = Math.max(hi, row[j]);
+          sum += row[j];
+          weighted += weights[j] * row[j];
+        }
+        [out.min[i * r + k], out.max[i * r + k], out.mean[i * r + k], out.weighted[i * r + k]] = [lo, hi, sum / s, weighted];
+      }
+    }
+    return out;
   }
 
   async run(_key: string, program: Program, inputs: Record<string, Matrix>): Promise<Record<string, Matrix>> {

@@ -25,6 +25,8 @@ import { FOLDER_FILES } from "../../store/factorisation-folder";
 import { rankProblem } from "../../engine/panda/fit-factorisation";
 import { FactorisationJobSpec, factorisationTask } from "../../jobs/factorisation-job";
 import { portableNameProblem } from "../../store/portable-name";
+import { describeRefusal, FitJob, planFit, refusal } from "../../engine/panda/fit-plan";
+import { measureHeadSeconds } from "../../engine/sampling";
 
 export function summarise(f: StoredFactorisation): FactorisationSummary {
   const m = f.meta;
@@ -108,7 +110,8 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
     "/api/factorisations",
     {
       schema: {
-        description: "Fits a factorisation as a job: 202 at once; progress, finished, failed and cancelled events over GET /api/events.",
+        description:
+          "Fits a factorisation as a job: 202 at once with the job's plan (memory, disk, minutes); progress, finished, failed and cancelled events over GET /api/events. 413 when it cannot fit this machine's memory or disk (the message says what to lower).",
         body: CreateFactorisationRequestSchema,
         response: { 202: JobAcceptedSchema, 409: ErrorBodySchema, 429: ErrorBodySchema, ...errorResponses },
       },
@@ -131,6 +134,22 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
       const pendingSameName = app.jobs.list().find((j) => (j.state === "queued" || j.state === "running") && (j.request as FactorisationJobSpec).id.toLowerCase() === id.toLowerCase());
       const taken = pendingSameName ? `job ${pendingSameName.id} is fitting "${(pendingSameName.request as FactorisationJobSpec).id}"` : app.factorisations.nameTaken(generator.id, id);
       if (taken !== null) throw new ApiError("FACTORISATION_EXISTS", { id, why: taken });
+      const solver = body.solver ?? "fast";
+      const limits = app.fitLimits();
+      const fit: FitJob = {
+        shape: { channels, height, width },
+        samples,
+        parts: body.parts,
+        appearances: body.appearances,
+        solver,
+        iterations: body.iterations,
+        batchSize: body.batchSize,
+        sampled: true,
+        headSecondsPerSample: await measureHeadSeconds(generator, layer.id),
+      };
+      const plan = planFit(fit, limits);
+      const refused = refusal(fit, plan, limits);
+      if (refused) throw new ApiError("FACTORISATION_TOO_LARGE", { detail: describeRefusal(refused), limit: refused.limit });
       const spec: FactorisationJobSpec = {
         id,
         name: body.name ?? id,
@@ -139,7 +158,7 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
         parts: body.parts,
         appearances: body.appearances,
         samples,
-        solver: body.solver ?? "fast",
+        solver,
         seed: body.seed ?? 0,
         iterations: body.iterations,
         learningRate: body.learningRate,
@@ -148,8 +167,8 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
       // Bounded up front: a queue that only grows would hold every request's memory and the user's patience.
       const pending = app.jobs.pendingCount();
       if (pending >= app.jobLimit) throw new ApiError("TOO_MANY_JOBS", { pending, limit: app.jobLimit }, { "retry-after": String(RETRY_AFTER_S) });
-      const job = app.jobs.submit("factorisation", generator.id, spec, factorisationTask(generator, spec, app.factorisations, app.generators.sessions));
-      return reply.status(202).send({ jobId: job.id, factorisationId: id, events: "/api/events" });
+      const job = app.jobs.submit("factorisation", generator.id, spec, factorisationTask(generator, spec, app.factorisations, app.generators.sessions, { limits, plan }));
+      return reply.status(202).send({ jobId: job.id, plan, factorisationId: id, events: "/api/events" });
     },
   );
 };
