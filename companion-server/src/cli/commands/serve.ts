@@ -25,10 +25,13 @@ function lanToken(dataDir: string) {
   }
 }
 import { parseInteger } from "./common";
+import { DEFAULT_JOB_LIMIT } from "../../plugins/jobs";
 import { resolve } from "node:path";
 
 export const DEFAULT_PORT = 8710;
 const MIB = 2 ** 20;
+/** Each queued job holds its plan and, when it runs, its samples: a thousand is already far past one machine. */
+const MAX_JOB_LIMIT = 1000;
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -41,6 +44,17 @@ function parseDeviceOption(text: string) {
     return parseDevice(text);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** An option's value from the environment, refused in the same words as on the command line. */
+function envInteger(name: string, parse: (text: string) => number): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === "") return undefined;
+  try {
+    return parse(text);
+  } catch (err) {
+    throw new CliError(`${name}=${text} is invalid: ${(err as Error).message}`);
   }
 }
 
@@ -57,6 +71,7 @@ export function registerServe(program: Command): void {
     .option("--image-cache <MiB>", "memory for generated images and their features kept for edits", parseInteger(1), 512)
     .option("--feature-memory <MiB>", "a factorisation keeps features up to this size in memory, larger ones in a temporary file", parseInteger(0), 1024)
     .option("--memory-limit <MiB>", "refuse factorisations that need more memory (default: 80 % of this machine's)", parseInteger(1))
+    .option("--max-jobs <n>", `factorisation jobs queued or running at once, more are refused with 429 (env PANDA_MAX_JOBS; default ${DEFAULT_JOB_LIMIT})`, parseInteger(1, MAX_JOB_LIMIT))
     .option("--temp-dir <dir>", "folder for factorisations' temporary feature files (default: the system's)")
     .option("--quiet", "log warnings and errors only")
     .option("--log-requests", "log every request and response")
@@ -74,6 +89,7 @@ export function registerServe(program: Command): void {
         logger: { level: opts.quiet ? "warn" : "info" },
         logRequests: Boolean(opts.logRequests),
         imageCacheBytes: opts.imageCache * MIB,
+        jobLimit: opts.maxJobs ?? envInteger("PANDA_MAX_JOBS", parseInteger(1, MAX_JOB_LIMIT)) ?? DEFAULT_JOB_LIMIT,
         fitLimits: {
           featureMemoryBudget: opts.featureMemory * MIB,
           ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit * MIB } : {}),
