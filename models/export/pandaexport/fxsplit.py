@@ -38,6 +38,13 @@ class _ModuleStackTracer(fx.Tracer):
         node.meta["modules"] = list(self._stack)
         return node
 
+    def to_bool(self, obj):
+        # pytorch/examples' DCGAN branches on `input.is_cuda and self.ngpu > 1`: the export runs on the CPU.
+        node = obj.node
+        if node.op == "call_function" and node.target is getattr and node.args[1:] == ("is_cuda",):
+            return False
+        return super().to_bool(obj)
+
 
 def _trace(module: torch.nn.Module) -> fx.GraphModule:
     name = type(module).__name__
@@ -57,7 +64,10 @@ def _trace(module: torch.nn.Module) -> fx.GraphModule:
     except Exception as e:
         raise ExportError(f"cannot trace {name} with torch.fx ({first_line(e)}); make its forward traceable "
                           "or use --family for a known GAN family") from e
-    return fx.GraphModule(tracer.root, graph)
+    gm = fx.GraphModule(tracer.root, graph)
+    gm.graph.eliminate_dead_code()  # e.g. the is_cuda test above
+    gm.recompile()
+    return gm
 
 
 def _ancestors(outputs: Iterable[fx.Node], stop: Set[fx.Node]) -> Set[fx.Node]:

@@ -1,7 +1,7 @@
 """Which 4-D tensors of a traced generator are N×C×H×W feature maps. A 4-D shape alone does not say
 so: a `view` to N×8×8×10 before a permute is channels-last, and splitting there would make a layer
 of C = 8, H = 8, W = 10. A tensor is NCHW when a convolution-like op writes or reads it, or when a
-layout-preserving op (activation, sum, product, …) connects it to one that is."""
+layout-preserving op (activation, sum, product, slicing, …) connects it to one that is."""
 from typing import Callable, Dict, Optional, Set, Tuple
 
 import torch.fx as fx
@@ -18,8 +18,15 @@ NCHW_OPS = {
 LAYOUT_OPS = {
     "view", "reshape", "permute", "transpose", "flatten", "unflatten", "movedim", "moveaxis", "swapaxes",
     "swapdims", "unsqueeze", "squeeze", "expand", "expand_as", "linear", "matmul", "einsum", "bmm", "mm", "t",
-    "stack", "getitem", "contiguous_format", "unfold", "fold",
+    "stack", "getitem", "unfold", "fold",
 }
+
+
+def _slicing(node: fx.Node) -> bool:
+    """x[:, :, a:b, c:d]: indexing by slices alone keeps every axis where it was."""
+    index = node.args[1] if len(node.args) > 1 else None
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, slice) or i is Ellipsis for i in items)
 
 Shape = Optional[Tuple[int, ...]]
 
@@ -32,7 +39,7 @@ def nchw_nodes(graph: fx.Graph, shape: Callable[[fx.Node], Shape], op_name: Call
     nchw: Set[fx.Node] = set()
 
     def preserving(n: fx.Node) -> bool:
-        return n in ops and ops[n] not in LAYOUT_OPS
+        return n in ops and (ops[n] not in LAYOUT_OPS or (ops[n] == "getitem" and _slicing(n)))
 
     def read_as_nchw(n: fx.Node) -> bool:
         for user in n.users:
@@ -48,8 +55,9 @@ def nchw_nodes(graph: fx.Graph, shape: Callable[[fx.Node], Shape], op_name: Call
         for n in nodes:
             if n not in four or n in nchw:
                 continue
-            inputs = [a for a in n.all_input_nodes if a in four]
-            written = ops.get(n) in NCHW_OPS or (preserving(n) and inputs and all(a in nchw for a in inputs))
+            # a preserving op keeps the layout of an input of its own shape (a broadcast bias does not decide)
+            inputs = [a for a in n.all_input_nodes if a in nchw and (shape(a) == shape(n) or ops.get(n) == "getitem")]
+            written = ops.get(n) in NCHW_OPS or (preserving(n) and bool(inputs))
             if written or read_as_nchw(n):
                 nchw.add(n)
                 changed = True

@@ -1,5 +1,6 @@
-"""Checkpoints as people have them: state dicts of an older PyTorch, latents shaped N×nz×1×1, outputs in
-[0, 1] or [-1, 1] without a bounding last op, channels-last tensors that are no split points."""
+"""Checkpoints as people have them: state dicts of an older PyTorch, latents shaped N×nz×1×1 (with
+pytorch/examples' device branch in forward), outputs in [0, 1] or [-1, 1] without a bounding last op,
+channels-last tensors that are no split points."""
 import collections
 import json
 import shutil

@@ -75,6 +75,7 @@ class KerasImportTest(unittest.TestCase):
         self.assertRegex(out, r"16×8×8\s+output of conv2d_transpose\n")
         self.assertRegex(out, r"\(not N×C×H×W")  # Keras' channels-last reshape before it is converted
         self.assertIn("output of batch_normalization_1", out)
+        self.assertRegex(out, r"3×16×16\s+output of conv2d_transpose_1\n")  # cropped by slicing: still N×C×H×W
 
     def test_unsupported_layers_and_files_are_named_in_one_line(self):
         layers, latent = keras_files.dcgan_keras2()
