@@ -14,7 +14,7 @@ from .bundle import About, Layer, check_id, check_out, manifest, model_card, slu
 from .errors import ExportError
 from .fxsplit import FxGenerator
 from .generator import DISTRIBUTIONS, Exportable, Latent
-from .imagerange import infer_range
+from .imagerange import RANGE_SAMPLES, infer_range
 from .keras import load_keras
 from .loading import load_generator, parse_kwargs
 from .onnxio import export_cut
@@ -133,6 +133,7 @@ def run(args, argv: List[str]) -> None:
     check_out(out)
     image_range = args.range or gen.image_range
     if image_range is None:  # before the splits' work, so that a refusal comes at once
+        print(f"the last op does not bound the image: reading the range from {RANGE_SAMPLES} random images…", flush=True)
         image_range, how = infer_range(gen)
         print(how)
 
