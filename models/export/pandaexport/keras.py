@@ -9,6 +9,7 @@ converts where the layout shows: Reshape, Flatten, Concatenate's axis, and the i
 a hand port are handled here: 'same' padding is TensorFlow's (the odd pixel goes at the end, also
 for transposed convolutions), and bilinear upsampling uses half-pixel centres (TF 2)."""
 import json
+import zipfile
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -452,8 +453,14 @@ def _weights(group) -> Dict[str, np.ndarray]:
 
 def load_keras(path: str) -> KerasGenerator:
     file = Path(path)
+    if file.is_dir():
+        raise ExportError(f"--keras: {path} is a folder (a TensorFlow SavedModel?); load it in Keras and save it "
+                          "whole as HDF5: model.save('G.h5')")
     if not file.is_file():
         raise ExportError(f"--keras: file not found: {path}")
+    if zipfile.is_zipfile(file):
+        raise ExportError(f"--keras: {file.name} is a Keras 3 .keras archive, which is not read; save the model "
+                          "as HDF5 with model.save('G.h5')")
     try:
         import h5py
     except ImportError as e:

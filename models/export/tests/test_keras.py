@@ -5,6 +5,7 @@ import json
 import shutil
 import tempfile
 import unittest
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,10 @@ class KerasImportTest(unittest.TestCase):
         (self.tmp / "text.h5").write_text("not HDF5")
         self.assertOneLine(["--keras", self.tmp / "text.h5", "--list-splits"], "--keras: text.h5 is not an HDF5 file")
         self.assertOneLine(["--keras", self.tmp / "none.h5", "--list-splits"], "--keras: file not found")
+        with zipfile.ZipFile(self.tmp / "model.keras", "w") as archive:  # Keras 3's native format
+            archive.writestr("config.json", "{}")
+        self.assertOneLine(["--keras", self.tmp / "model.keras", "--list-splits"], "is a Keras 3 .keras archive, which is not read")
+        self.assertOneLine(["--keras", self.tmp, "--list-splits"], "is a folder (a TensorFlow SavedModel?)")
         self.assertOneLine(["--keras", self.files["keras2-dcgan"][0], "--module", "x.py:G", "--list-splits"],
                            "--keras reads the whole generator from its file; drop --module", code=2)
         self.assertOneLine(["--list-splits"], "give --module FILE.py:NAME and --weights FILE, or --keras FILE.h5", code=2)
