@@ -28,17 +28,40 @@ describe("masks", () => {
     expect([png.width, png.height]).toEqual([16, 16]);
   });
 
-  it("answers raw gray bytes: the top-left quadrant is 255, the rest 0", async () => {
-    const res = await post("masks", { factorisation: PLANTED, parts: [0], kind: "binary" }, "application/octet-stream");
-    const gray = new Uint8Array(res.rawPayload);
-    expect(gray.length).toBe(256);
-    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) expect(gray[y * 16 + x]).toBe(x < 8 && y < 8 ? 255 : 0);
+  it("answers raw gray bytes: with block or bilinear upsampling the top-left quadrant is 255, the rest 0", async () => {
+    for (const upsampling of ["block", "bilinear"]) {
+      const res = await post("masks", { factorisation: PLANTED, parts: [0], kind: "binary", upsampling }, "application/octet-stream");
+      const gray = new Uint8Array(res.rawPayload);
+      expect(gray.length).toBe(256);
+      for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) expect(gray[y * 16 + x]).toBe(x < 8 && y < 8 ? 255 : 0);
+    }
+  });
+
+  it("upsamples edge-aware by default: guided by this image, so unlike the bilinear mask", async () => {
+    const raw = async (payload: object) => new Uint8Array((await post("masks", { factorisation: PLANTED, parts: [0], kind: "soft", ...payload }, "application/octet-stream")).rawPayload);
+    const byDefault = await raw({});
+    expect(Array.from(byDefault)).toEqual(Array.from(await raw({ upsampling: "edge-aware" })));
+    const bilinear = await raw({ upsampling: "bilinear" });
+    expect(byDefault.some((v, i) => Math.abs(v - bilinear[i]) > 8)).toBe(true);
+    // still the top-left part: higher inside the quadrant's core than far from it
+    expect(byDefault[2 * 16 + 2] - byDefault[13 * 16 + 13]).toBeGreaterThan(50);
+  });
+
+  it("feathers a binary mask into a soft edge of the asked width", async () => {
+    const gray = async (feather?: number) => new Uint8Array((await post("masks", { factorisation: PLANTED, parts: [0], upsampling: "block", ...(feather ? { feather } : {}) }, "application/octet-stream")).rawPayload);
+    const hard = await gray();
+    expect(hard.every((v) => v === 0 || v === 255)).toBe(true);
+    const soft = await gray(6);
+    expect(soft.filter((v) => v > 0 && v < 255).length).toBeGreaterThan(16);
+    expect(soft[8 * 16 + 2]).toBeGreaterThan(0); // just below the quadrant: now partly in
+    expect(soft[7 * 16 + 2]).toBeLessThan(255); // just inside: now partly out
+    expect(soft[15 * 16 + 15]).toBe(0);
   });
 
   it("unions parts and gives soft masks in 0…255 with 255 inside the part", async () => {
-    const union = new Uint8Array((await post("masks", { factorisation: PLANTED, parts: [0, 3] }, "application/octet-stream")).rawPayload);
+    const union = new Uint8Array((await post("masks", { factorisation: PLANTED, parts: [0, 3], upsampling: "bilinear" }, "application/octet-stream")).rawPayload);
     expect(union.filter((v) => v === 255).length).toBe(128);
-    const soft = new Uint8Array((await post("masks", { factorisation: PLANTED, parts: [1], kind: "soft" }, "application/octet-stream")).rawPayload);
+    const soft = new Uint8Array((await post("masks", { factorisation: PLANTED, parts: [1], kind: "soft", upsampling: "bilinear" }, "application/octet-stream")).rawPayload);
     expect(Math.max(...soft)).toBe(255);
     expect(Math.min(...soft)).toBe(0);
     expect(soft.some((v) => v > 0 && v < 255)).toBe(true);
@@ -58,7 +81,7 @@ describe("masks", () => {
 
 describe("part thumbnails", () => {
   it("lists every part as an overlay with colour and coverage", async () => {
-    const res = await p.app.inject({ method: "GET", url: `/api/images/${image}/parts?factorisation=${PLANTED}` });
+    const res = await p.app.inject({ method: "GET", url: `/api/images/${image}/parts?factorisation=${PLANTED}&upsampling=bilinear` });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.parts).toHaveLength(4);
@@ -125,9 +148,9 @@ describe("removal", () => {
   });
 
   it("in pixel space makes the part transparent, or fills it with one background colour", async () => {
-    const clear = new Uint8Array((await post("removal", { factorisation: PLANTED, parts: [0], method: "pixel" }, "application/octet-stream")).rawPayload);
+    const clear = new Uint8Array((await post("removal", { factorisation: PLANTED, parts: [0], method: "pixel", upsampling: "bilinear" }, "application/octet-stream")).rawPayload);
     for (let i = 0; i < 256; i++) expect(clear[i * 4 + 3]).toBe(i % 16 < 8 && i < 128 ? 0 : 255);
-    const filled = new Uint8Array((await post("removal", { factorisation: PLANTED, parts: [0], method: "pixel", fill: "background", background: 2 }, "application/octet-stream")).rawPayload);
+    const filled = new Uint8Array((await post("removal", { factorisation: PLANTED, parts: [0], method: "pixel", fill: "background", background: 2, upsampling: "bilinear" }, "application/octet-stream")).rawPayload);
     const first = Array.from(filled.slice(0, 4));
     expect(first[3]).toBe(255);
     for (let i = 0; i < 256; i++) if (i % 16 < 8 && i < 128) expect(Array.from(filled.slice(i * 4, i * 4 + 4))).toEqual(first);
@@ -147,6 +170,8 @@ describe("bad input", () => {
     ["negative part", "masks", { factorisation: PLANTED, parts: [-1] }, 400, /parts/],
     ["threshold on a soft mask", "masks", { factorisation: PLANTED, parts: [0], kind: "soft", threshold: 0.5 }, 400, /binary masks only/],
     ["fill with the feature method", "removal", { factorisation: PLANTED, parts: [0], method: "feature", fill: "background" }, 400, /pixel method only/],
+    ["unknown upsampling", "masks", { factorisation: PLANTED, parts: [0], upsampling: "bicubic" }, 400, /upsampling/],
+    ["negative feather", "masks", { factorisation: PLANTED, parts: [0], feather: -2 }, 400, /feather/],
     ["unknown method", "removal", { factorisation: PLANTED, parts: [0], method: "magic" }, 400, /method/],
     ["no edits", "edits", { factorisation: PLANTED, edits: [] }, 400, /edits/],
     ["a strength that is not a number", "edits", { factorisation: PLANTED, edits: [{ parts: [0], appearance: 1, strength: "big" }] }, 400, /strength/],

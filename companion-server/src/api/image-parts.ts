@@ -11,6 +11,11 @@ export const ImageParamsSchema = Type.Object({ id: ImageId });
 
 const PartList = Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 64, uniqueItems: true, description: "part indices (0-based)" });
 const AppearanceIndex = Type.Integer({ minimum: 0, description: "appearance index (0-based)" });
+const Upsampling = Type.Optional(
+  Type.Union([Type.Literal("edge-aware"), Type.Literal("bilinear"), Type.Literal("block")], {
+    description: "how the feature-resolution map reaches image size: edge-aware (default; guided filter with the image as guide, so edges sit on the image's edges), bilinear, or block (the feature cells)",
+  }),
+);
 const Refine = Type.Optional(Type.Boolean({ description: "refine the parts for this image first (slower on first use; cached)" }));
 
 export const MaskRequestSchema = Type.Object(
@@ -19,13 +24,15 @@ export const MaskRequestSchema = Type.Object(
     parts: PartList,
     kind: Type.Optional(Type.Union([Type.Literal("soft"), Type.Literal("binary")], { description: "default binary" })),
     threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "binary only: soft union ≥ threshold instead of argmax over parts" })),
+    upsampling: Upsampling,
+    feather: Type.Optional(Type.Number({ minimum: 0, maximum: 256, description: "width in pixels of a soft edge put on the mask (default 0)" })),
     refine: Refine,
   },
   { additionalProperties: false },
 );
 export type MaskRequest = Static<typeof MaskRequestSchema>;
 
-export const PartsQuerySchema = Type.Object({ factorisation: FactorisationId, refine: Refine }, { additionalProperties: false });
+export const PartsQuerySchema = Type.Object({ factorisation: FactorisationId, refine: Refine, upsampling: Upsampling }, { additionalProperties: false });
 export type PartsQuery = Static<typeof PartsQuerySchema>;
 
 export const PartThumbnailsSchema = Type.Object({
@@ -49,6 +56,7 @@ export const SaliencyRequestSchema = Type.Object(
     factorisation: FactorisationId,
     appearance: AppearanceIndex,
     output: Type.Optional(Type.Union([Type.Literal("heat"), Type.Literal("mask")], { description: "heat map (default) or the mask thresholded at the concept's mean" })),
+    upsampling: Upsampling,
   },
   { additionalProperties: false },
 );
@@ -84,6 +92,7 @@ export const RemovalRequestSchema = Type.Object(
     method: Type.Union([Type.Literal("feature"), Type.Literal("pixel")], { description: "feature: paint the background into the part through the generator; pixel: mask the part's pixels" }),
     background: Type.Optional(Type.Integer({ minimum: 0, description: "the background appearance; default: the factorisation's" })),
     fill: Type.Optional(Type.Union([Type.Literal("transparent"), Type.Literal("background")], { description: "pixel method: transparent (default) or the background's mean colour" })),
+    upsampling: Upsampling,
     refine: Refine,
   },
   { additionalProperties: false },

@@ -1,11 +1,15 @@
 /**
- * npm run eval:parts — how well do discovered parts match the true face parts?
- * On N generated samples labelled by the bundle's face parser: per ground-truth class, the IoU of
- * its best-matching part, for PandA (global and per-image refined parts) and for baselines on the
- * same features (spherical k-means, NMF, PCA); the ROIR of appearance edits per PandA part; and
- * a layout check of the samples. Prints JSON; writes a contact sheet PNG and the JSON next to it.
- *   npm run eval:parts -- [--model synthfaces] [--layer 8x8] [--samples 500] [--parts 8] [--seed 2026]
+ * npm run eval:parts — how well do discovered parts match the true face parts, at image resolution?
+ * On N generated samples labelled by the bundle's face parser (run at its own input size, its
+ * logits upsampled to the image): per ground-truth class, the IoU of its best-matching part, and
+ * the boundary F-score of the parts' edges, for PandA (global and per-image refined parts) and for
+ * baselines on the same features (spherical k-means, NMF, PCA), each with block, bilinear and
+ * edge-aware (guided-filter) upsampling of the parts; the ROIR of appearance edits per PandA part;
+ * and a layout check of the samples. Prints JSON; writes it and a contact sheet to --out (git-ignored
+ * by default); --update-card copies both next to the bundle's card and updates the card's table.
+ *   npm run eval:parts -- [--model synthfaces] [--layer 8x8] [--samples 200] [--parts 8] [--seed 2026] [--update-card]
  */
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import * as ort from "onnxruntime-node";
@@ -19,13 +23,15 @@ import { decompose } from "../../../companion-server/src/engine/panda/decompose"
 import { refineParts } from "../../../companion-server/src/engine/panda/refine";
 import { applyEdits, editRegion } from "../../../companion-server/src/engine/panda/edits";
 import { resizeBilinear } from "../../../companion-server/src/engine/panda/maps";
+import { MapUpsampler, Upsampling, UPSAMPLINGS } from "../../../companion-server/src/engine/imaging/mask-upsampling";
+import { readModelSignature } from "../../../companion-server/src/onnx/model-signature";
 import { partColour } from "../../../companion-server/src/engine/panda/overlay";
 import { ortBackendFor } from "../../../companion-server/src/engine/tensor/ort-backend";
 import { Factors } from "../../../companion-server/src/engine/panda/types";
 import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
 import { writeFileAtomic } from "../../../companion-server/src/util/atomic-write";
 import { featureVectors, nmf, pca, sphericalKMeans, toScoreMaps } from "./baselines";
-import { assignParts, IouTable } from "./scoring";
+import { assignParts, BoundaryScore, IouTable } from "./scoring";
 import { checkLayout } from "./layout-check";
 
 interface Samples {
@@ -35,7 +41,39 @@ interface Samples {
   labels: Uint8Array[];
 }
 
-async function generateSamples(generator: Generator, layerId: string, count: number, seed: number, parser: ort.InferenceSession, truncation = 1): Promise<Samples> {
+/** The parser's labels for a batch of images at image size: its input is the images shrunk by area
+ * means to the parser's size, its logits are upsampled bilinearly back before the argmax. */
+function parseLabels(logits: ort.Tensor, n: number, image: { width: number; height: number }): Uint8Array[] {
+  const [, k, ph, pw] = logits.dims;
+  const data = logits.data as Float32Array;
+  const plane = image.width * image.height;
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const up = Array.from({ length: k }, (_, j) => resizeBilinear({ width: pw, height: ph, data: data.subarray((i * k + j) * pw * ph, (i * k + j + 1) * pw * ph) }, image).data);
+    const lab = new Uint8Array(plane);
+    for (let p = 0; p < plane; p++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (up[j][p] > up[best][p]) best = j;
+      lab[p] = best;
+    }
+    out.push(lab);
+  }
+  return out;
+}
+
+/** N·C·H·W images shrunk by an integer factor (area means) to the parser's side. */
+function shrink(data: Float32Array, n: number, channels: number, side: number, target: number): Float32Array {
+  if (side === target) return data;
+  const f = side / target;
+  if (!Number.isInteger(f)) throw new Error(`the parser takes ${target}×${target} images; ${side} is not a multiple`);
+  const out = new Float32Array(n * channels * target * target);
+  for (let i = 0; i < n * channels; i++)
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++) out[i * target * target + Math.floor(y / f) * target + Math.floor(x / f)] += data[i * side * side + y * side + x] / (f * f);
+  return out;
+}
+
+async function generateSamples(generator: Generator, layerId: string, count: number, seed: number, parser: ort.InferenceSession, parserSide: number, truncation = 1): Promise<Samples> {
   const m = generator.manifest;
   const { width, height, channels } = m.image;
   const [c, h, w] = generator.layer(layerId).shape;
@@ -43,26 +81,16 @@ async function generateSamples(generator: Generator, layerId: string, count: num
   const features = new Float32Array(count * c * h * w);
   const images: RgbaImage[] = [];
   const labels: Uint8Array[] = [];
-  const chunk = 32;
+  const chunk = 16;
   for (let start = 0; start < count; start += chunk) {
     const n = Math.min(chunk, count - start);
     const batch = await generator.head(layerId, latents.subarray(start * m.latent.size, (start + n) * m.latent.size), n, truncation);
     features.set(batch.features, start * c * h * w);
     const out = await generator.tail(batch);
     for (let i = 0; i < n; i++) images.push(tensorToRgba(out.data, i, channels, width, height, m.image.range));
-    const logits = (await parser.run({ image: new ort.Tensor("float32", out.data, [n, channels, height, width]) })).logits;
-    const k = logits.dims[1];
-    const plane = width * height;
-    const data = logits.data as Float32Array;
-    for (let i = 0; i < n; i++) {
-      const lab = new Uint8Array(plane);
-      for (let p = 0; p < plane; p++) {
-        let best = 0;
-        for (let j = 1; j < k; j++) if (data[(i * k + j) * plane + p] > data[(i * k + best) * plane + p]) best = j;
-        lab[p] = best;
-      }
-      labels.push(lab);
-    }
+    const small = shrink(out.data, n, channels, width, parserSide);
+    const logits = (await parser.run({ image: new ort.Tensor("float32", small, [n, channels, parserSide, parserSide]) })).logits;
+    labels.push(...parseLabels(logits, n, { width, height }));
   }
   return { count, features, images, labels };
 }
@@ -156,16 +184,39 @@ function contactSheet(cells: RgbaImage[][], scale: number): RgbaImage {
   return { width, height, rgba };
 }
 
+const CARD_START = "<!-- eval:parts -->";
+const CARD_END = "<!-- /eval:parts -->";
+
+/** Rewrites the card's results table (between the eval:parts markers), one row per layer and method. */
+function updateCardTable(cardFile: string, result: { layer: string; parts: number; samples: number; meanIoU: Record<string, Record<string, number>>; boundaryF: Record<string, Record<string, number>> }): void {
+  if (!existsSync(cardFile)) return;
+  const card = readFileSync(cardFile, "utf8");
+  const start = card.indexOf(CARD_START);
+  const end = card.indexOf(CARD_END);
+  if (start < 0 || end < start) throw new Error(`${cardFile} has no ${CARD_START} … ${CARD_END} section to update`);
+  const header = "| layer, parts | method | mIoU block | mIoU bilinear | mIoU edge-aware | boundary F block | boundary F bilinear | boundary F edge-aware |";
+  const rule = "|---|---|---|---|---|---|---|---|";
+  const keep = card.slice(start + CARD_START.length, end).split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| layer") && !l.startsWith(`| ${result.layer}, `));
+  const rows = Object.keys(result.meanIoU).map((m) =>
+    `| ${result.layer}, ${result.parts} | ${m} | ${UPSAMPLINGS.map((u) => result.meanIoU[m][u].toFixed(3)).join(" | ")} | ${UPSAMPLINGS.map((u) => result.boundaryF[m][u].toFixed(3)).join(" | ")} |`,
+  );
+  const table = [header, rule, ...[...keep, ...rows].sort()].join("\n");
+  writeFileAtomic(cardFile, `${card.slice(0, start)}${CARD_START}\n${table}\n${card.slice(end)}`);
+}
+
 async function main(): Promise<void> {
   const opts = new Command("eval:parts")
     .option("--model <id>", "bundle with an evaluation parser", "synthfaces")
     .option("--layer <id>", "split layer (default: the bundle's default)")
-    .option("--samples <n>", "generated samples", (v) => parseInt(v, 10), 500)
+    .option("--samples <n>", "generated samples", (v) => parseInt(v, 10), 200)
     .option("--parts <k>", "parts per method (R_S)", (v) => parseInt(v, 10), 8)
     .option("--seed <s>", "seed of the samples and of every method", (v) => parseInt(v, 10), 2026)
-    .option("--refine-iterations <n>", "P-steps of per-image refinement", (v) => parseInt(v, 10), 50)
+    .option("--refine-method <m>", "per-image refinement: cluster (default), fit (the per-image P-fit) or steps (the published demo)", "cluster")
+    .option("--refine-iterations <n>", "iterations of per-image refinement", (v) => parseInt(v, 10), 100)
+    .option("--boundary-tolerance <px>", "boundary F-score: an edge counts within this many pixels (default: 1% of the image side, ≥ 1)", (v) => parseInt(v, 10))
     .option("--edit-samples <n>", "samples per part for the ROIR", (v) => parseInt(v, 10), 8)
-    .option("--out <dir>", "where the contact sheet and JSON go", join(DEFAULT_MODELS_DIR, "synthfaces"))
+    .option("--out <dir>", "where the contact sheet and JSON go (git-ignored by default)", join(DEFAULT_MODELS_DIR, "synthfaces", "work", "eval"))
+    .option("--update-card", "also copy them next to the bundle's model card and update its table (the committed copies)")
     .parse(process.argv)
     .opts();
   const sessions = new SessionFactory();
@@ -181,8 +232,11 @@ async function main(): Promise<void> {
   const image = { width: generator.manifest.image.width, height: generator.manifest.image.height };
   const started = Date.now();
 
-  const parser = await sessions.create(join(generator.bundle.dir, evaluation.parser));
-  const samples = await generateSamples(generator, layer.id, opts.samples, opts.seed, parser);
+  if (!["cluster", "fit", "steps"].includes(opts.refineMethod)) throw new Error(`--refine-method is cluster, fit or steps, got "${opts.refineMethod}"`);
+  const parserFile = join(generator.bundle.dir, evaluation.parser);
+  const parserSide = readModelSignature(parserFile).inputs[0].dims[2] ?? image.width;
+  const parser = await sessions.create(parserFile);
+  const samples = await generateSamples(generator, layer.id, opts.samples, opts.seed, parser, parserSide);
   const classes = evaluation.classes;
   const classIndex = (name: string) => classes.findIndex((c) => c.startsWith(name));
   const layoutClasses = { skin: classIndex("skin"), eyes: classIndex("eye"), mouth: classIndex("mouth") };
@@ -194,7 +248,7 @@ async function main(): Promise<void> {
   // Parts are fitted on the generator's real distribution (ψ = 1); what users see is ψ = default.
   const defaultTruncation = generator.defaultTruncation();
   const layout = {
-    [`truncation ${defaultTruncation} (the product's default)`]: layoutOf((await generateSamples(generator, layer.id, opts.samples, opts.seed + 1, parser, defaultTruncation)).labels),
+    [`truncation ${defaultTruncation} (the product's default)`]: layoutOf((await generateSamples(generator, layer.id, opts.samples, opts.seed + 1, parser, parserSide, defaultTruncation)).labels),
     "truncation 1 (the samples the parts are fitted on)": layoutOf(samples.labels),
   };
 
@@ -206,7 +260,7 @@ async function main(): Promise<void> {
   const methods: Record<string, (i: number) => Promise<Float32Array> | Float32Array> = {
     pandaGlobal: () => globalScores,
     pandaRefined: async (i) =>
-      partScores(await refineParts(samples.features.subarray(i * channels * positions, (i + 1) * channels * positions), factors, { iterations: opts.refineIterations }, sessions), k, positions),
+      partScores(await refineParts(samples.features.subarray(i * channels * positions, (i + 1) * channels * positions), factors, { method: opts.refineMethod, iterations: opts.refineIterations }, sessions), k, positions),
   };
   const kmeansMaps = toScoreMaps(await sphericalKMeans(vectors, k, opts.seed, backend), samples.count, positions);
   const nmfMaps = toScoreMaps(await nmf(vectors, k, opts.seed, backend), samples.count, positions);
@@ -215,28 +269,43 @@ async function main(): Promise<void> {
   methods.nmf = (i) => nmfMaps[i];
   methods.pca = (i) => pcaMaps[i];
 
-  const sheetRows = Math.min(8, samples.count);
+  const sheetRows = Math.min(6, samples.count);
   const cells: RgbaImage[][] = Array.from({ length: sheetRows }, (_, i) => [samples.images[i], labelImage(samples.labels[i], image.width, image.height)]);
-  const perMethod: Record<string, { meanIoU: number; perClass: Record<string, number | null> }> = {};
+  const sheetColumns = ["sample", "parser labels"];
+  const tolerance: number = opts.boundaryTolerance ?? Math.max(1, Math.round(image.width / 100));
+  type Scores = { meanIoU: number; boundaryF: number; perClass: Record<string, number | null> };
+  const perMethod: Record<string, Record<Upsampling, Scores>> = {};
+  const upsamplers = samples.images.map((img) => new MapUpsampler(img));
   for (const [name, scoresOf] of Object.entries(methods)) {
-    const table = new IouTable(classes.length, k);
-    for (let i = 0; i < samples.count; i++) {
-      const assigned = assignParts(await scoresOf(i), k, { width, height }, image);
-      table.add(samples.labels[i], assigned);
-      if (i < sheetRows) cells[i].push(labelImage(assigned.map((v) => v + 1), image.width, image.height));
+    const scores = await Promise.all(Array.from({ length: samples.count }, (_, i) => scoresOf(i)));
+    perMethod[name] = {} as Record<Upsampling, Scores>;
+    for (const upsampling of UPSAMPLINGS) {
+      const table = new IouTable(classes.length, k);
+      const assigned = scores.map((sc, i) => assignParts(sc, k, { width, height }, image, (m) => upsamplers[i].upsample(m, upsampling)));
+      assigned.forEach((a, i) => table.add(samples.labels[i], a));
+      // boundaries of the parts named by their majority class, against the classes' boundaries
+      const named = table.partClasses();
+      const boundary = new BoundaryScore(image, tolerance);
+      assigned.forEach((a, i) => boundary.add(samples.labels[i], a.map((part) => named[part])));
+      const best = table.bestMatches();
+      const present = best.filter((b): b is { iou: number; part: number } => b !== null);
+      perMethod[name][upsampling] = {
+        meanIoU: +(present.reduce((a, b) => a + b.iou, 0) / present.length).toFixed(4),
+        boundaryF: +boundary.result().f.toFixed(4),
+        perClass: Object.fromEntries(classes.map((c, j) => [c, best[j] ? +best[j]!.iou.toFixed(4) : null])),
+      };
+      if (upsampling === "edge-aware" || (upsampling === "bilinear" && name === "pandaGlobal")) {
+        sheetColumns.push(`${name} (${upsampling})`);
+        for (let i = 0; i < sheetRows; i++) cells[i].push(labelImage(assigned[i].map((v) => v + 1), image.width, image.height));
+      }
     }
-    const best = table.bestMatches();
-    const present = best.filter((b): b is { iou: number; part: number } => b !== null);
-    perMethod[name] = {
-      meanIoU: +(present.reduce((a, b) => a + b.iou, 0) / present.length).toFixed(4),
-      perClass: Object.fromEntries(classes.map((c, j) => [c, best[j] ? +best[j]!.iou.toFixed(4) : null])),
-    };
   }
   const roir = await editLocality(generator, layer.id, factors, samples, Math.min(opts.editSamples, samples.count));
   const validRoir = roir.filter((r) => Number.isFinite(r.roir));
 
-  const sheetFile = join(opts.out, `eval-parts-${layer.id}.png`);
-  writeFileAtomic(sheetFile, encodePng(contactSheet(cells, 2)));
+  mkdirSync(opts.out, { recursive: true });
+  const sheetName = `eval-parts-${layer.id}.png`;
+  writeFileAtomic(join(opts.out, sheetName), encodePng(contactSheet(cells, image.width >= 128 ? 1 : 2)));
   const result = {
     eval: "parts",
     model: generator.id,
@@ -244,17 +313,27 @@ async function main(): Promise<void> {
     samples: samples.count,
     parts: k,
     seed: opts.seed,
+    image: `${image.width}×${image.height}`,
+    parserInput: `${parserSide}×${parserSide}`,
+    refine: { method: opts.refineMethod, iterations: opts.refineIterations },
+    boundaryTolerancePixels: tolerance,
     panda: { solver: report.solver, objective: report.objective, relativeObjective: report.relativeObjective, seconds: report.seconds },
-    meanIoU: Object.fromEntries(Object.entries(perMethod).map(([m, v]) => [m, v.meanIoU])),
-    perClassIoU: Object.fromEntries(classes.map((c) => [c, Object.fromEntries(Object.entries(perMethod).map(([m, v]) => [m, v.perClass[c]]))])),
+    meanIoU: Object.fromEntries(Object.entries(perMethod).map(([m, v]) => [m, Object.fromEntries(UPSAMPLINGS.map((u) => [u, v[u].meanIoU]))])),
+    boundaryF: Object.fromEntries(Object.entries(perMethod).map(([m, v]) => [m, Object.fromEntries(UPSAMPLINGS.map((u) => [u, v[u].boundaryF]))])),
+    perClassIoUEdgeAware: Object.fromEntries(classes.map((c) => [c, Object.fromEntries(Object.entries(perMethod).map(([m, v]) => [m, v["edge-aware"].perClass[c]]))])),
     roir: { perPart: roir.map((r) => ({ ...r, roir: +r.roir.toFixed(4) })), mean: +(validRoir.reduce((a, b) => a + b.roir, 0) / validRoir.length).toFixed(4) },
     layout,
-    contactSheet: sheetFile,
-    contactSheetColumns: ["sample", "parser labels", ...Object.keys(methods)],
+    contactSheet: sheetName,
+    contactSheetColumns: sheetColumns,
     seconds: (Date.now() - started) / 1000,
   };
   const json = JSON.stringify(result, null, 2);
-  writeFileAtomic(join(opts.out, `eval-parts-${layer.id}.json`), json + "\n");
+  const jsonName = `eval-parts-${layer.id}.json`;
+  writeFileAtomic(join(opts.out, jsonName), json + "\n");
+  if (opts.updateCard) {
+    for (const name of [jsonName, sheetName]) copyFileSync(join(opts.out, name), join(generator.bundle.dir, name));
+    if (generator.manifest.card) updateCardTable(join(generator.bundle.dir, generator.manifest.card), result);
+  }
   console.log(json);
   await registry.close();
 }

@@ -1,14 +1,16 @@
 /**
  * Scores discovered parts against ground-truth labels: each sample's K score maps are upsampled
- * to image size and every pixel is assigned to its best part; then, pooled over all samples,
- * each class's IoU with its best-matching part (parts may serve several classes).
+ * to image size (block, bilinear or edge-aware) and every pixel is assigned to its best part; then,
+ * pooled over all samples, each class's IoU with its best-matching part (parts may serve several
+ * classes), and the boundary F-score of the parts' edges against the classes' edges.
  */
-import { resizeBilinear, Size } from "../../../companion-server/src/engine/panda/maps";
+import { resizeBilinear, Size, SpatialMap } from "../../../companion-server/src/engine/panda/maps";
+import { BoxFilter } from "../../../companion-server/src/engine/imaging/box-filter";
 
-/** K·S map-major scores at feature resolution → one part index per image pixel. */
-export function assignParts(scores: Float32Array, k: number, feature: Size, image: Size): Uint8Array {
+/** K·S map-major scores at feature resolution → one part index per image pixel (default: bilinear). */
+export function assignParts(scores: Float32Array, k: number, feature: Size, image: Size, upsample: (map: SpatialMap) => SpatialMap = (m) => resizeBilinear(m, image)): Uint8Array {
   const s = feature.width * feature.height;
-  const upsampled = Array.from({ length: k }, (_, j) => resizeBilinear({ ...feature, data: scores.subarray(j * s, (j + 1) * s) }, image).data);
+  const upsampled = Array.from({ length: k }, (_, j) => upsample({ ...feature, data: scores.subarray(j * s, (j + 1) * s) }).data);
   const labels = new Uint8Array(image.width * image.height);
   for (let p = 0; p < labels.length; p++) {
     let best = 0;
@@ -41,6 +43,15 @@ export class IouTable {
     }
   }
 
+  /** Each part's majority class: the class it overlaps most (how a user would name the part). */
+  partClasses(): Uint8Array {
+    return Uint8Array.from({ length: this.parts }, (_, k) => {
+      let best = 0;
+      for (let c = 1; c < this.classes; c++) if (this.intersection[c * this.parts + k] > this.intersection[best * this.parts + k]) best = c;
+      return best;
+    });
+  }
+
   /** For each class present, the IoU of its best-matching part and that part; null when absent. */
   bestMatches(): ({ iou: number; part: number } | null)[] {
     return Array.from({ length: this.classes }, (_, c) => {
@@ -71,4 +82,52 @@ export function meanIouSameClasses(truth: Uint8Array[], predicted: Uint8Array[],
   const perClass = Array.from(inter, (v, c) => (union[c] > 0 ? v / union[c] : null));
   const present = perClass.filter((v): v is number => v !== null);
   return { perClass, mean: present.reduce((a, b) => a + b, 0) / present.length };
+}
+
+/** 1 where a pixel's right or lower neighbour has another label: the label map's edges. */
+export function boundaries(labels: Uint8Array, size: Size): Float32Array {
+  const { width: w, height: h } = size;
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if ((x + 1 < w && labels[i + 1] !== labels[i]) || (y + 1 < h && labels[i + w] !== labels[i])) out[i] = 1;
+    }
+  return out;
+}
+
+/**
+ * Boundary precision, recall and F-score (as in BSDS/DAVIS): a predicted edge pixel counts when a
+ * true edge lies within `tolerance` pixels (square window), and the other way round; pooled over samples.
+ */
+export class BoundaryScore {
+  private matchedPredicted = 0;
+  private predicted = 0;
+  private matchedTrue = 0;
+  private truth = 0;
+  private readonly box: BoxFilter;
+
+  constructor(
+    readonly size: Size,
+    readonly tolerance: number,
+  ) {
+    this.box = new BoxFilter(size.width, size.height);
+  }
+
+  add(truth: Uint8Array, predicted: Uint8Array): void {
+    const t = boundaries(truth, this.size);
+    const p = boundaries(predicted, this.size);
+    const nearT = this.box.mean(t, this.tolerance);
+    const nearP = this.box.mean(p, this.tolerance);
+    for (let i = 0; i < t.length; i++) {
+      if (p[i]) (this.predicted += 1), (this.matchedPredicted += nearT[i] > 1e-6 ? 1 : 0);
+      if (t[i]) (this.truth += 1), (this.matchedTrue += nearP[i] > 1e-6 ? 1 : 0);
+    }
+  }
+
+  result(): { precision: number; recall: number; f: number } {
+    const precision = this.predicted ? this.matchedPredicted / this.predicted : 0;
+    const recall = this.truth ? this.matchedTrue / this.truth : 0;
+    return { precision, recall, f: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
+  }
 }

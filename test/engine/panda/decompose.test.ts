@@ -1,6 +1,7 @@
 /** decompose() option validation, objective() on given factors, and per-image refinement. */
 import { decompose, objective } from "../../../companion-server/src/engine/panda/decompose";
-import { refineParts } from "../../../companion-server/src/engine/panda/refine";
+import { clusterParts, refineParts } from "../../../companion-server/src/engine/panda/refine";
+import { matrix } from "../../../companion-server/src/engine/tensor/matrix";
 import { SolverOptions } from "../../../companion-server/src/engine/panda/types";
 import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
 import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
@@ -43,7 +44,7 @@ describe("refineParts", () => {
   test("lowers this image's objective from the global P, keeps P ≥ 0, and leaves the factors alone", async () => {
     const { factors } = await decompose(source, valid, sessions);
     const before = Float32Array.from(factors.parts);
-    const refined = await refineParts(image, factors, {}, sessions);
+    const refined = await refineParts(image, factors, { method: "fit" }, sessions);
     expect(refined).toHaveLength(64 * 2);
     expect(refined.every((v) => v >= 0)).toBe(true);
     expect(Array.from(factors.parts)).toEqual(Array.from(before));
@@ -52,11 +53,44 @@ describe("refineParts", () => {
     expect(refinedFit.objective).toBeLessThan(globalFit.objective);
   });
 
+  test("cluster (the default): parts follow this image's appearances where they differ from the global layout", () => {
+    // 8 positions in a row; globally part 0 is positions 0–3, part 1 positions 4–7. In this image the
+    // appearance of part 0 (direction e1) reaches to position 5: the refined part 0 follows it.
+    const s = 8;
+    const coords = matrix(2, s, Float32Array.from([...[1, 1, 1, 1, 1, 1, 0, 0], ...[0, 0, 0, 0, 0, 0, 1, 1]]));
+    const global = matrix(s, 2, Float32Array.from({ length: 16 }, (_, i) => ((Math.floor(i / 2) < 4) === (i % 2 === 0) ? 1 : 0)));
+    const refined = clusterParts(coords, global, 10);
+    const winner = Array.from({ length: s }, (_, j) => (refined[j * 2] > refined[j * 2 + 1] ? 0 : 1));
+    expect(winner).toEqual([0, 0, 0, 0, 0, 0, 1, 1]);
+    for (let j = 0; j < s; j++) expect(refined[j * 2] + refined[j * 2 + 1]).toBeCloseTo(1, 5);
+    // where the image agrees with the global layout nothing moves; with no rounds the prior decides
+    const prior = clusterParts(coords, global, 0);
+    expect(Array.from({ length: s }, (_, j) => (prior[j * 2] > prior[j * 2 + 1] ? 0 : 1))).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+  });
+
+  test("refineParts defaults to cluster: soft assignments in [0, 1], one per position", async () => {
+    const { factors } = await decompose(source, valid, sessions);
+    const refined = await refineParts(image, factors, {}, sessions);
+    expect(refined).toHaveLength(64 * 2);
+    for (let j = 0; j < 64; j++) expect(refined[j * 2] + refined[j * 2 + 1]).toBeCloseTo(1, 5);
+  });
+
+  test("the demo's steps never raise this image's objective either, and both keep P ≥ 0", async () => {
+    const { factors } = await decompose(source, valid, sessions);
+    const fitOf = async (parts: Float32Array) => (await objective(single, { ...factors, parts }, sessions)).objective;
+    const steps = await refineParts(image, factors, { method: "steps" }, sessions);
+    const fit = await refineParts(image, factors, { method: "fit" }, sessions);
+    expect(steps.every((v) => v >= 0) && fit.every((v) => v >= 0)).toBe(true);
+    const globalFit = await fitOf(factors.parts);
+    expect(await fitOf(steps)).toBeLessThanOrEqual(globalFit);
+    expect(await fitOf(fit)).toBeLessThan(globalFit);
+  });
+
   test("the default step stays stable when the layer's features are 1000× larger", async () => {
     const big = plantedFeatures({ channels: 8, height: 8, width: 8, count: 6, blobs: [{ y: 2, x: 2, radius: 1.5 }, { y: 5.5, x: 5.5, radius: 1.5 }], scale: 1000 });
     const bigSource = inMemoryFeatures(big.data, big.shape, big.count);
     const { factors } = await decompose(bigSource, valid, sessions);
-    const refined = await refineParts(big.data.subarray(0, size), factors, { iterations: 50 }, sessions);
+    const refined = await refineParts(big.data.subarray(0, size), factors, { method: "steps", iterations: 50 }, sessions);
     const one = inMemoryFeatures(big.data.subarray(0, size), big.shape, 1);
     expect(refined.every(Number.isFinite)).toBe(true);
     expect((await objective(one, { ...factors, parts: refined }, sessions)).objective).toBeLessThanOrEqual((await objective(one, factors, sessions)).objective);
@@ -65,6 +99,7 @@ describe("refineParts", () => {
   test("zero iterations returns the global P; a wrong-sized image is rejected", async () => {
     const { factors } = await decompose(source, valid, sessions);
     expect(Array.from(await refineParts(image, factors, { iterations: 0 }, sessions))).toEqual(Array.from(factors.parts));
+    expect(Array.from(await refineParts(image, factors, { iterations: 0, method: "steps" }, sessions))).toEqual(Array.from(factors.parts));
     await expect(refineParts(image.subarray(1), factors, {}, sessions)).rejects.toThrow(/has 512 values, got 511/);
   });
 });

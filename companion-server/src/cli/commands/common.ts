@@ -19,6 +19,7 @@ import { refineParts } from "../../engine/panda/refine";
 import { SpatialMap, toGray8 } from "../../engine/panda/maps";
 import { CliError } from "../errors";
 import { defaultModelDirs } from "../paths";
+import { UPSAMPLINGS } from "../../engine/imaging/mask-upsampling";
 
 export function parseInteger(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
@@ -49,6 +50,10 @@ export function choice<T extends string>(values: readonly T[]) {
     return text as T;
   };
 }
+
+/** --upsampling, as the masks and saliency routes take it. */
+export const upsamplingOption = () =>
+  new Option("--upsampling <method>", "edge-aware (guided by the image) | bilinear | block").argParser(choice(UPSAMPLINGS)).default("edge-aware");
 
 export const seedOption = () => new Option("--seed <n>", `random seed 0…${MAX_SEED}`).argParser(parseInteger(0, MAX_SEED));
 

@@ -6,8 +6,9 @@
  */
 import { RgbaImage } from "../../runtime/image-codec";
 import { Factors } from "./types";
-import { resizeBilinear, SpatialMap } from "./maps";
+import { SpatialMap } from "./maps";
 import { binaryMask, PartMaps, partMaps, softMask } from "./masks";
+import { clampPlane, EdgeAwareOptions, feather, Interpolation, MapUpsampler, Upsampling } from "../imaging/mask-upsampling";
 import { coordinates, saliency, Saliency, SaliencyStats } from "./saliency";
 import { applyEdits, Edit } from "./edits";
 import { Background, PixelFill, removeInFeatures, removeInPixels } from "./removal";
@@ -34,6 +35,17 @@ export class FactorIndexError extends Error {
 }
 
 export type MaskKind = "soft" | "binary";
+
+/** How feature-resolution maps reach image size; edge-aware (the image as guide) unless asked otherwise. */
+export const DEFAULT_UPSAMPLING: Upsampling = "edge-aware";
+
+export interface MaskOptions {
+  /** binary only: the soft union ≥ threshold instead of argmax over parts */
+  threshold?: number;
+  upsampling?: Upsampling;
+  /** width in pixels of a soft edge put on the mask (0: none) */
+  feather?: number;
+}
 export type RemovalMethod = "feature" | "pixel";
 
 export interface RenderedEdit {
@@ -44,7 +56,8 @@ export interface RenderedEdit {
 
 export class ImageParts {
   private coordsCache?: Float32Array;
-  private mapsCache?: PartMaps;
+  private readonly mapsCache = new Map<Upsampling, PartMaps>();
+  private readonly upsampler: MapUpsampler;
 
   constructor(
     readonly model: FactorisationModel,
@@ -54,7 +67,10 @@ export class ImageParts {
     private readonly render: TailRenderer,
     /** P refined for this image (S·R_S), when asked for */
     readonly refinedParts?: Float32Array,
-  ) {}
+    edgeAware: EdgeAwareOptions = {},
+  ) {
+    this.upsampler = new MapUpsampler(image, edgeAware);
+  }
 
   private get factors(): Factors {
     return this.model.factors;
@@ -69,9 +85,19 @@ export class ImageParts {
     return (this.coordsCache ??= coordinates(this.factors, this.features));
   }
 
-  /** Every part's map at image size (raw and scaled), computed on first use. */
-  get partMaps(): PartMaps {
-    return (this.mapsCache ??= partMaps(this.factors, this.size, this.refinedParts));
+  /** A feature-resolution map at image size. */
+  upsample(map: SpatialMap, upsampling: Upsampling = DEFAULT_UPSAMPLING, interpolation: Interpolation = "bilinear"): SpatialMap {
+    return this.upsampler.upsample(map, upsampling, interpolation);
+  }
+
+  /** Every part's map at image size (raw and scaled), computed on first use per upsampling. */
+  partMaps(upsampling: Upsampling = DEFAULT_UPSAMPLING): PartMaps {
+    let maps = this.mapsCache.get(upsampling);
+    if (!maps) {
+      maps = partMaps(this.factors, this.size, this.refinedParts, (m) => this.upsample(m, upsampling));
+      this.mapsCache.set(upsampling, maps);
+    }
+    return maps;
   }
 
   checkParts(parts: readonly number[]): void {
@@ -82,19 +108,22 @@ export class ImageParts {
     if (!Number.isInteger(c) || c < 0 || c >= this.factors.appearancesRank) throw new FactorIndexError("appearance", c, this.factors.appearancesRank);
   }
 
-  mask(parts: readonly number[], kind: MaskKind, threshold?: number): SpatialMap {
+  mask(parts: readonly number[], kind: MaskKind, options: MaskOptions = {}): SpatialMap {
     this.checkParts(parts);
-    return kind === "soft" ? softMask(this.partMaps, parts) : binaryMask(this.partMaps, parts, threshold);
+    const maps = this.partMaps(options.upsampling);
+    const mask = kind === "soft" ? softMask(maps, parts) : binaryMask(maps, parts, options.threshold);
+    return options.feather ? feather(mask, options.feather) : mask;
   }
 
   /** Each part as a coloured overlay on the image, in part order. */
-  thumbnails(): RgbaImage[] {
-    return this.partMaps.scaled.map((map, k) => overlayPart(map, partColour(k), this.image));
+  thumbnails(upsampling?: Upsampling): RgbaImage[] {
+    return this.partMaps(upsampling).scaled.map((map, k) => overlayPart(map, partColour(k), this.image));
   }
 
-  saliency(appearance: number): Saliency {
+  /** Lanczos (as the notebooks), then edge-aware unless asked otherwise. */
+  saliency(appearance: number, upsampling: Upsampling = DEFAULT_UPSAMPLING): Saliency {
     this.checkAppearance(appearance);
-    return saliency(this.coordinates, this.factors, this.model.saliency, appearance, this.size);
+    return saliency(this.coordinates, this.factors, this.model.saliency, appearance, this.size, (m) => this.upsample(m, upsampling, "lanczos"));
   }
 
   async edit(edits: readonly Edit[]): Promise<RenderedEdit> {
@@ -103,19 +132,19 @@ export class ImageParts {
       this.checkAppearance(e.appearance);
     }
     const result = applyEdits(this.factors, this.features, edits, this.refinedParts);
-    return { image: await this.render(result.features), region: resizeBilinear(result.region, this.size) };
+    return { image: await this.render(result.features), region: clampPlane(this.upsample(result.region)) };
   }
 
-  async remove(parts: readonly number[], method: RemovalMethod, options: { background?: number; fill?: PixelFill } = {}): Promise<RenderedEdit & { background: number }> {
+  async remove(parts: readonly number[], method: RemovalMethod, options: { background?: number; fill?: PixelFill; upsampling?: Upsampling } = {}): Promise<RenderedEdit & { background: number }> {
     this.checkParts(parts);
     const background = options.background ?? this.model.background.appearance;
     this.checkAppearance(background);
     if (method === "pixel") {
-      const mask = this.mask(parts, "binary");
-      const presence = this.saliency(background).heat;
+      const mask = this.mask(parts, "binary", { upsampling: options.upsampling });
+      const presence = this.saliency(background, options.upsampling).heat;
       return { image: removeInPixels(this.image, mask, options.fill ?? "transparent", presence), region: mask, background };
     }
     const result = removeInFeatures(this.factors, this.features, this.coordinates, this.model.saliency, parts, background, this.refinedParts);
-    return { image: await this.render(result.features), region: resizeBilinear(result.region, this.size), background };
+    return { image: await this.render(result.features), region: clampPlane(this.upsample(result.region, options.upsampling)), background };
   }
 }

@@ -1,21 +1,15 @@
 /**
  * Spatial maps (one value per position, row-major) and the operations every product feature
- * shares: reading part columns out of P, min–max scaling, bilinear upsampling to image size,
- * and conversion to 8-bit gray.
+ * shares: reading part columns out of P, min–max scaling and conversion to 8-bit gray (resampling
+ * to image size lives in ../imaging).
  */
 import { Factors } from "./types";
+import { Plane, Size } from "../imaging/resample";
 
-export interface SpatialMap {
-  width: number;
-  height: number;
-  /** width·height values, row-major */
-  data: Float32Array;
-}
-
-export interface Size {
-  width: number;
-  height: number;
-}
+/** One value per position, row-major (an imaging Plane). */
+export type SpatialMap = Plane;
+export type { Size };
+export { resizeBilinear } from "../imaging/resample";
 
 /** Column k of P (S×R_S, row-major) as an H×W map. `parts` overrides P (e.g. refined for one image). */
 export function partColumn(factors: Factors, k: number, parts: Float32Array = factors.parts): SpatialMap {
@@ -50,36 +44,6 @@ export function minMaxScale(map: SpatialMap): SpatialMap {
   const data = new Float32Array(map.data.length);
   if (range > 0) for (let i = 0; i < data.length; i++) data[i] = (map.data[i] - lo) / range;
   return { width: map.width, height: map.height, data };
-}
-
-/**
- * Bilinear resampling with half-pixel centres (PyTorch's align_corners=false, as in the
- * official notebooks' F.interpolate), edges clamped.
- */
-export function resizeBilinear(map: SpatialMap, size: Size): SpatialMap {
-  const { width: W, height: H } = size;
-  if (W === map.width && H === map.height) return { width: W, height: H, data: map.data.slice() };
-  const out = new Float32Array(W * H);
-  const sx = map.width / W;
-  const sy = map.height / H;
-  const src = map.data;
-  const w = map.width;
-  for (let y = 0; y < H; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), map.height - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, map.height - 1);
-    const ty = fy - y0;
-    for (let x = 0; x < W; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), w - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, w - 1);
-      const tx = fx - x0;
-      const top = src[y0 * w + x0] * (1 - tx) + src[y0 * w + x1] * tx;
-      const bottom = src[y1 * w + x0] * (1 - tx) + src[y1 * w + x1] * tx;
-      out[y * W + x] = top * (1 - ty) + bottom * ty;
-    }
-  }
-  return { width: W, height: H, data: out };
 }
 
 /** Values in [0, 1] → 0…255 (clamped). */

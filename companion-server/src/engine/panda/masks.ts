@@ -1,12 +1,16 @@
 /**
- * Part masks of one image at image resolution: soft (each part's map upsampled bilinearly and
- * min–max scaled; a union is the pointwise maximum) and binary (each pixel belongs to the part
- * whose column of P is largest there — raw values, since a part's amplitude is what the
- * reconstruction uses and a part spread evenly would vanish when scaled — or a soft mask above
- * a threshold).
+ * Part masks of one image at image resolution: soft (each part's map upsampled — bilinearly, or
+ * edge-aware with the image as guide — and min–max scaled; a union is the pointwise maximum) and
+ * binary (each pixel belongs to the part whose column of P is largest there — raw values, since a
+ * part's amplitude is what the reconstruction uses and a part spread evenly would vanish when
+ * scaled — or a soft mask above a threshold).
  */
 import { Factors } from "./types";
-import { minMaxScale, partColumn, resizeBilinear, Size, SpatialMap } from "./maps";
+import { partColumn, resizeBilinear, Size, SpatialMap } from "./maps";
+
+/** Feature-resolution map → image size (e.g. MapUpsampler.upsample with a method). Must map an affine
+ * change of its input to the same change of its output (bilinear, Lanczos and the guided filter do). */
+export type Upsample = (map: SpatialMap) => SpatialMap;
 
 /** Every part's map at image size: as upsampled from P, and scaled to [0, 1]. */
 export interface PartMaps {
@@ -14,11 +18,26 @@ export interface PartMaps {
   scaled: SpatialMap[];
 }
 
-/** `parts` overrides P (e.g. refined for this image). */
-export function partMaps(factors: Factors, size: Size, parts?: Float32Array): PartMaps {
+/**
+ * `parts` overrides P (e.g. refined for this image). Scaled maps use the min and max at feature
+ * resolution (what the part is), clamped to [0, 1] after upsampling (a sharp upsampling overshoots).
+ */
+export function partMaps(factors: Factors, size: Size, parts?: Float32Array, upsample: Upsample = (m) => resizeBilinear(m, size)): PartMaps {
   const raw: SpatialMap[] = [];
-  for (let k = 0; k < factors.partsRank; k++) raw.push(resizeBilinear(partColumn(factors, k, parts), size));
-  return { raw, scaled: raw.map(minMaxScale) };
+  const scaled: SpatialMap[] = [];
+  for (let k = 0; k < factors.partsRank; k++) {
+    const column = partColumn(factors, k, parts);
+    const up = upsample(column);
+    raw.push(up);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of column.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    const range = hi - lo;
+    const data = new Float32Array(up.data.length);
+    if (range > 0) for (let i = 0; i < data.length; i++) data[i] = Math.min(1, Math.max(0, (up.data[i] - lo) / range));
+    scaled.push({ width: up.width, height: up.height, data });
+  }
+  return { raw, scaled };
 }
 
 /** The soft union of the chosen parts: the largest of their scaled maps at each pixel. */

@@ -8,16 +8,29 @@
  * L = ‖AᵀZ‖₂²·(4 + 6‖A‖₂²·‖P‖₂²·2), a bound on the gradient's Lipschitz constant for P up to √2 times
  * its starting size: projected gradient with such a step never increases this sample's objective,
  * at any layer scale.
+ *
+ * That step is safe but timid: 100 of them barely move P (eval:parts found refined parts almost
+ * the global ones). `method: "fit"` (the default) solves the same per-image problem to convergence
+ * instead — FISTA with backtracking on this image's M = ZᵀAAᵀZ and N = Zᵀ(AAᵀ)²Z (block-problem.ts),
+ * started from the global P so each part keeps its meaning — and moves the boundaries to this
+ * image's hair, face and background. `method: "steps"` is the published demo.
  */
 import { SessionFactory } from "../../runtime/execution-providers";
 import { ortBackendFor } from "../tensor/ort-backend";
 import { Matrix, matrix } from "../tensor/matrix";
 import { spectralNormSquared } from "../tenalg/spectral-norm";
 import { partsStep } from "./gradients";
+import { solveBlockProblem } from "./block-problem";
+import { frobeniusSquared, multiply } from "../tensor/matrix";
 import { Factors } from "./types";
 
+export type RefineMethod = "cluster" | "fit" | "steps";
+
 export interface RefineOptions {
-  /** P-steps (default 100, as in the demo) */
+  /** cluster: re-assign positions by this image's part appearances (default); fit: solve this image's
+   * P-problem; steps: the demo's fixed number of P-steps */
+  method?: RefineMethod;
+  /** P-steps, or the fit's iteration limit (default 100, as in the demo) */
   iterations?: number;
   /** a fixed step, as in the published demo; default: the scale-aware 1/L above */
   learningRate?: number;
@@ -39,8 +52,81 @@ export async function refineParts(features: Float32Array, factors: Factors, opti
   const z = matrix(channels, positions, features);
   const a = matrix(channels, factors.appearancesRank, factors.appearances);
   let p = matrix(positions, factors.partsRank, Float32Array.from(factors.parts));
+  const method = options.method ?? "cluster";
+  if (iterations === 0) return p.data; // every method: zero rounds leave the global parts
+  if (method === "cluster") return clusterParts(await backend.matmul(a, z, { transposeA: true }), p, Math.min(iterations, CLUSTER_ITERATIONS));
+  if (method === "fit") {
+    const w = await backend.matmul(a, z, { transposeA: true }); // AᵀZ, R_C×S
+    const m = await backend.matmul(w, w, { transposeA: true }); // ZᵀAAᵀZ
+    const aw = await backend.matmul(multiply(a, a, true), w); // AᵀA·AᵀZ
+    const n = await backend.matmul(w, aw, { transposeA: true }); // Zᵀ(AAᵀ)²Z
+    const fit = await solveBlockProblem(backend, { m, n, nonnegative: true }, p, { offset: frobeniusSquared(z), maxIterations: iterations, tolerance: 1e-5 });
+    return fit.solution.data;
+  }
   const step = options.learningRate ?? stableRefineStep(await backend.matmul(a, z, { transposeA: true }), a, p);
   const program = partsStep(step);
   for (let i = 0; i < iterations; i++) ({ p } = await backend.run(`refine-step:${step}`, program, { z, a, p }));
   return p.data;
+}
+
+const CLUSTER_ITERATIONS = 10;
+/** the prior mixes the global parts with this much of a uniform choice, so this image can overrule them */
+const PRIOR_MIX = 0.2;
+/** softmax temperature on cosine similarities (−1 … 1) */
+const CLUSTER_TEMPERATURE = 0.1;
+
+/**
+ * Parts that follow this image: each part's appearance in this image (the mean of its coordinates
+ * AᵀZ weighted by the part), then every position soft-assigned to the parts whose appearance it
+ * resembles (cosine), with the global part maps as the prior — a few EM rounds of spherical
+ * k-means on this image, seeded and anchored by the global parts so part k keeps its meaning.
+ * Returns S×R_S values in [0, 1] that sum to 1 at every position.
+ */
+export function clusterParts(coords: Matrix, globalParts: Matrix, iterations: number): Float32Array {
+  const r = coords.rows;
+  const s = coords.cols;
+  const k = globalParts.cols;
+  const w = coords.data;
+  // unit coordinate vectors per position, and the prior: global P normalised per position
+  const unit = new Float32Array(r * s);
+  for (let j = 0; j < s; j++) {
+    let norm = 0;
+    for (let c = 0; c < r; c++) norm += w[c * s + j] ** 2;
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let c = 0; c < r; c++) unit[c * s + j] = w[c * s + j] * inv;
+  }
+  const logPrior = new Float32Array(s * k);
+  for (let j = 0; j < s; j++) {
+    let total = 0;
+    for (let q = 0; q < k; q++) total += Math.max(0, globalParts.data[j * k + q]);
+    for (let q = 0; q < k; q++) logPrior[j * k + q] = Math.log((1 - PRIOR_MIX) * (total > 0 ? Math.max(0, globalParts.data[j * k + q]) / total : 1 / k) + PRIOR_MIX / k);
+  }
+  let resp = Float32Array.from({ length: s * k }, (_, i) => Math.exp(logPrior[i]));
+  const centre = new Float32Array(r * k);
+  for (let it = 0; it < iterations; it++) {
+    // each part's appearance in this image: responsibility-weighted mean direction
+    centre.fill(0);
+    for (let c = 0; c < r; c++) for (let j = 0; j < s; j++) for (let q = 0; q < k; q++) centre[c * k + q] += resp[j * k + q] * unit[c * s + j];
+    for (let q = 0; q < k; q++) {
+      let norm = 0;
+      for (let c = 0; c < r; c++) norm += centre[c * k + q] ** 2;
+      const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let c = 0; c < r; c++) centre[c * k + q] *= inv;
+    }
+    const next = new Float32Array(s * k);
+    for (let j = 0; j < s; j++) {
+      let max = -Infinity;
+      for (let q = 0; q < k; q++) {
+        let cos = 0;
+        for (let c = 0; c < r; c++) cos += unit[c * s + j] * centre[c * k + q];
+        next[j * k + q] = cos / CLUSTER_TEMPERATURE + logPrior[j * k + q];
+        max = Math.max(max, next[j * k + q]);
+      }
+      let sum = 0;
+      for (let q = 0; q < k; q++) sum += next[j * k + q] = Math.exp(next[j * k + q] - max);
+      for (let q = 0; q < k; q++) next[j * k + q] /= sum;
+    }
+    resp = next;
+  }
+  return resp;
 }

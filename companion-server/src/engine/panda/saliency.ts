@@ -1,11 +1,13 @@
 /**
  * Saliency of appearances: the coordinates AᵀZ (R_C × S) of one image say where each appearance
  * is present. As in the official notebooks, row c is scaled by that concept's min/max over many
- * samples (stored with the factorisation), upsampled to image size, and thresholded at the
- * concept's mean over all samples and positions.
+ * samples (stored with the factorisation), upsampled to image size (the notebooks use Lanczos; the
+ * product adds the edge-aware guided filter), and thresholded at the concept's mean over all
+ * samples and positions.
  */
 import { Factors } from "./types";
 import { resizeBilinear, Size, SpatialMap } from "./maps";
+import { Upsample } from "./masks";
 
 /** Per appearance, over the samples the factorisation saw (arrays of length R_C). */
 export interface SaliencyStats {
@@ -117,8 +119,10 @@ export interface Saliency {
   threshold: number;
 }
 
-export function saliency(coords: Float32Array, factors: Factors, stats: SaliencyStats, c: number, size: Size): Saliency {
-  const heat = resizeBilinear(saliencyAtFeatures(coords, factors, stats, c), size);
+/** `upsample` takes the normalised map to image size (default bilinear); the heat is clamped to [0, 1]. */
+export function saliency(coords: Float32Array, factors: Factors, stats: SaliencyStats, c: number, size: Size, upsample: Upsample = (m) => resizeBilinear(m, size)): Saliency {
+  const heat = upsample(saliencyAtFeatures(coords, factors, stats, c));
+  for (let i = 0; i < heat.data.length; i++) heat.data[i] = Math.min(1, Math.max(0, heat.data[i]));
   const threshold = saliencyThreshold(stats, c);
   const mask = { width: heat.width, height: heat.height, data: heat.data.map((v) => (v >= threshold ? 1 : 0)) };
   return { heat, mask, threshold };

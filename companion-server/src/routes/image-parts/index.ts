@@ -39,7 +39,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     "/api/images/:id/masks",
     {
       schema: {
-        description: "The mask of a union of parts as 8-bit gray (255 = in the part): soft (bilinear, per-part min–max scaled, max over parts) or binary (argmax over parts, or soft ≥ threshold).",
+        description: "The mask of a union of parts as 8-bit gray (255 = in the part): soft (per-part min–max scaled, max over parts) or binary (argmax over parts, or soft ≥ threshold); upsampled edge-aware by default, optionally feathered.",
         params: ImageParamsSchema,
         body: MaskRequestSchema,
         response: errorResponses,
@@ -47,11 +47,11 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       negotiateImageType(request);
-      const { factorisation, parts, kind, threshold, refine } = request.body;
+      const { factorisation, parts, kind, threshold, refine, upsampling, feather } = request.body;
       if (threshold !== undefined && kind === "soft") throw new ApiError("BAD_REQUEST", { detail: "threshold applies to binary masks only" });
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
       requireIndices(f, parts, []);
-      return sendPixels(request, reply, gray(ip.mask(parts, kind ?? "binary", threshold)), { id: request.params.id, factorisation: f.id, kind: kind ?? "binary" });
+      return sendPixels(request, reply, gray(ip.mask(parts, kind ?? "binary", { threshold, upsampling, feather })), { id: request.params.id, factorisation: f.id, kind: kind ?? "binary" });
     },
   );
 
@@ -67,7 +67,8 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, request.query.factorisation, { refine: request.query.refine });
-      const labels = partLabels(ip.partMaps);
+      const { upsampling } = request.query;
+      const labels = partLabels(ip.partMaps(upsampling));
       const counts = new Array<number>(f.factors.partsRank).fill(0);
       for (const l of labels) counts[l]++;
       return {
@@ -75,7 +76,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
         factorisation: f.id,
         width: ip.image.width,
         height: ip.image.height,
-        parts: ip.thumbnails().map((thumb, index) => ({ index, colour: partColour(index), coverage: counts[index] / labels.length, png: encodePng(thumb).toString("base64") })),
+        parts: ip.thumbnails(upsampling).map((thumb, index) => ({ index, colour: partColour(index), coverage: counts[index] / labels.length, png: encodePng(thumb).toString("base64") })),
       };
     },
   );
@@ -92,10 +93,10 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       negotiateImageType(request);
-      const { factorisation, appearance, output } = request.body;
+      const { factorisation, appearance, output, upsampling } = request.body;
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation);
       requireIndices(f, [], [appearance]);
-      const s = ip.saliency(appearance);
+      const s = ip.saliency(appearance, upsampling);
       reply.header(PARTS_HEADERS.threshold, s.threshold.toFixed(6));
       return sendPixels(request, reply, gray(output === "mask" ? s.mask : s.heat), { id: request.params.id, factorisation: f.id, appearance, threshold: s.threshold });
     },
@@ -134,11 +135,11 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const type = negotiateImageType(request);
-      const { factorisation, parts, method, background, fill, refine } = request.body;
+      const { factorisation, parts, method, background, fill, refine, upsampling } = request.body;
       if (fill !== undefined && method !== "pixel") throw new ApiError("BAD_REQUEST", { detail: "fill applies to the pixel method only" });
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
       requireIndices(f, parts, background === undefined ? [] : [background]);
-      const result = await ip.remove(parts, method, { background, fill });
+      const result = await ip.remove(parts, method, { background, fill, upsampling });
       reply.header(PARTS_HEADERS.background, result.background);
       const mask = type === "application/json" ? encodeGrayPng(toGray8(result.region), result.region.width, result.region.height).toString("base64") : null;
       return sendPixels(request, reply, { kind: "rgba", image: result.image }, { id: request.params.id, factorisation: f.id, background: result.background, mask });

@@ -1,0 +1,50 @@
+/** Maps at image size three ways, feathering and thresholds; the imaging code has no Node imports. */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { defaultRadius, feather, MapUpsampler, threshold } from "../../../companion-server/src/engine/imaging/mask-upsampling";
+
+const IMAGING = join(__dirname, "..", "..", "..", "companion-server", "src", "engine", "imaging");
+
+function edgeImage(size: number, edge: number) {
+  const rgba = new Uint8Array(size * size * 4);
+  for (let i = 0; i < size * size; i++) rgba.set(i % size < edge ? [30, 30, 30, 255] : [230, 230, 230, 255], i * 4);
+  return { width: size, height: size, rgba };
+}
+
+const halfMap = { width: 4, height: 4, data: Float32Array.from({ length: 16 }, (_, i) => (i % 4 < 2 ? 1 : 0)) };
+
+it("block, bilinear and edge-aware give image-size maps; only edge-aware follows the picture", () => {
+  const up = new MapUpsampler(edgeImage(32, 20));
+  const row = (m: { data: Float32Array }) => Array.from(m.data.subarray(16 * 32, 17 * 32));
+  const block = row(up.upsample(halfMap, "block"));
+  expect(block.findIndex((v) => v === 0)).toBe(16);
+  const bilinear = row(up.upsample(halfMap, "bilinear"));
+  expect(bilinear.findIndex((v) => v < 0.5)).toBe(16);
+  const edgeAware = row(up.upsample(halfMap, "edge-aware"));
+  expect(edgeAware.findIndex((v) => v < 0.5)).toBe(20);
+  const lanczos = row(up.upsample(halfMap, "edge-aware", "lanczos"));
+  expect(lanczos.findIndex((v) => v < 0.5)).toBe(20);
+});
+
+it("scales the default radius with the feature cell", () => {
+  expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 })).toBe(48);
+  expect(defaultRadius({ width: 32, height: 32 }, { width: 64, height: 64 })).toBe(3);
+});
+
+it("feathers a hard edge over about the asked width (10–90 %) and thresholds back", () => {
+  const hard = { width: 40, height: 1, data: Float32Array.from({ length: 40 }, (_, x) => (x < 20 ? 1 : 0)) };
+  const soft = feather(hard, 9).data;
+  const between = Array.from(soft).filter((v) => v > 0.1 && v < 0.9).length;
+  expect(between).toBeGreaterThanOrEqual(6);
+  expect(between).toBeLessThanOrEqual(14);
+  expect(Math.abs(soft[19] - 0.5)).toBeLessThan(0.1);
+  expect(Array.from(feather(hard, 0).data)).toEqual(Array.from(hard.data));
+  expect(Array.from(threshold(feather(hard, 9), 0.5).data)).toEqual(Array.from(hard.data));
+});
+
+it("imports nothing from Node or outside engine/imaging, so browsers can run it", () => {
+  for (const file of readdirSync(IMAGING).filter((f) => f.endsWith(".ts"))) {
+    const imports = [...readFileSync(join(IMAGING, file), "utf8").matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]);
+    for (const spec of imports) expect(`${file}: ${spec}`).toMatch(/: \.\/[a-z-]+$/);
+  }
+});
