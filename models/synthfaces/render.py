@@ -116,8 +116,10 @@ def _background(rng):
     return c1 * (1 - t) + c2 * t
 
 
-def render_face(seed):
-    """Returns (image uint8 64x64x3, labels uint8 64x64) for one seed."""
+def render_face(seed, size=SIZE):
+    """Returns (image uint8 size x size x 3, labels uint8 size x size) for one seed. The face is the
+    same at every size (drawn at 256, then resampled), so sizes 64 and 256 form super-resolution pairs;
+    size 256 is the drawing itself."""
     rng = np.random.default_rng(seed)
     cv = _Canvas()
     u = rng.uniform
@@ -281,40 +283,49 @@ def render_face(seed):
     fg = img * light[..., None]
     out = np.where((lab > 0)[..., None], fg, _background(rng))
 
-    image = Image.fromarray(np.clip(out, 0, 255).astype(np.uint8)).resize((SIZE, SIZE), Image.LANCZOS)
-    labels = Image.fromarray(lab).resize((SIZE, SIZE), Image.NEAREST)
+    big = np.clip(out, 0, 255).astype(np.uint8)
+    return downsample(big, lab, size)
+
+
+def downsample(big, lab, size):
+    """A 256-px drawing and its labels at `size`: image LANCZOS, labels NEAREST (ids stay ids)."""
+    if size == BIG:
+        return big, lab
+    image = Image.fromarray(big).resize((size, size), Image.LANCZOS)
+    labels = Image.fromarray(lab).resize((size, size), Image.NEAREST)
     return np.asarray(image), np.asarray(labels)
 
 
-def render_many(count, seed):
+def render_many(count, seed, size=SIZE):
     """count faces; face k uses seed (seed, k) so datasets with the same seed share a prefix."""
-    images = np.empty((count, SIZE, SIZE, 3), np.uint8)
-    labels = np.empty((count, SIZE, SIZE), np.uint8)
+    images = np.empty((count, size, size, 3), np.uint8)
+    labels = np.empty((count, size, size), np.uint8)
     for k in range(count):
-        images[k], labels[k] = render_face([seed, k])
+        images[k], labels[k] = render_face([seed, k], size)
     return images, labels
 
 
 def contact_sheet(images, labels, cols=16):
     """Faces, each with its colour-coded label map underneath, 2x enlarged."""
-    n = len(images)
+    n, s = len(images), images.shape[1]
     rows = (n + cols - 1) // cols
-    sheet = np.full((rows * 2 * SIZE, cols * SIZE, 3), 255, np.uint8)
+    sheet = np.full((rows * 2 * s, cols * s, 3), 255, np.uint8)
     for k in range(n):
         r, c = divmod(k, cols)
-        sheet[2 * r * SIZE:(2 * r + 1) * SIZE, c * SIZE:(c + 1) * SIZE] = images[k]
-        sheet[(2 * r + 1) * SIZE:(2 * r + 2) * SIZE, c * SIZE:(c + 1) * SIZE] = CLASS_COLOURS[labels[k]]
-    return Image.fromarray(sheet).resize((cols * SIZE * 2, rows * 2 * SIZE * 2), Image.NEAREST)
+        sheet[2 * r * s:(2 * r + 1) * s, c * s:(c + 1) * s] = images[k]
+        sheet[(2 * r + 1) * s:(2 * r + 2) * s, c * s:(c + 1) * s] = CLASS_COLOURS[labels[k]]
+    return Image.fromarray(sheet).resize((cols * s * 2, rows * 2 * s * 2), Image.NEAREST)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--size", type=int, default=SIZE, help="image side in pixels (256 = the drawing itself)")
     ap.add_argument("--out", help="write images/labels to this .npz")
     ap.add_argument("--sheet", help="write a contact sheet PNG (faces over their label maps)")
     args = ap.parse_args()
-    images, labels = render_many(args.count, args.seed)
+    images, labels = render_many(args.count, args.seed, args.size)
     if args.out:
         np.savez_compressed(args.out, images=images, labels=labels, classes=np.array(CLASSES))
     if args.sheet:

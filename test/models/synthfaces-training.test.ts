@@ -87,6 +87,33 @@ describeWithTorch("SynthFaces training pipeline (Python)", () => {
   });
 });
 
+describe("SynthFaces 256 super-resolution stage (Python)", () => {
+  let tmp: string;
+  beforeAll(() => (tmp = mkdtempSync(join(tmpdir(), "synthfaces-sr-test-"))));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  (hasTorch ? it : it.skip)("render.py --size 256 draws the same faces as at 64 px (the pairs the stage learns from)", async () => {
+    const out = join(tmp, "big.npz");
+    run([join(DIR, "render.py"), "--count", "2", "--seed", "3", "--size", "256", "--out", out]);
+    const zip = await JSZip.loadAsync(readFileSync(out));
+    expect(parseNpy(await zip.file("images.npy")!.async("nodebuffer")).shape).toEqual([2, 256, 256, 3]);
+    expect(parseNpy(await zip.file("labels.npy")!.async("nodebuffer")).shape).toEqual([2, 256, 256]);
+  });
+
+  (hasTorch ? it : it.skip)("train_sr.py --smoke trains a few steps, resumes from its checkpoint, and upsamples 64 → 256", () => {
+    const work = join(tmp, "smoke");
+    const first = JSON.parse(run([join(DIR, "train_sr.py"), "--smoke", "--workdir", work, "--steps", "2"]).trim().split("\n").pop()!);
+    expect(first.step).toBe(2);
+    expect(existsSync(join(work, "sr-ckpt.pt"))).toBe(true);
+    const resumed = JSON.parse(run([join(DIR, "train_sr.py"), "--smoke", "--workdir", work, "--steps", "4", "--resume"]).trim().split("\n").pop()!);
+    expect(resumed.step).toBe(4);
+    expect(resumed.output_shape).toEqual([2, 3, 256, 256]);
+    expect(resumed.output_finite).toBe(true);
+    expect(resumed.psnr).toBeGreaterThan(15);
+    expect(readdirSync(work).some((f) => /^sr-samples_\d+\.png$/.test(f))).toBe(true);
+  });
+});
+
 describe("the committed SynthFaces bundle", () => {
   const manifestPath = join(DIR, "model.json");
 
