@@ -41,9 +41,9 @@ export class BoxFilter {
     cs.fill(0);
     for (let y = 0; y <= Math.min(r, h - 1); y++) for (let x = 0, o = y * w; x < w; x++) cs[x] += rows[o + x];
     for (let y = 0; y < h; y++) {
-      const count = Math.min(h - 1, y + r) - Math.max(0, y - r) + 1;
+      const inv = 1 / (Math.min(h - 1, y + r) - Math.max(0, y - r) + 1);
       const o = y * w;
-      for (let x = 0; x < w; x++) out[o + x] = cs[x] / count;
+      for (let x = 0; x < w; x++) out[o + x] = cs[x] * inv;
       const add = y + r + 1;
       const drop = y - r;
       if (add < h) for (let x = 0, a = add * w; x < w; x++) cs[x] += rows[a + x];
