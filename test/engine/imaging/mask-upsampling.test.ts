@@ -22,12 +22,16 @@ it("block, bilinear and edge-aware give image-size maps; only edge-aware follows
   expect(bilinear.findIndex((v) => v < 0.5)).toBe(16);
   const edgeAware = row(up.upsample(halfMap, "edge-aware"));
   expect(edgeAware.findIndex((v) => v < 0.5)).toBe(20);
-  const lanczos = row(up.upsample(halfMap, "edge-aware", "lanczos"));
-  expect(lanczos.findIndex((v) => v < 0.5)).toBe(20);
+  // a heat map keeps its shape: only a narrow filter, so its transition moves towards the edge, not onto it
+  const heat = row(up.upsample(halfMap, "edge-aware", "heat"));
+  const heatCrossing = heat.findIndex((v) => v < 0.5);
+  expect(heatCrossing).toBeGreaterThanOrEqual(16);
+  expect(heatCrossing).toBeLessThanOrEqual(20);
 });
 
 it("scales the default radius with the feature cell", () => {
   expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 })).toBe(48);
+  expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 }, 0.5)).toBe(16);
   expect(defaultRadius({ width: 32, height: 32 }, { width: 64, height: 64 })).toBe(3);
 });
 
@@ -47,4 +51,13 @@ it("imports nothing from Node or outside engine/imaging, so browsers can run it"
     const imports = [...readFileSync(join(IMAGING, file), "utf8").matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]);
     for (const spec of imports) expect(`${file}: ${spec}`).toMatch(/: \.\/[a-z-]+$/);
   }
+});
+
+it("keeps a heat map's contrast: the narrow heat filter, unlike the wide mask one, does not flatten it", () => {
+  const blob = { width: 8, height: 8, data: Float32Array.from({ length: 64 }, (_, i) => Math.exp(-(((i % 8) - 2.5) ** 2) / 3 - ((Math.floor(i / 8) - 3.5) ** 2) / 3)) };
+  const up = new MapUpsampler(edgeImage(64, 40));
+  const range = (d: Float32Array) => Math.max(...d) - Math.min(...d);
+  const lanczos = range(up.upsample(blob, "bilinear", "heat").data);
+  expect(range(up.upsample(blob, "edge-aware", "heat").data)).toBeGreaterThan(0.8 * lanczos);
+  expect(range(up.upsample(blob, "edge-aware", "mask").data)).toBeLessThan(range(up.upsample(blob, "edge-aware", "heat").data));
 });

@@ -12,26 +12,38 @@ import { Plane, resizeBilinear, resizeLanczos, resizeNearest, Size } from "./res
 export type Upsampling = "block" | "bilinear" | "edge-aware";
 export const UPSAMPLINGS: readonly Upsampling[] = ["block", "bilinear", "edge-aware"];
 
-/** The smooth interpolation under an upsampling: bilinear for parts, Lanczos for saliency (as the paper). */
-export type Interpolation = "bilinear" | "lanczos";
+/**
+ * What a map is, which sets how it is upsampled:
+ * - `mask` (parts): bilinear, then a wide guided filter (1.5 feature cells, two passes) that moves
+ *   each transition onto the image's edge — a part's boundary may sit half a cell away from it;
+ * - `heat` (saliency): Lanczos (as the paper), then a narrow one (half a cell, one pass) that keeps the
+ *   heat's shape and contrast and only sharpens it along the image's edges.
+ */
+export type MapKind = "mask" | "heat";
+
+interface EdgeProfile {
+  cells: number;
+  passes: number;
+}
+
+export const EDGE_PROFILES: Record<MapKind, EdgeProfile> = { mask: { cells: 1.5, passes: 2 }, heat: { cells: 0.5, passes: 1 } };
 
 export interface EdgeAwareOptions {
-  /** window radius in image pixels; default: one and a half feature cells (image side / feature side) */
+  /** window radius in image pixels; default: the kind's number of feature cells (image side / feature side) */
   radius?: number;
   /** guided-filter ε (guide in 0…1); default 1e-3 */
   epsilon?: number;
-  /** guided-filter passes; default 2 (one pass leaves a transition half-way between the cells' and the image's edge) */
+  /** guided-filter passes; default: the kind's */
   passes?: number;
   subsample?: number;
 }
 
 export const DEFAULT_EPSILON = 1e-3;
-export const DEFAULT_PASSES = 2;
 
-/** The default radius: a feature cell spans image/feature pixels; the filter must reach across one. */
-export function defaultRadius(feature: Size, image: Size): number {
+/** The default radius: `cells` feature cells (a cell spans image/feature pixels). */
+export function defaultRadius(feature: Size, image: Size, cells = EDGE_PROFILES.mask.cells): number {
   const cell = Math.max(image.width / feature.width, image.height / feature.height);
-  return Math.max(1, Math.round(1.5 * cell));
+  return Math.max(1, Math.round(cells * cell));
 }
 
 /**
@@ -39,7 +51,7 @@ export function defaultRadius(feature: Size, image: Size): number {
  * first edge-aware call and shared by all maps after it (parts, their union, saliency).
  */
 export class MapUpsampler {
-  /** by feature size: the default radius depends on it */
+  /** by feature size and kind: the default radius depends on both */
   private readonly guided = new Map<string, GuidedFilter>();
 
   constructor(
@@ -51,12 +63,12 @@ export class MapUpsampler {
     return { width: this.image.width, height: this.image.height };
   }
 
-  private filterFor(feature: Size): GuidedFilter {
-    const key = `${feature.width}x${feature.height}`;
+  private filterFor(feature: Size, kind: MapKind): GuidedFilter {
+    const key = `${feature.width}x${feature.height}:${kind}`;
     let filter = this.guided.get(key);
     if (!filter) {
       filter = new GuidedFilter(this.image, {
-        radius: this.options.radius ?? defaultRadius(feature, this.size),
+        radius: this.options.radius ?? defaultRadius(feature, this.size, EDGE_PROFILES[kind].cells),
         epsilon: this.options.epsilon ?? DEFAULT_EPSILON,
         subsample: this.options.subsample,
       });
@@ -65,12 +77,12 @@ export class MapUpsampler {
     return filter;
   }
 
-  upsample(map: Plane, method: Upsampling, interpolation: Interpolation = "bilinear"): Plane {
-    const smooth = interpolation === "lanczos" ? resizeLanczos : resizeBilinear;
+  upsample(map: Plane, method: Upsampling, kind: MapKind = "mask"): Plane {
+    const smooth = kind === "heat" ? resizeLanczos : resizeBilinear;
     if (method === "block") return resizeNearest(map, this.size);
     if (method === "bilinear") return smooth(map, this.size);
-    const filter = this.filterFor(map);
-    return filter.filter(smooth(map, filter.work), this.options.passes ?? DEFAULT_PASSES);
+    const filter = this.filterFor(map, kind);
+    return filter.filter(smooth(map, filter.work), this.options.passes ?? EDGE_PROFILES[kind].passes);
   }
 }
 

@@ -8,7 +8,7 @@ import { RgbaImage } from "../../runtime/image-codec";
 import { Factors } from "./types";
 import { SpatialMap } from "./maps";
 import { binaryMask, PartMaps, partMaps, softMask } from "./masks";
-import { clampPlane, EdgeAwareOptions, feather, Interpolation, MapUpsampler, Upsampling } from "../imaging/mask-upsampling";
+import { clampPlane, EdgeAwareOptions, feather, MapKind, MapUpsampler, Upsampling } from "../imaging/mask-upsampling";
 import { coordinates, saliency, Saliency, SaliencyStats } from "./saliency";
 import { applyEdits, Edit } from "./edits";
 import { Background, PixelFill, removeInFeatures, removeInPixels } from "./removal";
@@ -86,8 +86,8 @@ export class ImageParts {
   }
 
   /** A feature-resolution map at image size. */
-  upsample(map: SpatialMap, upsampling: Upsampling = DEFAULT_UPSAMPLING, interpolation: Interpolation = "bilinear"): SpatialMap {
-    return this.upsampler.upsample(map, upsampling, interpolation);
+  upsample(map: SpatialMap, upsampling: Upsampling = DEFAULT_UPSAMPLING, kind: MapKind = "mask"): SpatialMap {
+    return this.upsampler.upsample(map, upsampling, kind);
   }
 
   /** Every part's map at image size (raw and scaled), computed on first use per upsampling. */
@@ -123,7 +123,7 @@ export class ImageParts {
   /** Lanczos (as the notebooks), then edge-aware unless asked otherwise. */
   saliency(appearance: number, upsampling: Upsampling = DEFAULT_UPSAMPLING): Saliency {
     this.checkAppearance(appearance);
-    return saliency(this.coordinates, this.factors, this.model.saliency, appearance, this.size, (m) => this.upsample(m, upsampling, "lanczos"));
+    return saliency(this.coordinates, this.factors, this.model.saliency, appearance, this.size, (m) => this.upsample(m, upsampling, "heat"));
   }
 
   async edit(edits: readonly Edit[]): Promise<RenderedEdit> {
