@@ -34,6 +34,16 @@ describe("fast solver", () => {
     expect(evaluated.relativeObjective / result.report.relativeObjective).toBeCloseTo(1, 6);
   });
 
+  test("a spent time budget skips phase 2's P-steps but keeps its A-step", async () => {
+    const messages: string[] = [];
+    const budgeted = await decompose(source, { ...fast, timeBudgetSeconds: 0, onProgress: (p) => messages.push(p.message ?? "") }, sessions);
+    const unbounded = await decompose(source, fast, sessions);
+    expect(messages.some((m) => m.includes("weighted Gram"))).toBe(false);
+    expect(messages.some((m) => m.includes("appearances (closed form)"))).toBe(true);
+    expect(budgeted.report.objective).toBeGreaterThanOrEqual(unbounded.report.objective * (1 - 1e-6));
+    expect(budgeted.report.relativeObjective).toBeLessThan(0.05);
+  });
+
   test("is deterministic for a seed", async () => {
     const [x, y] = [await decompose(source, fast, sessions), await decompose(source, fast, sessions)];
     expect(Array.from(x.factors.parts)).toEqual(Array.from(y.factors.parts));

@@ -68,6 +68,16 @@ describe.each(backends)("%s backend", (_name, create) => {
     for (const key of ["min", "max", "mean", "weighted"] as const) expectClose(out[key], Float32Array.from(expected[key]));
   });
 
+  test("weightedProducts are Σ ZᵢᵀBZᵢX and Σ ZᵢᵀB²ZᵢX, without S×S matrices", async () => {
+    const half = random(c, c);
+    const weight = multiply(half, half, false, true); // symmetric
+    const x = random(s, rs);
+    const out = await backend.weightedProducts(batch, weight, x);
+    const gram = (power: number) => sum(samples.map((z) => multiply(z, power === 1 ? multiply(weight, z) : multiply(weight, multiply(weight, z)), true)));
+    expectClose(out.mx.data, multiply(gram(1), x).data);
+    expectClose(out.nx.data, multiply(gram(2), x).data);
+  });
+
   test("matmul rejects mismatched inner sizes", async () => {
     await expect(backend.matmul(random(2, 3), random(4, 2))).rejects.toThrow(/inner sizes/);
   });

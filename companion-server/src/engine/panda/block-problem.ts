@@ -7,18 +7,29 @@
  *   A-block: X = A (free),  M = K = Σ W_iW_iᵀ,  N = Q = Σ W_i(PᵀP)W_iᵀ   (C×C, W_i = Z_iP)
  * Solved full-batch by accelerated (projected) gradient — FISTA — with backtracking on the step
  * and function-value restarts (O'Donoghue & Candès), since f is non-convex and momentum can
- * overshoot. An iteration costs two or three products with M and N; no pass over the samples.
+ * overshoot. An iteration costs two or three products with M and N: with M and N formed, no pass
+ * over the samples; or, where forming the S×S matrices costs more than the products themselves
+ * (large layers), `products` computes MX and NX from the samples in one streamed pass.
  */
 import { TensorBackend } from "../tensor/backend";
 import { Matrix, combine, frobeniusSquared, inner, multiply, projectedStep } from "../tensor/matrix";
 import { throwIfCancelled } from "./cancellation";
 
 export interface BlockProblem {
-  m: Matrix;
+  m?: Matrix;
   /** defaults to M (the orthonormal-A case) */
   n?: Matrix;
+  /** MX and NX without forming M and N (e.g. a pass over the samples); used instead of m and n */
+  products?: (x: Matrix) => Promise<{ mx: Matrix; nx: Matrix }>;
   /** project onto X ≥ 0 (the parts) */
   nonnegative: boolean;
+}
+
+async function products(backend: TensorBackend, problem: BlockProblem, x: Matrix): Promise<{ mx: Matrix; nx: Matrix }> {
+  if (problem.products) return problem.products(x);
+  if (!problem.m) throw new Error("a block problem needs m (and n) or products");
+  const mx = await backend.matmul(problem.m, x);
+  return { mx, nx: problem.n ? await backend.matmul(problem.n, x) : mx };
 }
 
 export interface BlockProblemOptions {
@@ -47,8 +58,7 @@ interface Evaluation {
 
 /** f and ∇f = −4MX + 2(X·XᵀNX + NX·XᵀX) from the products MX and NX. */
 async function evaluate(backend: TensorBackend, problem: BlockProblem, x: Matrix): Promise<Evaluation> {
-  const mx = await backend.matmul(problem.m, x);
-  const nx = problem.n ? await backend.matmul(problem.n, x) : mx;
+  const { mx, nx } = await products(backend, problem, x);
   const xtnx = multiply(x, nx, true); // R×R: cheap in TypeScript
   const xtx = multiply(x, x, true);
   const value = -2 * inner(x, mx) + inner(xtnx, xtx);
@@ -66,8 +76,8 @@ function step(problem: BlockProblem, x: Matrix, gradient: Matrix, size: number):
 
 /** A start scaled to the best multiple of itself: f(αU) = −2α²a + α⁴b is least at α² = a/b. */
 export async function scaledStart(backend: TensorBackend, problem: BlockProblem, u: Matrix): Promise<Matrix> {
-  const nu = await backend.matmul(problem.n ?? problem.m, u);
-  const a = inner(u, problem.n ? await backend.matmul(problem.m, u) : nu);
+  const { mx: mu, nx: nu } = await products(backend, problem, u);
+  const a = inner(u, mu);
   const b = inner(multiply(u, nu, true), multiply(u, u, true));
   const alpha = a > 0 && b > 0 ? Math.sqrt(a / b) : 1;
   return { rows: u.rows, cols: u.cols, data: u.data.map((v) => v * alpha) };

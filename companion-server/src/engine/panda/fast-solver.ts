@@ -10,7 +10,9 @@
  * Phase 2 — free A: the published problem does not constrain A, and a non-orthonormal A (B = AAᵀ
  *   re-weighting channels) reaches a lower objective. Alternate the A-block (R_C = C: B from the
  *   Lyapunov closed form; R_C < C: FISTA on (K, Q)) and P ← FISTA on (M, N) = (Σ Z_iᵀBZ_i, Σ Z_iᵀB²Z_i)
- *   until a round improves the objective by less than the tolerance.
+ *   until a round improves the objective by less than the tolerance, or a time budget is spent.
+ *   On large layers (S ≫ R) the P-solve takes MX and NX from streamed passes instead of forming
+ *   the S×S matrices M and N (see streamedPartsCheaper).
  */
 import { createRng } from "../../runtime/random";
 import { TensorBackend } from "../tensor/backend";
@@ -19,7 +21,7 @@ import { topEigenvectors } from "../tenalg/symmetric-eigen";
 import { factorWeight, lyapunovWeight, orthonormalAppearances, unitWeight, weightTerm } from "./appearance-step";
 import { BlockProblem, scaledStart, solveBlockProblem } from "./block-problem";
 import { throwIfCancelled } from "./cancellation";
-import { PassOptions, appearanceGramsPass, channelScatterPass, objectivePass, spatialGramPass, trace, weightedGramsPass } from "./passes";
+import { PassOptions, appearanceGramsPass, channelScatterPass, objectivePass, spatialGramPass, trace, weightedGramsPass, weightedProductsPass } from "./passes";
 import { FeatureSource, SolverOptions, SolverResult } from "./types";
 
 export const FAST_DEFAULTS = {
@@ -37,7 +39,34 @@ export const FAST_DEFAULTS = {
   starts: 8,
   /** FISTA iterations each start gets before the best one is solved to convergence */
   startIterations: 60,
+  /** FISTA iterations of a phase-2 P-solve whose products are streamed passes over the samples */
+  streamedIterations: 25,
 };
+
+/**
+ * Random starts of the first P-solve: all of them up to 32×32; on larger layers, where every FISTA
+ * iteration reads an S×S Gram (64 MB at 64×64), fewer, so the starts cost no more than the solve.
+ */
+export function startsFor(positions: number): number {
+  return Math.max(1, Math.min(FAST_DEFAULTS.starts, Math.round((FAST_DEFAULTS.starts * 1024) / positions)));
+}
+
+/**
+ * Whether phase 2's P-solve should take its products MX, NX from the samples (one pass each,
+ * ~6·N·C·S·R flops) rather than form M and N (4·N·C·S² + 2·N·C²·S flops per round): on large
+ * layers (S = 4096 against R = 16) a round of streamed products costs a fraction of forming them.
+ */
+export function streamedPartsCheaper(count: number, channels: number, positions: number, parts: number): boolean {
+  return partsStepFlops(count, channels, positions, parts, true) < partsStepFlops(count, channels, positions, parts, false);
+}
+
+/** FLOPs of one phase-2 P-step, streamed or with M and N formed (the FISTA on formed M, N is cheap beside). */
+export function partsStepFlops(count: number, channels: number, positions: number, parts: number, streamed: boolean): number {
+  if (!streamed) return 4 * count * channels * positions * positions + 2 * count * channels * channels * positions;
+  const perEvaluation = 6 * count * channels * positions * parts + 4 * count * channels * channels * parts;
+  // FISTA with backtracking takes about 2.5 evaluations per iteration.
+  return FAST_DEFAULTS.streamedIterations * 2.5 * perEvaluation;
+}
 
 function randomParts(positions: number, rank: number, rng: () => number): Matrix {
   return matrix(positions, rank, Float32Array.from({ length: positions * rank }, () => rng()));
@@ -88,7 +117,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   const bestOfStarts = async (problem: BlockProblem) => {
     const rng = createRng(options.seed);
     let best: { solution: Matrix; objective: number } | undefined;
-    for (let i = 0; i < FAST_DEFAULTS.starts; i++) {
+    for (let i = 0; i < startsFor(positions); i++) {
       const start = await scaledStart(backend, problem, randomParts(positions, options.parts, rng));
       const solved = await solve(problem, start, squaredNorm, "parts", FAST_DEFAULTS.startIterations);
       if (!best || solved.objective < best.objective) best = solved;
@@ -106,8 +135,11 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   }
   let p: Matrix | undefined;
   let grams: { k: Float64Array; q: Float64Array } | undefined;
+  let gramSeconds = 0;
   for (;;) {
+    const gramStarted = performance.now();
     const m = await spatialGramPass(source, backend, a, pass("spatial Gram"));
+    gramSeconds = (performance.now() - gramStarted) / 1000;
     if (full) squaredNorm = trace(m, positions);
     const problem: BlockProblem = { m: toMatrix(positions, positions, m), nonnegative: true };
     const solved = p ? await solve(problem, p, squaredNorm, "parts") : await bestOfStarts(problem);
@@ -129,6 +161,11 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
 
   // Phase 2: free A, alternating exact-structure block solves on the weighting B = AAᵀ.
   let weight = a ? await backend.matmul(a, a, { transposeB: true }) : unitWeight(channels);
+  const streamParts = streamedPartsCheaper(count, channels, positions, options.parts);
+  // What a P-step costs, from the first Gram pass's measured rate until one has run.
+  const gramFlops = 2 * count * channels * positions * positions;
+  let partsStepSeconds = (gramSeconds * partsStepFlops(count, channels, positions, options.parts, streamParts)) / gramFlops;
+  const overBudget = (next: number) => options.timeBudgetSeconds !== undefined && (performance.now() - started) / 1000 + next > options.timeBudgetSeconds;
   for (let free = 0; free < FAST_DEFAULTS.rounds; free++) {
     throwIfCancelled(options.signal);
     const previous = objective;
@@ -145,10 +182,22 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
       a = (await solve({ m: k, n: q, nonnegative: false }, a!, squaredNorm, "appearances")).solution;
       weight = await backend.matmul(a, a, { transposeB: true });
     }
-    const mn = await weightedGramsPass(source, backend, weight, pass("weighted Gram"));
-    const solved = await solve({ m: toMatrix(positions, positions, mn.m), n: toMatrix(positions, positions, mn.n), nonnegative: true }, p, squaredNorm, "parts");
+    // Phase 1 always completes, and so does each A-step (one cheap pass); a P-step that would end
+    // after the time budget is skipped.
+    if (overBudget(partsStepSeconds)) break;
+    const partsStarted = performance.now();
+    let solved;
+    if (streamParts) {
+      const b = weight;
+      const problem: BlockProblem = { nonnegative: true, products: (x) => weightedProductsPass(source, backend, b, x, pass("parts products")) };
+      solved = await solve(problem, p, squaredNorm, "parts", FAST_DEFAULTS.streamedIterations);
+    } else {
+      const mn = await weightedGramsPass(source, backend, weight, pass("weighted Gram"));
+      solved = await solve({ m: toMatrix(positions, positions, mn.m), n: toMatrix(positions, positions, mn.n), nonnegative: true }, p, squaredNorm, "parts");
+    }
     p = solved.solution;
     objective = solved.objective;
+    partsStepSeconds = (performance.now() - partsStarted) / 1000;
     round++;
     progress("parts", objective);
     if (!improved(previous, objective)) break;

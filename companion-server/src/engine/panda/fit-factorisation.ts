@@ -16,10 +16,13 @@ import { CancelledError, FeatureShape, FeatureSource, SolverOptions, SolverRepor
 import { collectStatistics, FactorStatistics } from "./statistics";
 import { isStored, storeFeatures } from "../feature-store";
 import { ortBackendFor } from "../tensor/ort-backend";
-import { FitPlan } from "./fit-plan";
+import type { FitPlan } from "./fit-plan";
 import { decompose } from "./decompose";
 import { renderContactSheet } from "./contact-sheet";
 import { Size } from "./maps";
+
+/** The fast solver's refinement rounds get at least this long, however quick the sampling was. */
+export const SOLVER_MIN_BUDGET_SECONDS = 30;
 
 /** Rows of sample images on a contact sheet. */
 export const CONTACT_SHEET_ROWS = 4;
@@ -106,16 +109,21 @@ export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
   };
   const shares = phaseShares(req.plan, !req.source.inMemory && !isStored(req.source));
   report({ fraction: 0, phase: "sampling", message: `fitting ${req.solver.parts} parts and ${req.solver.appearances} appearances on ${req.source.count} samples` });
+  const samplingStarted = performance.now();
   const features = await storeFeatures(req.source, {
     memoryBudget: req.featureMemoryBudget,
     tempDir: req.tempDir,
     signal: req.signal,
     onSample: (done, total) => report({ fraction: (shares.sampling * done) / total, phase: "sampling", done, total, message: `sampling ${done}/${total}` }),
   });
+  const samplingSeconds = (performance.now() - samplingStarted) / 1000;
   try {
     const result = await decompose(
       features,
       {
+        // What follows sampling should take no longer than sampling did (refinement rounds are cut
+        // to fit), but never less than half a minute; an explicit budget wins.
+        timeBudgetSeconds: shares.sampling > 0 ? Math.max(SOLVER_MIN_BUDGET_SECONDS, 0.75 * samplingSeconds) : undefined,
         ...req.solver,
         signal: req.signal,
         onProgress: (p) =>
@@ -145,7 +153,8 @@ export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
     const contactSheet = renderContactSheet(result.factors, images, req.imageSize);
     return { contents: { meta: metaOf(req, result, stats, (performance.now() - started) / 1000), factors: result.factors, contactSheet }, report: result.report };
   } finally {
-    await features.dispose();
+    // Only what this fit stored: a caller that passes stored features keeps them.
+    if (features !== req.source) await features.dispose();
   }
 }
 

@@ -14,6 +14,8 @@ import { totalmem, tmpdir } from "node:os";
 import { DEFAULT_FEATURE_MEMORY_BUDGET, featureBytes } from "../feature-store";
 import { passBatchSize } from "./passes";
 import { FeatureShape, SolverName } from "./types";
+import { partsStepFlops, streamedPartsCheaper } from "./fast-solver";
+import { SOLVER_MIN_BUDGET_SECONDS } from "./fit-factorisation";
 
 /** The process itself, ONNX Runtime and the generator's sessions, before any features. */
 export const BASE_BYTES = 400 << 20;
@@ -87,18 +89,18 @@ export function machineLimits(overrides: Partial<FitLimits> = {}): FitLimits {
   };
 }
 
-function solverFlops(job: FitJob): number {
+/** FLOPs of the solver: the reference's steps; the fast solver's first Gram and then its rounds. */
+function solverFlops(job: FitJob): { first: number; rounds: number } {
   const { channels: c, height, width } = job.shape;
   const s = height * width;
   const n = job.samples;
   if (job.solver === "reference") {
     // per step and sample: Π_A Z (C²S), a few C·S·R products, the A-gradient's C²R terms
     const perSample = 2 * (c * c * s + 6 * c * s * job.parts + 4 * c * c * job.parts);
-    return (job.iterations ?? 10_000) * (job.batchSize ?? 1) * perSample;
+    return { first: (job.iterations ?? 10_000) * (job.batchSize ?? 1) * perSample, rounds: 0 };
   }
   const gram = 2 * n * c * s * s;
-  const weighted = 2 * n * c * c * s + 2 * gram;
-  return gram + EXPECTED_ROUNDS * weighted;
+  return { first: gram, rounds: EXPECTED_ROUNDS * partsStepFlops(n, c, s, job.parts, streamedPartsCheaper(n, c, s, job.parts)) };
 }
 
 export function planFit(job: FitJob, limits: FitLimits): FitPlan {
@@ -111,7 +113,11 @@ export function planFit(job: FitJob, limits: FitLimits): FitPlan {
   const working = 6 * 8 * s * s + 6 * 8 * c * c + 4 * batchBytes;
   const memoryBytes = BASE_BYTES + (onDisk ? 0 : bytes) + working;
   const sampling = job.sampled && job.headSecondsPerSample !== undefined ? (job.headSecondsPerSample * job.samples) / 60 : job.sampled ? null : 0;
-  const solver = solverFlops(job) / (ASSUMED_GFLOPS * 1e9) / 60;
+  const flops = solverFlops(job);
+  const minutesOf = (f: number) => f / (ASSUMED_GFLOPS * 1e9) / 60;
+  // A sampled fit cuts the fast solver's refinement rounds to about the sampling's time (fitFactorisation).
+  const roundBudget = sampling === null || !job.sampled ? Infinity : Math.max(SOLVER_MIN_BUDGET_SECONDS / 60, 0.75 * sampling);
+  const solver = minutesOf(flops.first) + Math.min(minutesOf(flops.rounds), roundBudget);
   // statistics: one AᵀZ per sample (at most 500); the contact sheet is four images
   const after = (2 * Math.min(job.samples, 500) * c * job.appearances * s) / (ASSUMED_GFLOPS * 1e9) / 60 + (job.headSecondsPerSample ?? 0) * 8 / 60;
   const round = (x: number) => Math.round(x * 100) / 100;

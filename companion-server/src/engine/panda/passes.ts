@@ -3,14 +3,19 @@
  * backend product in float64. Only one batch and the sums are in memory at a time.
  */
 import { FeatureBatchView, ObjectiveTerms, TensorBackend } from "../tensor/backend";
-import { Matrix, addInto } from "../tensor/matrix";
+import { Matrix, addInto, toMatrix } from "../tensor/matrix";
 import { throwIfCancelled } from "./cancellation";
 import { FeatureShape, FeatureSource } from "./types";
 
-/** Batches of about 8 MB: large enough for MatMul to run at full rate, small next to the features. */
+/**
+ * Batches of about 8 MB — large enough for MatMul to run at full rate, small next to the
+ * features — and at least twice an S×S matrix, so that summing a pass's S×S results in float64
+ * (which TypeScript does) stays small next to the product itself on large layers.
+ */
 export function passBatchSize(shape: FeatureShape): number {
-  const bytes = shape.channels * shape.height * shape.width * 4;
-  return Math.max(1, Math.min(64, Math.floor((8 << 20) / bytes)));
+  const positions = shape.height * shape.width;
+  const bytes = shape.channels * positions * 4;
+  return Math.max(1, Math.min(64, Math.floor(Math.max(8 << 20, 2 * positions * positions * 4) / bytes)));
 }
 
 export interface PassOptions {
@@ -48,6 +53,18 @@ export async function weightedGramsPass(source: FeatureSource, backend: TensorBa
     addInto(n, grams.n.data);
   });
   return { m, n };
+}
+
+/** MX = Σ_i Z_iᵀBZ_iX and NX = Σ_i Z_iᵀB²Z_iX (S×R each), without forming S×S matrices. */
+export async function weightedProductsPass(source: FeatureSource, backend: TensorBackend, weight: Matrix, x: Matrix, options: PassOptions = {}): Promise<{ mx: Matrix; nx: Matrix }> {
+  const mx = new Float64Array(x.rows * x.cols);
+  const nx = new Float64Array(x.rows * x.cols);
+  await eachBatch(source, options, async (batch) => {
+    const products = await backend.weightedProducts(batch, weight, x);
+    addInto(mx, products.mx.data);
+    addInto(nx, products.nx.data);
+  });
+  return { mx: toMatrix(x.rows, x.cols, mx), nx: toMatrix(x.rows, x.cols, nx) };
 }
 
 /** Σ_i Z_iZ_iᵀ (C×C, float64). */

@@ -41,6 +41,12 @@ export interface SolverOptions {
    * 1 GiB), otherwise into a temporary file (0: always the file).
    */
   featureMemoryBudget?: number;
+  /**
+   * The fast solver skips phase-2 P-steps (refinements after its first, complete solution; each a
+   * Gram pass or many product passes) that would end after this many seconds of solving; its
+   * A-steps, one cheap pass each, still run. None: rounds run until they stop improving.
+   */
+  timeBudgetSeconds?: number;
   /** the fast solver stops when an iteration improves the objective by less than this fraction (default 1e-6) */
   tolerance?: number;
   /** reports progress in [0, 1] with the current objective when known */

@@ -49,6 +49,11 @@ export interface TensorBackend {
    * P-problem for any A, with B = AAᵀ. Via Y_i = BZ_i: M = Σ Z_iᵀY_i, N = Σ Y_iᵀY_i.
    */
   weightedGrams(batch: FeatureBatchView, weight: Matrix): Promise<{ m: Matrix; n: Matrix }>;
+  /**
+   * MX = Σ_i Z_iᵀB(Z_iX) and NX = Σ_i Z_iᵀB²(Z_iX) (S×R) for a symmetric weighting B (C×C): the
+   * P-problem's products without forming its S×S matrices, for layers where S ≫ R makes those dear.
+   */
+  weightedProducts(batch: FeatureBatchView, weight: Matrix, x: Matrix): Promise<{ mx: Matrix; nx: Matrix }>;
   /** Σ_i Z_iZ_iᵀ (C×C): the channel scatter of the HOSVD initialisation. */
   channelScatter(batch: FeatureBatchView): Promise<Matrix>;
   /** K = Σ W_iW_iᵀ and Q = Σ W_i(PᵀP)W_iᵀ (C×C), W_i = Z_iP: what the A-update needs. */

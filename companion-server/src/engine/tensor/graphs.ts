@@ -42,6 +42,21 @@ export function weightedGramsGraph(count: number, channels: number, positions: n
   return g.toModelBytes();
 }
 
+/** MX = Σ Z_iᵀV_i and NX = Σ Z_iᵀU_i with W_i = Z_iX, V_i = BW_i, U_i = BV_i: never S×S. */
+export function weightedProductsGraph(count: number, channels: number, positions: number, rank: number): Uint8Array {
+  const g = new GraphBuilder("weighted_products");
+  const z = g.input("z", [count, channels, positions]);
+  const weight = g.input("weight", [channels, channels]);
+  const x = g.input("x", [positions, rank]);
+  const v = g.node("MatMul", [weight, g.node("MatMul", [z, x])]); // [n, C, R]
+  const u = g.node("MatMul", [weight, v]);
+  const stack = (t: string, cols: number) => g.node("Reshape", [t, g.int64Constant([count * channels, cols])]);
+  const zs = stack(z, positions);
+  g.output(g.node("Gemm", [zs, stack(v, rank)], { transA: 1 }), "mx", [positions, rank]);
+  g.output(g.node("Gemm", [zs, stack(u, rank)], { transA: 1 }), "nx", [positions, rank]);
+  return g.toModelBytes();
+}
+
 /** Σ_i Z_iZ_iᵀ: the channels' rows of all samples side by side make it one YYᵀ. */
 export function channelScatterGraph(count: number, channels: number, positions: number): Uint8Array {
   const g = new GraphBuilder("channel_scatter");

@@ -6,7 +6,7 @@
 import * as ort from "onnxruntime-node";
 import { SessionFactory } from "../../runtime/execution-providers";
 import { CoordinateSummaries, FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
-import { appearanceGramsGraph, channelScatterGraph, coordinateSummariesGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph, weightedGramsGraph } from "./graphs";
+import { appearanceGramsGraph, channelScatterGraph, coordinateSummariesGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph, weightedGramsGraph, weightedProductsGraph } from "./graphs";
 import { Matrix, matrix } from "./matrix";
 import { Program, outputPrefix, traceProgram } from "./program";
 
@@ -60,6 +60,13 @@ export class OrtBackend implements TensorBackend {
     const { count, channels, positions } = batch;
     const out = await this.execute(`weighted:${count}:${channels}:${positions}`, () => weightedGramsGraph(count, channels, positions), { z: features(batch), weight: matrixTensor(weight) });
     return { m: matrix(positions, positions, out.m.data as Float32Array), n: matrix(positions, positions, out.n.data as Float32Array) };
+  }
+
+  async weightedProducts(batch: FeatureBatchView, weight: Matrix, x: Matrix): Promise<{ mx: Matrix; nx: Matrix }> {
+    const { count, channels, positions } = batch;
+    const key = `weighted-products:${count}:${channels}:${positions}:${x.cols}`;
+    const out = await this.execute(key, () => weightedProductsGraph(count, channels, positions, x.cols), { z: features(batch), weight: matrixTensor(weight), x: matrixTensor(x) });
+    return { mx: matrix(positions, x.cols, out.mx.data as Float32Array), nx: matrix(positions, x.cols, out.nx.data as Float32Array) };
   }
 
   async channelScatter(batch: FeatureBatchView): Promise<Matrix> {

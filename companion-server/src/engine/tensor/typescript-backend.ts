@@ -40,6 +40,20 @@ export class TypeScriptBackend implements TensorBackend {
     return { m: toMatrix(s, s, m), n: toMatrix(s, s, n) };
   }
 
+  async weightedProducts(batch: FeatureBatchView, weight: Matrix, x: Matrix): Promise<{ mx: Matrix; nx: Matrix }> {
+    checkBatch(batch);
+    const size = batch.positions * x.cols;
+    const mx = new Float64Array(size);
+    const nx = new Float64Array(size);
+    for (let i = 0; i < batch.count; i++) {
+      const z = sampleOf(batch, i);
+      const v = multiply(weight, multiply(z, x));
+      addInto(mx, multiply(z, v, true).data);
+      addInto(nx, multiply(z, multiply(weight, v), true).data);
+    }
+    return { mx: toMatrix(batch.positions, x.cols, mx), nx: toMatrix(batch.positions, x.cols, nx) };
+  }
+
   async channelScatter(batch: FeatureBatchView): Promise<Matrix> {
     checkBatch(batch);
     const c = batch.channels;

@@ -1,0 +1,247 @@
+/**
+ * `npm run bench:scale`: a StyleGAN2 generator at real size, end to end, in one run. It builds
+ * StyleGAN2-256 (and -1024) from NVlabs' code in ../shared/gan-code with random weights, pickled as
+ * NVlabs pickles them, exports it with the documented command, and prints one JSON document:
+ * export seconds and peak memory, bundle size over parameter bytes, ms per generated image; for the
+ * 32×32 layer (512 samples) and the 64×64 layer (256 samples) the sampling seconds, the fast and the
+ * reference solver's seconds and objectives, the seconds after the solver (statistics, contact
+ * sheet), everything-after-sampling over sampling, and peak memory; ms per HTTP edit at 256 and 1024.
+ * Each measurement with a peak memory runs in its own process, so the peaks do not mix.
+ *
+ * Env: BENCH_OUT (scratch folder, default a temporary one), BENCH_BUNDLE / BENCH_BUNDLE_1024 (use
+ * exported bundles instead of building them), BENCH_1024=0 (skip the 1024 model), BENCH_SAMPLES_32
+ * (512), BENCH_SAMPLES_64 (256), BENCH_PARTS (16), BENCH_REF_ITERATIONS (10000, the published
+ * schedule), BENCH_LAYERS (32x32,64x64), BENCH_EDITS (10). `--device cuda` runs ONNX Runtime on a GPU.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildApp } from "../companion-server/src/app";
+import { DEFAULT_FEATURE_MEMORY_BUDGET, storeFeatures } from "../companion-server/src/engine/feature-store";
+import { decompose } from "../companion-server/src/engine/panda/decompose";
+import { CONTACT_SHEET_ROWS, fitFactorisation, sampleImages, SOLVER_MIN_BUDGET_SECONDS } from "../companion-server/src/engine/panda/fit-factorisation";
+import { sampleFeatures } from "../companion-server/src/engine/sampling";
+import { parseDevice, SessionFactory } from "../companion-server/src/runtime/execution-providers";
+import { GeneratorRegistry } from "../companion-server/src/runtime/generator-registry";
+import { sampleLatents } from "../companion-server/src/runtime/random";
+import { writeFactorisationFolder } from "../companion-server/src/store/factorisation-folder";
+import { nowMs, percentile } from "./bench-util";
+
+const ROOT = resolve(__dirname, "..");
+const GAN_CODE = resolve(ROOT, "..", "shared", "gan-code");
+const PYTHON = process.env.PYTHON ?? "/usr/bin/python3";
+const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const round = (x: number, digits = 4) => Number(x.toPrecision(digits));
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
+const argValue = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const device = argValue("--device") ?? "cpu";
+
+function log(message: string): void {
+  process.stderr.write(`bench:scale: ${message}\n`);
+}
+
+/** Runs a command; returns its stdout, wall seconds and the peak memory of it and its children. */
+function run(command: string, args: string[]): { stdout: string; seconds: number; peakBytes: number } {
+  // Python's getrusage(RUSAGE_CHILDREN) gives the peak RSS of the finished command (KiB on Linux).
+  const wrapper = "import resource,subprocess,sys; r=subprocess.run(sys.argv[1:]); sys.stderr.write('\\nPEAK_KIB=%d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)";
+  const started = nowMs();
+  const res = spawnSync(PYTHON, ["-c", wrapper, command, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] });
+  const seconds = (nowMs() - started) / 1000;
+  const peak = /PEAK_KIB=(\d+)/.exec(res.stderr ?? "");
+  if (res.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${res.status}:\n${(res.stderr ?? "").slice(-4000)}`);
+  return { stdout: res.stdout, seconds, peakBytes: peak ? Number(peak[1]) * 1024 : NaN };
+}
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir).reduce((sum, name) => {
+    const p = join(dir, name);
+    const s = statSync(p);
+    return sum + (s.isDirectory() ? folderBytes(p) : s.size);
+  }, 0);
+}
+
+/** Builds NVlabs StyleGAN2 at `resolution` with random weights and exports it; or takes a given bundle. */
+function bundleFor(resolution: number, out: string, given: string | undefined) {
+  if (given) return { dir: resolve(given), export: null };
+  const pkl = join(out, `stylegan2-${resolution}.pkl`);
+  log(`building StyleGAN2-${resolution} with random weights`);
+  const built = JSON.parse(run(PYTHON, ["models/export/examples/random_nvlabs.py", "--resolution", String(resolution), "--out", pkl]).stdout.trim().split("\n").pop()!);
+  const dir = join(out, "models", `stylegan2-${resolution}`);
+  log(`exporting StyleGAN2-${resolution}`);
+  const exported = run(PYTHON, [
+    "models/export/export.py",
+    "--family", "stylegan2",
+    "--module", join(GAN_CODE, "stylegan2-ada-pytorch", "training", "networks.py") + ":Generator",
+    "--weights", pkl,
+    "--weights-key", "G_ema",
+    "--split", "b32.conv1=32x32",
+    "--split", "b64.conv1=64x64",
+    "--out", dir,
+    "--id", `stylegan2-${resolution}`,
+  ]);
+  const bundleBytes = folderBytes(dir);
+  const parameterBytes = built.parameters * 4;
+  return {
+    dir,
+    export: { seconds: round(exported.seconds), peakMemoryMiB: mib(exported.peakBytes), bundleMiB: mib(bundleBytes), parameterMiB: mib(parameterBytes), bundleOverParameters: round(bundleBytes / parameterBytes, 3) },
+  };
+}
+
+function child(args: string[]): Record<string, unknown> {
+  const res = spawnSync(process.execPath, [...process.execArgv, __filename, "--child", ...args, "--device", device], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "inherit"] });
+  if (res.status !== 0) throw new Error(`child ${args.join(" ")} exited ${res.status}`);
+  return JSON.parse(res.stdout.trim().split("\n").pop()!);
+}
+
+async function main() {
+  const out = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : mkdtempSync(join(tmpdir(), "panda-bench-scale-"));
+  mkdirSync(out, { recursive: true });
+  if (!existsSync(GAN_CODE) && !process.env.BENCH_BUNDLE) throw new Error(`${GAN_CODE} is missing: bench:scale builds its generators from that code (or give BENCH_BUNDLE)`);
+  try {
+    const b256 = bundleFor(256, out, process.env.BENCH_BUNDLE);
+    const layers: Record<string, unknown> = {};
+    const samplesFor: Record<string, number> = { "32x32": env("BENCH_SAMPLES_32", 512), "64x64": env("BENCH_SAMPLES_64", 256) };
+    const data = join(out, "data");
+    for (const layer of (process.env.BENCH_LAYERS ?? "32x32,64x64").split(",")) {
+      log(`layer ${layer}: sampling, fast solver, statistics, reference solver`);
+      layers[layer] = child(["layer", b256.dir, layer, String(samplesFor[layer] ?? 256), data, out]);
+    }
+    const edits: Record<string, unknown> = {};
+    log("ms per image and per HTTP edit at 256");
+    edits["256"] = child(["edit", b256.dir, data, out]);
+    let export1024 = null;
+    if (process.env.BENCH_1024 !== "0") {
+      const b1024 = bundleFor(1024, out, process.env.BENCH_BUNDLE_1024);
+      export1024 = b1024.export;
+      log("ms per image and per HTTP edit at 1024");
+      edits["1024"] = child(["edit", b1024.dir, data, out]);
+    }
+    const document = { device, export: { "256": b256.export, "1024": export1024 }, layers, http: edits };
+    process.stdout.write(JSON.stringify(document, null, 2) + "\n");
+  } finally {
+    if (!process.env.BENCH_OUT) rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function registryOf(bundleDir: string) {
+  const sessions = new SessionFactory(parseDevice(device), log);
+  const registry = new GeneratorRegistry([resolve(bundleDir, "..")], sessions);
+  const id = registry.ids().find((i) => bundleDir.endsWith(i));
+  if (!id) throw new Error(`no bundle loaded from ${bundleDir}: ${registry.failures.map((f) => f.message).join("; ")}`);
+  return { sessions, registry, generator: registry.get(id)! };
+}
+
+/** One layer: sample once, the product's fit (fast solver, statistics, contact sheet), then the reference. */
+async function layerChild(bundleDir: string, layer: string, samples: number, dataDir: string, tempDir: string) {
+  const { sessions, registry, generator } = registryOf(bundleDir);
+  const [channels] = generator.layer(layer).shape;
+  const parts = env("BENCH_PARTS", 16);
+  const t0 = nowMs();
+  const stored = await storeFeatures(sampleFeatures(generator, layer, samples, 0), { tempDir });
+  const samplingSeconds = (nowMs() - t0) / 1000;
+  const phaseStarts: Record<string, number> = {};
+  const fitStart = nowMs();
+  const fit = await fitFactorisation({
+    id: `bench-${layer}`,
+    name: `bench-${layer}`,
+    model: generator.id,
+    layer,
+    source: stored,
+    // as a job that sampled these features itself would budget its refinement rounds
+    solver: { parts, appearances: channels, solver: "fast", seed: 0, timeBudgetSeconds: Math.max(SOLVER_MIN_BUDGET_SECONDS, 0.75 * samplingSeconds) },
+    sessions,
+    sampleImages: () => sampleImages(generator, 0, Math.min(CONTACT_SHEET_ROWS, samples)),
+    imageSize: { width: generator.manifest.image.width, height: generator.manifest.image.height },
+    onProgress: (p) => (phaseStarts[p.phase] ??= nowMs()),
+  });
+  const fitSeconds = (nowMs() - fitStart) / 1000;
+  const afterSolver = (nowMs() - (phaseStarts.statistics ?? nowMs())) / 1000;
+  const peakAfterFit = peakRss();
+  await writeFactorisationFolder(join(dataDir, "factorisations", generator.id, `bench-${layer}`), fit.contents);
+  const referenceIterations = env("BENCH_REF_ITERATIONS", 10_000);
+  const r0 = nowMs();
+  const reference = await decompose(stored, { parts, appearances: channels, solver: "reference", seed: 0, iterations: referenceIterations }, sessions);
+  const referenceSeconds = (nowMs() - r0) / 1000;
+  await stored.dispose();
+  await registry.close();
+  const featureBytes = samples * channels * generator.layer(layer).shape[1] * generator.layer(layer).shape[2] * 4;
+  const held = stored.location === "memory" ? featureBytes : DEFAULT_FEATURE_MEMORY_BUDGET;
+  return {
+    samples,
+    parts,
+    appearances: channels,
+    features: { MiB: mib(featureBytes), kept: stored.location },
+    samplingSeconds: round(samplingSeconds),
+    fast: { seconds: round(fit.report.seconds), objective: round(fit.report.objective, 6), relativeObjective: round(fit.report.relativeObjective, 6), iterations: fit.report.iterations },
+    reference: { seconds: round(referenceSeconds), objective: round(reference.report.objective, 6), relativeObjective: round(reference.report.relativeObjective, 6), iterations: referenceIterations },
+    fastReachesReference: fit.report.objective <= reference.report.objective && fit.report.seconds < referenceSeconds,
+    secondsAfterSolver: round(afterSolver),
+    afterSamplingSeconds: round(fitSeconds),
+    afterSamplingOverSampling: round(fitSeconds / samplingSeconds, 3),
+    peakMemoryMiB: mib(peakAfterFit),
+    peakOverFeaturesInMemory: round(peakAfterFit / held, 3),
+  };
+}
+
+/** ms per generated image and per HTTP edit (one part, one appearance) through the real app. */
+async function editChild(bundleDir: string, dataDir: string, tempDir: string) {
+  const { sessions, registry, generator } = registryOf(bundleDir);
+  const layer = "32x32";
+  const id = `bench-edit-${generator.id}`;
+  // A factorisation to edit with: a short fit when the layer run left none for this model.
+  const [channels] = generator.layer(layer).shape;
+  const fit = await fitFactorisation({
+    id,
+    name: id,
+    model: generator.id,
+    layer,
+    source: sampleFeatures(generator, layer, 32, 1),
+    solver: { parts: 8, appearances: channels, solver: "fast", seed: 1, timeBudgetSeconds: 5 },
+    sessions,
+    sampleImages: async () => [],
+    imageSize: { width: generator.manifest.image.width, height: generator.manifest.image.height },
+    tempDir,
+  });
+  await writeFactorisationFolder(join(dataDir, "factorisations", generator.id, id), fit.contents);
+  const latents = sampleLatents(generator.manifest.latent.distribution, generator.manifest.latent.size, 3, 1);
+  await generator.generate(latents, 1);
+  const imageTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = nowMs();
+    await generator.generate(latents, 1);
+    imageTimes.push(nowMs() - t);
+  }
+  await registry.close();
+  const app = await buildApp({ modelDirs: [resolve(bundleDir, "..")], dataDir, device: parseDevice(device) });
+  await app.ready();
+  const generated = await app.inject({ method: "POST", url: "/api/generate", payload: { model: generator.id, seed: 3 } });
+  const image = generated.headers["x-image-id"] as string;
+  const edit = (strength: number) =>
+    app.inject({ method: "POST", url: `/api/images/${image}/edits`, payload: { factorisation: id, edits: [{ parts: [0], appearance: 0, strength }] } });
+  const first = await edit(1);
+  if (first.statusCode !== 200) throw new Error(`edit answered ${first.statusCode}: ${first.body}`);
+  const times: number[] = [];
+  for (let i = 0; i < env("BENCH_EDITS", 10); i++) {
+    const t = nowMs();
+    await edit(1 + (i % 3));
+    times.push(nowMs() - t);
+  }
+  await app.close();
+  return { msPerImage: round(percentile(imageTimes, 50)), msPerEdit: round(percentile(times, 50)), msPerEditP90: round(percentile(times, 90)), edits: times.length };
+}
+
+async function childMain() {
+  const [kind, ...rest] = process.argv.slice(process.argv.indexOf("--child") + 1);
+  const result = kind === "layer" ? await layerChild(rest[0], rest[1], Number(rest[2]), rest[3], rest[4]) : await editChild(rest[0], rest[1], rest[2]);
+  process.stdout.write(JSON.stringify(result) + "\n");
+}
+
+(process.argv.includes("--child") ? childMain() : main()).catch((err) => {
+  process.stderr.write(`bench:scale: ${err instanceof Error ? err.stack : err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+/**
+ * On large layers the fast solver's phase-2 P-solve takes MX and NX from passes over the samples
+ * instead of forming the S×S matrices M and N: the choice follows the flop counts, and both ways
+ * solve the same problem.
+ */
+import { solveBlockProblem } from "../../../companion-server/src/engine/panda/block-problem";
+import { streamedPartsCheaper } from "../../../companion-server/src/engine/panda/fast-solver";
+import { weightedGramsPass, weightedProductsPass } from "../../../companion-server/src/engine/panda/passes";
+import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
+import { matrix, multiply, toMatrix } from "../../../companion-server/src/engine/tensor/matrix";
+import { OrtBackend } from "../../../companion-server/src/engine/tensor/ort-backend";
+import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
+import { createRng, fillNormal } from "../../../companion-server/src/runtime/random";
+import { plantedFeatures } from "../planted";
+
+test("streams at 64×64 with 256 samples, forms M and N at 32×32 and on small layers", () => {
+  expect(streamedPartsCheaper(256, 512, 64 * 64, 16)).toBe(true);
+  expect(streamedPartsCheaper(512, 512, 32 * 32, 16)).toBe(false);
+  expect(streamedPartsCheaper(512, 512, 16 * 16, 16)).toBe(false);
+});
+
+test("streamed products and formed matrices reach the same parts", async () => {
+  const backend = new OrtBackend(new SessionFactory());
+  const planted = plantedFeatures({ channels: 12, count: 16, seed: 5 });
+  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  const { channels, height, width } = planted.shape;
+  const s = height * width;
+  const rng = createRng(3);
+  const half = matrix(channels, channels, fillNormal(new Float32Array(channels * channels), rng));
+  const weight = multiply(half, half, false, true);
+  const start = matrix(s, 5, Float32Array.from({ length: s * 5 }, () => rng()));
+  const options = { offset: 0, maxIterations: 40, tolerance: 0 };
+  const mn = await weightedGramsPass(source, backend, weight);
+  const formed = await solveBlockProblem(backend, { m: toMatrix(s, s, mn.m), n: toMatrix(s, s, mn.n), nonnegative: true }, start, options);
+  let passes = 0;
+  const streamed = await solveBlockProblem(
+    backend,
+    {
+      nonnegative: true,
+      products: (x) => {
+        passes++;
+        return weightedProductsPass(source, backend, weight, x);
+      },
+    },
+    start,
+    options,
+  );
+  expect(passes).toBeGreaterThan(40);
+  expect(streamed.objective / formed.objective).toBeCloseTo(1, 3);
+  expect(streamed.solution.data.every((v) => v >= 0)).toBe(true);
+  await backend.dispose();
+});
