@@ -72,6 +72,7 @@ function bundleFor(resolution: number, out: string, given: string | undefined) {
   log(`building StyleGAN2-${resolution} with random weights`);
   const built = JSON.parse(run(PYTHON, ["models/export/examples/random_nvlabs.py", "--resolution", String(resolution), "--out", pkl]).stdout.trim().split("\n").pop()!);
   const dir = join(out, "models", `stylegan2-${resolution}`);
+  mkdirSync(join(out, "models"), { recursive: true });
   log(`exporting StyleGAN2-${resolution}`);
   const exported = run(PYTHON, [
     "models/export/export.py",
