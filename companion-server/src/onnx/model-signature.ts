@@ -7,9 +7,19 @@ export interface ValueSignature {
   /** null for a dynamic axis */
   dims: (number | null)[];
 }
+/** A byte range of an ONNX external-data file that a tensor of the graph is stored in. */
+export interface ExternalTensor {
+  tensor: string;
+  /** relative to the folder of the ONNX file */
+  location: string;
+  offset: number;
+  /** null: up to the end of the file */
+  length: number | null;
+}
 export interface ModelSignature {
   inputs: ValueSignature[];
   outputs: ValueSignature[];
+  external: ExternalTensor[];
 }
 
 function toSignature(v: onnx.IValueInfoProto): ValueSignature {
@@ -20,11 +30,19 @@ function toSignature(v: onnx.IValueInfoProto): ValueSignature {
   };
 }
 
+function toExternal(t: onnx.ITensorProto): ExternalTensor {
+  const entry = (key: string) => (t.externalData ?? []).find((e) => e.key === key)?.value ?? undefined;
+  const length = entry("length");
+  return { tensor: t.name ?? "", location: entry("location") ?? "", offset: Number(entry("offset") ?? 0), length: length === undefined ? null : Number(length) };
+}
+
 export function readModelSignature(file: string): ModelSignature {
   const model = onnx.ModelProto.decode(readFileSync(file));
-  const initializers = new Set((model.graph?.initializer ?? []).map((t) => t.name));
+  const initializers = model.graph?.initializer ?? [];
+  const names = new Set(initializers.map((t) => t.name));
   return {
-    inputs: (model.graph?.input ?? []).filter((v) => !initializers.has(v.name ?? "")).map(toSignature),
+    inputs: (model.graph?.input ?? []).filter((v) => !names.has(v.name ?? "")).map(toSignature),
     outputs: (model.graph?.output ?? []).map(toSignature),
+    external: initializers.filter((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL).map(toExternal),
   };
 }

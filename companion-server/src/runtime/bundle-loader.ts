@@ -3,7 +3,7 @@
  * declared inputs and outputs against it, so a broken bundle is reported at start with its file.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { BundleManifest, parseBundleManifest } from "./bundle-manifest";
 import { ModelSignature, ValueSignature, readModelSignature } from "../onnx/model-signature";
 
@@ -37,6 +37,24 @@ function expectValue(file: string, values: ValueSignature[], kind: string, name:
     throw new BundleLoadError(file, `${kind} "${name}" has shape ${describeDims(v.dims)}, the manifest says [N, ${dims.join(", ")}]`);
 }
 
+/**
+ * The graph's external data must lie in the bundle's shared weights file (manifest `weights`), inside
+ * its bounds: a truncated or missing weights file is reported here, not as a failed session later.
+ */
+function checkExternalData(file: string, signature: ModelSignature, dir: string, weights: string | undefined): void {
+  if (signature.external.length === 0) return;
+  const weightsFile = weights === undefined ? undefined : resolve(dir, weights);
+  for (const t of signature.external) {
+    const location = resolve(dirname(file), t.location);
+    if (location !== weightsFile)
+      throw new BundleLoadError(file, `tensor "${t.tensor}" is stored in "${t.location}", not in the bundle's weights file${weights === undefined ? " (model.json names none)" : ` "${weights}"`}`);
+    const size = statSync(location).size;
+    const end = t.offset + (t.length ?? 0);
+    if (!Number.isSafeInteger(end) || t.offset < 0 || end > size)
+      throw new BundleLoadError(location, `tensor "${t.tensor}" of ${basename(file)} needs bytes ${t.offset}–${end}, the file has ${size} (truncated?)`);
+  }
+}
+
 function signatureOf(file: string): ModelSignature {
   if (!existsSync(file)) throw new BundleLoadError(file, "file not found");
   try {
@@ -63,10 +81,12 @@ export function loadBundle(dirPath: string): LoadedBundle {
     throw new BundleLoadError(manifestFile, (err as Error).message);
   }
   const aux = manifest.auxiliary ?? [];
+  if (manifest.weights !== undefined && !existsSync(join(dir, manifest.weights))) throw new BundleLoadError(join(dir, manifest.weights), "file not found");
   const { width, height, channels } = manifest.image;
   for (const layer of manifest.layers) {
     const headFile = join(dir, layer.head);
     const head = signatureOf(headFile);
+    checkExternalData(headFile, head, dir, manifest.weights);
     expectValue(headFile, head.inputs, "input", "z", [manifest.latent.size]);
     if (manifest.truncation.method === "input") {
       if (!head.inputs.some((v) => v.name === "truncation")) throw new BundleLoadError(headFile, 'missing input "truncation" (truncation.method is "input")');
@@ -76,6 +96,7 @@ export function loadBundle(dirPath: string): LoadedBundle {
 
     const tailFile = join(dir, layer.tail);
     const tail = signatureOf(tailFile);
+    checkExternalData(tailFile, tail, dir, manifest.weights);
     expectValue(tailFile, tail.inputs, "input", "features", layer.shape);
     for (const a of aux) expectValue(tailFile, tail.inputs, "input", a.name, a.shape);
     expectValue(tailFile, tail.outputs, "output", "image", [channels, height, width]);

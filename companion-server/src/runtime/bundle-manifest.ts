@@ -46,6 +46,13 @@ export const BundleManifestSchema = Type.Object(
       { additionalProperties: false },
     ),
     layers: Type.Array(LayerSpecSchema, { minItems: 1 }),
+    weights: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: "^[^/\\\\]+$",
+        description: "ONNX external-data file, beside the graphs, holding the weights every head and tail share",
+      }),
+    ),
     auxiliary: Type.Optional(
       Type.Array(
         Type.Object(

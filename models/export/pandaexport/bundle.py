@@ -19,6 +19,7 @@ from .generator import Exportable
 from .verify import CutReport
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+WEIGHTS_FILE = "weights.bin"
 
 
 def slug(text: str) -> str:
@@ -62,9 +63,11 @@ def manifest(about: About, gen: Exportable, layers: List[Layer], image_range: Tu
         "image": {"width": width, "height": height, "channels": channels, "range": list(image_range)},
         "layers": [
             {"id": layer.id, "shape": list(layer.report.feature_shape),
-             "head": f"{layer.id}/head.onnx", "tail": f"{layer.id}/tail.onnx", **({"default": True} if i == 0 else {})}
+             "head": f"{layer.id}.head.onnx", "tail": f"{layer.id}.tail.onnx", **({"default": True} if i == 0 else {})}
             for i, layer in enumerate(layers)
         ],
+        # Every graph's large tensors, stored once (ONNX external data; see shared_weights.py).
+        "weights": WEIGHTS_FILE,
     }
     if first.aux_shapes:
         data["auxiliary"] = [{"name": n, "shape": list(s)} for n, s in first.aux_shapes.items()]
@@ -116,7 +119,8 @@ ONNX {onnx.__version__}, opset 17):
 ```
 
 Each split was checked against the full PyTorch generator on random latents before export; the ONNX files
-pass `onnx.checker` (full check) and were traced batch-independently (dynamic batch axis `N`).
+pass `onnx.checker` (full check) and were traced batch-independently (dynamic batch axis `N`). Their
+weights are stored once, in `{data['weights']}`, shared by every head and tail (ONNX external data).
 """
 
 

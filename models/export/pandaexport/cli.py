@@ -7,9 +7,10 @@ import warnings
 from pathlib import Path
 from typing import List, Optional
 
+import onnx
 import torch
 
-from . import adapters
+from . import adapters, progress
 from .bundle import About, Layer, check_id, check_out, manifest, model_card, slug, staged_folder, write_texts
 from .errors import ExportError
 from .fxsplit import FxGenerator
@@ -17,8 +18,9 @@ from .generator import DISTRIBUTIONS, Exportable, Latent
 from .imagerange import RANGE_SAMPLES, infer_range
 from .keras import load_keras
 from .loading import load_generator, parse_kwargs
-from .onnxio import export_cut
-from .verify import verify_cut
+from .onnxio import check_file, export_cut
+from .shared_weights import SharedWeights
+from .verify import References, verify_cut
 
 
 class _Parser(argparse.ArgumentParser):
@@ -122,6 +124,8 @@ def _split_ids(specs: List[str]):
 
 
 def run(args, argv: List[str]) -> None:
+    progress.step(f"loading {Path(args.keras).name}" if args.keras else
+                  f"loading {args.module.rpartition(':')[2]} and {Path(args.weights).name}")
     gen = build(args)
     if args.list_splits:
         list_splits(gen)
@@ -138,11 +142,15 @@ def run(args, argv: List[str]) -> None:
         print(how)
 
     layers, cuts = [], []
-    for name, layer_id in _split_ids(args.split):
+    splits = _split_ids(args.split)
+    progress.step(f"running the full generator on {args.samples} latents for the checks")
+    references = References(gen, samples=args.samples)
+    for k, (name, layer_id) in enumerate(splits, 1):
+        progress.step(f"split {k}/{len(splits)} ({name}): checking head∘tail against the full generator")
         cut = gen.cut(name)
-        report = verify_cut(gen, cut, samples=args.samples, tolerance=args.tolerance)
+        report = verify_cut(gen, cut, references, tolerance=args.tolerance)
         print(f"split {name} -> layer {layer_id}: features {list(report.feature_shape)}, "
-              f"max |head∘tail − full| = {report.max_abs_diff:.2e}")
+              f"max |head∘tail − full| = {report.max_abs_diff:.2e}", flush=True)
         layers.append(Layer(layer_id, report))
         cuts.append(cut)
     first = layers[0].report
@@ -160,10 +168,21 @@ def run(args, argv: List[str]) -> None:
         command="npm run export -- " + " ".join(shlex.quote(a) for a in argv), weights=Path(args.keras or args.weights))
     data = manifest(about, gen, layers, image_range)
     with staged_folder(out) as folder:
-        for layer, cut in zip(layers, cuts):
-            export_cut(gen, cut, folder / layer.id / "head.onnx", folder / layer.id / "tail.onnx")
+        weights = SharedWeights(folder / data["weights"])
+        files = []
+        for k, (layer, cut, entry) in enumerate(zip(layers, cuts, data["layers"]), 1):
+            def say(message, k=k, cut=cut):
+                progress.step(f"split {k}/{len(cuts)} ({cut.name}): {message}")
+            for graph, file in zip(export_cut(gen, cut, say), (entry["head"], entry["tail"])):
+                onnx.save(weights.externalize(graph), str(folder / file))
+                files.append(folder / file)
+        weights.close()
+        for file in files:
+            progress.step(f"checking {file.name} (onnx.checker, full check)")
+            check_file(file)
         write_texts(folder, data, model_card(about, gen, layers, data))
-    print(f"wrote {out}/ ({len(layers)} layer{'s' if len(layers) > 1 else ''})")
+    print(f"wrote {out}/ ({len(layers)} layer{'s' if len(layers) > 1 else ''}; weights {weights.size / 1e6:.1f} MB, "
+          f"{weights.size / gen.state_bytes():.2f}× the generator's float32 parameters and buffers)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -171,6 +190,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p = parser()
     args = p.parse_args(argv)
     check_source(p, args)
+    progress.restart()
     if not args.debug:
         warnings.simplefilter("ignore")  # tracer warnings would bury the one-line result
     try:

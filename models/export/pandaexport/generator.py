@@ -56,9 +56,14 @@ class Exportable:
     """A generator as the exporter sees it. Subclasses set the attributes and implement the methods."""
 
     family = "generic"
+    module: torch.nn.Module  # the user's generator
     latent: Latent
     truncation: Truncation
     image_range: Optional[Tuple[float, float]] = None  # None: not known from the architecture
+
+    def state_bytes(self) -> int:
+        """Bytes of the generator's parameters and buffers as float32: what a checkpoint of it holds."""
+        return 4 * sum(t.numel() for t in self.module.state_dict().values() if t.is_floating_point())
 
     def split_shapes(self) -> List[Tuple[str, Tuple[int, ...], str]]:
         """Every split point in generator order: (name, per-sample output shape, note)."""

@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional
 import torch
 
 from .errors import ExportError
+from .extensions import compiled_extensions_skipped
 
 
 @dataclass
@@ -45,7 +46,8 @@ def import_name(spec: str):
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     try:
-        module = importlib.import_module(dotted)
+        with compiled_extensions_skipped():
+            module = importlib.import_module(dotted)
     except Exception as e:
         raise ExportError(f"--module: importing {file} failed: {type(e).__name__}: {e}") from e
     if Path(getattr(module, "__file__", "") or "").resolve() != path:

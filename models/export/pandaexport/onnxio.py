@@ -1,7 +1,7 @@
 """ONNX export of one cut, with the tensor names of models/README.md and a dynamic batch axis."""
 import io
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import onnx
 import torch
@@ -19,7 +19,7 @@ def _export_bytes(module, args, input_names: List[str], output_names: List[str])
     buffer = io.BytesIO()
     with torch.no_grad():
         torch.onnx.export(module, args, buffer, opset_version=OPSET, input_names=input_names,
-                          output_names=output_names, dynamic_axes=dynamic, do_constant_folding=True)
+                          output_names=output_names, dynamic_axes=dynamic, do_constant_folding=False)
     return buffer.getvalue()
 
 
@@ -67,16 +67,16 @@ def _declare_shapes(data: bytes, shapes: Dict[str, Sequence[int]]) -> onnx.Model
     return model
 
 
-def _write_checked(model: onnx.ModelProto, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(path))
+def check_file(path: Path) -> None:
+    """onnx.checker's full check (with shape inference) on a written graph, its external data included."""
     try:
-        onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+        onnx.checker.check_model(str(path), full_check=True)
     except Exception as e:
         raise ExportError(f"onnx.checker rejects {path.name}: {first_line(e)}") from e
 
 
-def export_cut(gen: Exportable, cut: Cut, head_path: Path, tail_path: Path) -> None:
+def export_cut(gen: Exportable, cut: Cut, say: Callable[[str], None]) -> Tuple[onnx.ModelProto, onnx.ModelProto]:
+    """The head and tail of one cut as ONNX models (weights inside), reporting each step through say."""
     psi: Optional[float] = truncations(gen)[0]
     head_inputs = ["z"] if psi is None else ["z", "truncation"]
     tail_inputs = ["features"] + cut.aux
@@ -90,7 +90,9 @@ def export_cut(gen: Exportable, cut: Cut, head_path: Path, tail_path: Path) -> N
         return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
     try:
+        say("tracing the head")
         head = _batch_free(cut.head, head_sample, head_inputs, tail_inputs)
+        say("tracing the tail")
         tail = _batch_free(cut.tail, tail_sample, tail_inputs, ["image"])
     except ExportError as e:
         raise ExportError(f"split '{cut.name}': {e}") from e
@@ -101,5 +103,4 @@ def export_cut(gen: Exportable, cut: Cut, head_path: Path, tail_path: Path) -> N
         image = cut.tail(*sample)
     shapes = {"z": [gen.latent.size], "image": list(image.shape[1:]),
               **{name: list(t.shape[1:]) for name, t in zip(tail_inputs, sample)}}
-    _write_checked(_declare_shapes(head, shapes), head_path)
-    _write_checked(_declare_shapes(tail, shapes), tail_path)
+    return _declare_shapes(head, shapes), _declare_shapes(tail, shapes)

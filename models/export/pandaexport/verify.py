@@ -30,20 +30,42 @@ def truncations(gen: Exportable) -> List[Optional[float]]:
     return sorted({gen.truncation.default, 1.0})
 
 
-def verify_cut(gen: Exportable, cut: Cut, samples: int = 8, seed: int = 0, tolerance: float = 1e-4) -> CutReport:
-    z = gen.latent.sample(samples, seed)
+# Samples per forward pass: at 1024 px one NVlabs upsampling layer holds a [N, 64, 2048, 2048] float32
+# tensor on the CPU (1 GiB per sample), so the check runs a few samples at a time.
+CHUNK = 2
+
+
+def _in_chunks(run, z: torch.Tensor) -> torch.Tensor:
+    return torch.cat([run(z[i: i + CHUNK]) for i in range(0, z.shape[0], CHUNK)])
+
+
+class References:
+    """The full generator's images for the check's latents, per ψ: computed once for every split."""
+
+    def __init__(self, gen: Exportable, samples: int = 8, seed: int = 0):
+        self.z = gen.latent.sample(samples, seed)
+        with torch.no_grad():
+            self.images = {psi: _in_chunks(lambda z: gen.reference(z, psi), self.z) for psi in truncations(gen)}
+
+
+def verify_cut(gen: Exportable, cut: Cut, references: References, tolerance: float = 1e-4) -> CutReport:
     report = None
-    for psi in truncations(gen):
+    for psi, reference in references.images.items():
+        crossing = []  # what the head hands the tail, for its shapes
+
+        def head_tail(z):
+            outputs = cut.head(*head_args(gen, z, psi))
+            outputs = tuple(outputs) if isinstance(outputs, (tuple, list)) else (outputs,)
+            crossing[:] = outputs
+            return cut.tail(*outputs)
+
         with torch.no_grad():
             try:
-                outputs = cut.head(*head_args(gen, z, psi))
-                outputs = tuple(outputs) if isinstance(outputs, (tuple, list)) else (outputs,)
-                image = cut.tail(*outputs)
+                image = _in_chunks(head_tail, references.z)
             except Exception as e:
                 raise ExportError(f"running head and tail of '{cut.name}' failed: "
                                   f"{type(e).__name__}: {first_line(e)}") from e
-            reference = gen.reference(z, psi)
-        features, aux = outputs[0], outputs[1:]
+        features, aux = crossing[0], crossing[1:]
         if features.dim() != 4:
             raise ExportError(f"split '{cut.name}' gives features of shape {list(features.shape)}, "
                               "not N×C×H×W")

@@ -3,6 +3,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import onnx
 
 from pandaexport.cli import main
 
+PROGRESS = re.compile(r"^export: \[ *[0-9.]+ s, +[0-9.]+ GB\] ")  # a progress line on stderr
 EXPORT_DIR = Path(__file__).resolve().parent.parent
 EXPORT_PY = EXPORT_DIR / "export.py"
 REPO = EXPORT_DIR.parent.parent
@@ -47,6 +49,7 @@ def check_bundle(test, folder) -> dict:
     head_inputs = {"z": ["N", manifest["latent"]["size"]]}
     if manifest["truncation"]["method"] == "input":
         head_inputs["truncation"] = [1]
+    test.assertTrue((folder / manifest["weights"]).is_file())
     for layer in manifest["layers"]:
         features = {"features": ["N", *layer["shape"]], **{n: ["N", *s] for n, s in aux}}
         head = onnx.load(str(folder / layer["head"]))

@@ -1,13 +1,18 @@
-"""Export test bundles with PyTorch reference images, for the ONNX Runtime check in
+"""Export test bundles with PyTorch reference images, for the ONNX Runtime checks in
 test/export/exporter.test.ts (Python here cannot run ONNX).
 
     python3 models/export/tests/make_bundles.py OUTDIR
 
 writes OUTDIR/<case>/ (a bundle) and OUTDIR/cases.json: per case the bundle folder, latents z
-(batch 3, not the batch 2 the graphs were traced at), ψ for a `truncation` input, and the full
-generator's images for them."""
+(batch 3, not the batch 2 the graphs were traced at), ψ for a `truncation` input, the full
+generator's images for them, and the float32 bytes of its parameters and buffers. The cases are
+the generic path (Keras HDF5 files too) and, where ../shared has them, the real checkpoint
+celeba-dcgan-32 and small generators of each public implementation in ../shared/gan-code
+(tests/real_code.py), each exported through the exporter's command line in a process of its own.
+OUTDIR/skipped.json lists what ../shared lacked."""
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,58 +21,71 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pandaexport.cli import build, main, parser  # noqa: E402
-from tests.families import biggan, progan, stylegan2, stylegan2_nvlabs, stylegan3  # noqa: E402
-from tests import keras_files  # noqa: E402
+from tests import keras_files, real_code  # noqa: E402
 from tests.fixtures import tiny  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CELEBA = HERE.parent.parent.parent.parent / "shared" / "gans" / "celeba-dcgan-32" / "generator.pt"
 
 
-def cases(out: Path):
-    """(name, exporter arguments, state_dict to save as the weights or None for a file that exists)."""
-    yield "tiny", ["--module", f"{HERE / 'fixtures' / 'tiny.py'}:SkipGenerator", "--split", "conv", "--range=-3,3"], tiny.SkipGenerator()
-    yield "conv-latent", ["--module", f"{HERE / 'fixtures' / 'tiny.py'}:ConvLatentGenerator", "--latent", "16x1x1",
-                          "--split", "main.2"], tiny.ConvLatentGenerator()
-    for keras in ("keras2-dcgan", "keras3-functional"):  # Keras HDF5 files converted to PyTorch, then exported
-        keras_files.write_architecture(keras, out / f"{keras}.h5")
-    yield "keras2-dcgan", ["--keras", str(out / "keras2-dcgan.h5"), "--split", "conv2d_transpose"], None
-    yield "keras3-functional", ["--keras", str(out / "keras3-functional.h5"), "--split", "concatenate"], None
-    yield "progan", ["--module", f"{HERE / 'families' / 'progan.py'}:build", "--family", "progan",
-                     "--split", "scaleLayers.0.1"], progan.build()
-    yield "stylegan2", ["--module", f"{HERE / 'families' / 'stylegan2.py'}:build", "--family", "stylegan2",
-                        "--split", "conv1", "--split", "convs.2"], stylegan2.build()
-    yield "stylegan2-nvlabs", ["--module", f"{HERE / 'families' / 'stylegan2_nvlabs.py'}:build", "--family", "stylegan2",
-                               "--split", "b8.conv0"], stylegan2_nvlabs.build()
-    yield "stylegan3", ["--module", f"{HERE / 'families' / 'stylegan3.py'}:build", "--family", "stylegan3",
-                        "--split", "L2_20_8"], stylegan3.build()
-    yield "biggan", ["--module", f"{HERE / 'families' / 'biggan.py'}:build", "--family", "biggan", "--class", "3",
-                     "--split", "layers.3"], biggan.build()
-    if CELEBA.is_file():
-        yield "celeba-dcgan-32", ["--module", f"{HERE.parent / 'examples' / 'celeba_dcgan32.py'}:Generator",
-                                  "--weights", str(CELEBA), "--latent", "100:uniform",
-                                  "--split", "generator_deconv.2=8x8", "--split", "generator_deconv.3=16x16"], None
+def _export(name: str, args, out: Path) -> dict:
+    """Export through the command line; the case for the ONNX Runtime check."""
+    if main(args + ["--out", str(out / name)]) != 0:
+        raise SystemExit(f"exporting {name} failed")
+    gen = build(parser().parse_args(args))
+    z = gen.latent.sample(3, seed=7)
+    psi = gen.truncation.default if gen.truncation.method == "input" else None
+    with torch.no_grad():
+        image = gen.reference(z, psi)
+    return {"name": name, "bundle": str(out / name), "z": z.tolist(), "truncation": psi,
+            "image": image.flatten().tolist(), "imageShape": list(image.shape),
+            "stateBytes": gen.state_bytes()}
+
+
+def real_case(name: str, out: Path) -> None:
+    case = next(c for c in real_code.CASES if c.name == name)
+    weights = out / f"{name}.weights"
+    weights.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    with case.context():
+        listing = _export(name, case.make(weights), out)
+    (out / f"{name}.case.json").write_text(json.dumps({**listing, "what": case.what}))
 
 
 def make(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    listing = []
-    for name, args, module in cases(out):
-        torch.manual_seed(0)
-        if module is not None:
-            torch.save(module.state_dict(), out / f"{name}.pt")
-            args = args + ["--weights", str(out / f"{name}.pt")]
-        if main(args + ["--out", str(out / name)]) != 0:
-            raise SystemExit(f"exporting {name} failed")
-        gen = build(parser().parse_args(args))
-        z = gen.latent.sample(3, seed=7)
-        psi = gen.truncation.default if gen.truncation.method == "input" else None
-        with torch.no_grad():
-            image = gen.reference(z, psi)
-        listing.append({"name": name, "bundle": str(out / name), "z": z.tolist(), "truncation": psi,
-                        "image": image.flatten().tolist(), "imageShape": list(image.shape)})
+    torch.manual_seed(0)
+    torch.save(tiny.SkipGenerator().state_dict(), out / "tiny.pt")
+    torch.save(tiny.ConvLatentGenerator().state_dict(), out / "conv-latent.pt")
+    listing = [_export("tiny", ["--module", f"{HERE / 'fixtures' / 'tiny.py'}:SkipGenerator", "--split", "conv",
+                                "--range=-3,3", "--weights", str(out / "tiny.pt")], out),
+               _export("conv-latent", ["--module", f"{HERE / 'fixtures' / 'tiny.py'}:ConvLatentGenerator",
+                                       "--latent", "16x1x1", "--split", "main.2", "--weights", str(out / "conv-latent.pt")], out)]
+    for keras, split in (("keras2-dcgan", "conv2d_transpose"), ("keras3-functional", "concatenate")):
+        # Keras HDF5 files converted to PyTorch, then exported
+        keras_files.write_architecture(keras, out / f"{keras}.h5")
+        listing.append(_export(keras, ["--keras", str(out / f"{keras}.h5"), "--split", split], out))
+    skipped = []
+    if CELEBA.is_file():
+        listing.append(_export("celeba-dcgan-32", [
+            "--module", f"{HERE.parent / 'examples' / 'celeba_dcgan32.py'}:Generator", "--weights", str(CELEBA),
+            "--latent", "100:uniform", "--split", "generator_deconv.2=8x8", "--split", "generator_deconv.3=16x16"], out))
+    else:
+        skipped.append(f"celeba-dcgan-32: {CELEBA} is absent")
+    if real_code.AVAILABLE:
+        for case in real_code.CASES:
+            r = subprocess.run([sys.executable, __file__, "--case", case.name, str(out)], capture_output=True, text=True)
+            if r.returncode != 0:
+                raise SystemExit(f"{case.name} ({case.what}): exit {r.returncode}\n{r.stderr[-3000:]}")
+            listing.append(json.loads((out / f"{case.name}.case.json").read_text()))
+    else:
+        skipped.append(real_code.ABSENT)
     (out / "cases.json").write_text(json.dumps(listing))
+    (out / "skipped.json").write_text(json.dumps(skipped))
 
 
 if __name__ == "__main__":
-    make(Path(sys.argv[1]))
+    if sys.argv[1] == "--case":
+        real_case(sys.argv[2], Path(sys.argv[3]))
+    else:
+        make(Path(sys.argv[1]))

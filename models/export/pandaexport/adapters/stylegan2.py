@@ -12,12 +12,11 @@ it), which keeps one auxiliary shape for every split. A ToRGB reading a split's 
 the tail, so that edits of the features reach the image through it. Truncation is `input`: the head
 takes ψ and computes w = w̄ + ψ(w − w̄)."""
 import contextlib
-import sys
 
 import torch
 
-from ..errors import ExportError
 from ..generator import Latent, Truncation
+from . import nvlabs
 from .staged import StagedGenerator, Step, one_hot, require, truncate
 
 
@@ -112,7 +111,8 @@ class RosinalityStyleGAN2(_StyleGAN2):
 
 
 class NVlabsStyleGAN2(_StyleGAN2):
-    # Constant noise, and the unfused modulated convolution, which does not group by batch.
+    # Constant noise, the unfused modulated convolution (it does not group by batch), and float32 in the
+    # blocks that run float16 on a GPU (the bundle is float32).
     layer_kwargs = {"noise_mode": "const", "fused_modconv": False}
 
     def __init__(self, g, extras, options):
@@ -120,15 +120,24 @@ class NVlabsStyleGAN2(_StyleGAN2):
                 "NVlabs' networks_stylegan2 Generator")
         super().__init__(g, options, g.z_dim, g.img_resolution, g.mapping.w_avg)
         self.class_index = options.class_index
+        self._upfirdn2d = nvlabs.code_module(g.synthesis).upfirdn2d
         layers, pending, wi = [], None, 0
-        for res in g.synthesis.block_resolutions:
-            block = getattr(g.synthesis, f"b{res}")
+        blocks = [getattr(g.synthesis, f"b{res}") for res in g.synthesis.block_resolutions]
+        for block in blocks:
             if block.architecture == "resnet":
-                raise ExportError("--family stylegan2: NVlabs 'resnet' synthesis blocks are not supported")
+                # The residual branch reads the block's input, so a resnet block is cut whole: its
+                # output is the split point, and the last block (which holds the ToRGB) is the finish.
+                if block.is_last:
+                    pending = (self._whole_block(block, wi, image=True), None)
+                else:
+                    layers.append((f"b{block.resolution}", self._whole_block(block, wi, image=False), None))
+                wi += block.num_conv + block.num_torgb
+                continue
             convs = (["conv0"] if block.in_channels else []) + ["conv1"]
             for k, name in enumerate(convs):
                 const = block.const if block.in_channels == 0 else None
-                layers.append((f"b{res}.{name}", self._conv(getattr(block, name), wi, const), pending if k == 0 else None))
+                layers.append((f"b{block.resolution}.{name}", self._conv(getattr(block, name), wi, const),
+                               pending if k == 0 else None))
                 wi += 1
             pending = self._rgb(block, wi) if hasattr(block, "torgb") else None
         self._chain(layers, pending)
@@ -140,12 +149,17 @@ class NVlabsStyleGAN2(_StyleGAN2):
             return layer(x, w[:, wi], **self.layer_kwargs)
         return run
 
-    @staticmethod
-    def _rgb(block, wi):
-        upfirdn2d = sys.modules[type(block).__module__].upfirdn2d
+    def _whole_block(self, block, wi, image):
+        ws = slice(wi, wi + block.num_conv + block.num_torgb)
 
+        def run(x, w, img=None):
+            x, img = block(x, img, w[:, ws], force_fp32=True, **self.layer_kwargs)
+            return img if image else x
+        return run
+
+    def _rgb(self, block, wi):
         def upsample(img):
-            return upfirdn2d.upsample2d(img, block.resample_filter)
+            return self._upfirdn2d.upsample2d(img, block.resample_filter)
 
         def add(x, w, img):
             y = block.torgb(x, w[:, wi], fused_modconv=False)
@@ -159,8 +173,12 @@ class NVlabsStyleGAN2(_StyleGAN2):
         ws = self.module.mapping(z, self._labels(z), truncation_psi=1)
         return {"x": None, "w": truncate(ws, self.w_avg, psi), "skip": None}
 
+    def exporting(self):
+        return nvlabs.exportable_ops(self.module.synthesis)
+
     def reference(self, z, psi):
-        return self.module(z, self._labels(z), truncation_psi=1 if psi is None else psi, noise_mode="const")
+        return self.module(z, self._labels(z), truncation_psi=1 if psi is None else psi, noise_mode="const",
+                           force_fp32=True)
 
 
 def StyleGAN2(g, extras, options):

@@ -7,12 +7,12 @@ Two of NVlabs' ops do not export as they are, so head and tail run with stand-in
 modulated_conv2d (a grouped convolution with groups=batch freezes the batch size into the graph)
 and affine_grid (no ONNX operator at opset 17)."""
 import contextlib
-import sys
 
 import torch
 import torch.nn.functional as F
 
 from ..generator import Latent, Truncation
+from . import nvlabs
 from .staged import StagedGenerator, Step, one_hot, require, truncate
 
 
@@ -73,7 +73,7 @@ class StyleGAN3(StagedGenerator):
     def _layer(self, name, wi):
         def run(state):
             layer = getattr(self.module.synthesis, name)
-            return {**state, "x": layer(state["x"], state["w"][:, wi])}
+            return {**state, "x": layer(state["x"], state["w"][:, wi], force_fp32=True)}
         return run
 
     def start(self, z, psi):
@@ -87,18 +87,20 @@ class StyleGAN3(StagedGenerator):
 
     @contextlib.contextmanager
     def exporting(self):
-        modules = {sys.modules[type(m).__module__] for m in self.module.synthesis.modules()}
+        modules = {nvlabs.code_module(m) for m in self.module.synthesis.modules()}
         patched = [(m, m.modulated_conv2d) for m in modules if hasattr(m, "modulated_conv2d")]
         original_grid = F.affine_grid
         for m, _ in patched:
             m.modulated_conv2d = batch_free_modulated_conv2d
         torch.nn.functional.affine_grid = affine_grid
         try:
-            yield
+            with nvlabs.exportable_ops(self.module.synthesis):
+                yield
         finally:
             for m, fn in patched:
                 m.modulated_conv2d = fn
             torch.nn.functional.affine_grid = original_grid
 
     def reference(self, z, psi):
-        return self.module(z, self._labels(z), truncation_psi=1 if psi is None else psi, noise_mode="const")
+        return self.module(z, self._labels(z), truncation_psi=1 if psi is None else psi, noise_mode="const",
+                           force_fp32=True)

@@ -1,0 +1,129 @@
+"""The family adapters against the unmodified public code in ../shared/gan-code (tests/real_code.py):
+what an export refuses and why, and the adapters' stand-ins. The exports themselves, with ONNX Runtime
+checks, generation and a decomposition, are in test/export/exporter.test.ts (tests/make_bundles.py).
+
+NVlabs' two code bases share top-level package names, so this process imports only stylegan3's; the
+stylegan2-ada-pytorch checks run the exporter's command line in a process of its own."""
+import contextlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import torch
+
+from pandaexport import adapters
+from pandaexport.errors import ExportError
+from pandaexport.loading import Loaded
+from pandaexport.onnxio import export_cut
+from pandaexport.verify import References, verify_cut
+
+from . import real_code
+from .bundle_checks import REPO, run_cli
+
+
+def _built(case_name: str, folder: Path):
+    """The exporter arguments of a real-code case, its weights built in a process of its own."""
+    code = ("import json, sys; from pathlib import Path; from tests import real_code; "
+            f"case = next(c for c in real_code.CASES if c.name == {case_name!r}); "
+            "print(json.dumps(case.make(Path(sys.argv[1]))))")
+    r = subprocess.run([sys.executable, "-c", code, str(folder)], cwd=Path(__file__).parent.parent,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise AssertionError(r.stderr)
+    import json
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def _without(args, flag):
+    i = args.index(flag)
+    return args[:i] + args[i + 2:]
+
+
+@unittest.skipUnless(real_code.AVAILABLE, real_code.ABSENT)
+class RealCodeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = Path(tempfile.mkdtemp(prefix="panda-real-code-"))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def nvlabs_sg3(self, network="stylegan3-t", c_dim=0):
+        args = real_code.random_nvlabs.parser().parse_args(
+            ["--network", network, "--code", str(real_code.NVLABS_SG3), "--resolution", "16", "--channel-base", "256",
+             "--channel-max", "16", "--z-dim", "16", "--w-dim", "16", "--mapping-layers", "1", "--c-dim", str(c_dim),
+             "--out", "unused"])
+        return real_code.trained_looking(real_code.random_nvlabs.build(args)).eval()
+
+    def test_a_conditional_nvlabs_pickle_needs_its_class_and_a_resnet_splits_at_blocks(self):
+        folder = self.tmp / "sg2-ada"
+        folder.mkdir()
+        args = _built("sg2-ada", folder)
+        rc, _, err = run_cli(*_without(args, "--class"), "--out", self.tmp / "nope", process=True)
+        self.assertEqual(rc, 1)
+        self.assertIn("this generator is class-conditional; give --class K with 0 <= K < 3", err.strip().splitlines()[-1])
+        resnet = self.tmp / "resnet"
+        resnet.mkdir()
+        rc, out, err = run_cli(*_without(_built("sg2-ada-resnet", resnet), "--split"), "--list-splits", process=True)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([line.split()[0] for line in out.splitlines()[1:]], ["b4", "b8", "b16"])
+
+    def test_stylegan3_head_and_tail_match_the_generator_for_t_and_r(self):
+        for network in ("stylegan3-t", "stylegan3-r"):
+            gen = adapters.build("stylegan3", Loaded(self.nvlabs_sg3(network)), adapters.Options())
+            names = [name for name, _, _ in gen.split_shapes()]
+            self.assertEqual(names[0], "input")
+            report = verify_cut(gen, gen.cut(names[2]), References(gen))
+            self.assertLess(report.max_abs_diff, 1e-4)
+
+    def test_stylegan3_needs_its_stand_ins_for_onnx(self):
+        """Without the batch-free modulated_conv2d and affine_grid stand-ins, the export is refused."""
+        gen = adapters.build("stylegan3", Loaded(self.nvlabs_sg3()), adapters.Options())
+        gen.exporting = contextlib.nullcontext
+        with self.assertRaises(ExportError):
+            export_cut(gen, gen.cut("input"), lambda message: None)
+
+    def test_conditional_stylegan3_fixes_its_class(self):
+        g = self.nvlabs_sg3(c_dim=4)
+        with self.assertRaisesRegex(ExportError, "give --class K with 0 <= K < 4"):
+            adapters.build("stylegan3", Loaded(g), adapters.Options()).split_shapes()
+        gen = adapters.build("stylegan3", Loaded(g), adapters.Options(class_index=2))
+        self.assertLess(verify_cut(gen, gen.cut("input"), References(gen)).max_abs_diff, 1e-4)
+
+    def test_rosinality_uses_the_checkpoints_latent_avg_and_leaves_the_module_fused(self):
+        model = real_code._import(real_code.ROSINALITY, "model")
+        g = real_code.trained_looking(model.Generator(8, 16, 1).eval())
+        gen = adapters.build("stylegan2", Loaded(g, {"latent_avg": torch.full((16,), 0.25)}), adapters.Options())
+        self.assertTrue(torch.equal(gen.w_avg, torch.full((16,), 0.25)))
+        self.assertLess(verify_cut(gen, gen.cut("convs.0"), References(gen)).max_abs_diff, 1e-4)
+        self.assertTrue(all(m.fused for m in g.modules() if hasattr(m, "fused")))
+
+    def test_progan_halfway_through_growing_is_refused_and_split_points_are_listed(self):
+        networks = real_code._import(real_code.GAN_ZOO, "models.networks.progressive_conv_net")
+        g = networks.GNet(8, 8)
+        g.addScale(8)
+        gen = adapters.build("progan", Loaded(g), adapters.Options())
+        with self.assertRaisesRegex(ExportError, "one of groupScale0.0, scaleLayers.0.0"):
+            gen.cut("layers.1")
+        with self.assertRaisesRegex(ExportError, "--family stylegan2 expects rosinality's stylegan2-pytorch Generator"):
+            adapters.build("stylegan2", Loaded(g), adapters.Options())
+        g.setNewAlpha(0.5)
+        with self.assertRaisesRegex(ExportError, "halfway through growing"):
+            adapters.build("progan", Loaded(g), adapters.Options())
+
+    def test_biggan_without_a_class_is_refused(self):
+        folder = self.tmp / "biggan"
+        folder.mkdir()
+        args = _built("biggan", folder)
+        with real_code.biggan_download_helpers():
+            rc, _, err = run_cli(*_without(args, "--class"), "--out", self.tmp / "nope")
+        self.assertEqual(rc, 1)
+        self.assertIn("give --class K with 0 <= K < 10", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
