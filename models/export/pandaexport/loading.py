@@ -5,14 +5,18 @@ import inspect
 import json
 import pickle
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 import torch
 
-from .errors import ExportError
+from .errors import ExportError, first_line
 from .extensions import compiled_extensions_skipped
+
+
+_LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C  # first pickled object of torch.save(..., _use_new_zipfile_serialization=False)
 
 
 @dataclass
@@ -71,16 +75,18 @@ def parse_kwargs(text: Optional[str]) -> Dict[str, Any]:
 
 def _read_checkpoint(path: Path):
     try:
-        return torch.load(str(path), map_location="cpu")
-    except (pickle.UnpicklingError, RuntimeError) as first:
-        # NVlabs' network pickles are plain pickles, which torch.load rejects.
-        try:
-            with open(path, "rb") as f:
-                return pickle.load(f)
-        except Exception:
-            raise ExportError(f"--weights: cannot read {path}: {first}") from first
+        if zipfile.is_zipfile(path):  # torch.save's format since PyTorch 1.6
+            return torch.load(str(path), map_location="cpu")
+        # NVlabs' network pickles are plain pickles. torch.load would unpickle all of one (running the
+        # source code it carries) before rejecting it, so read the first object once: a plain pickle's
+        # is the checkpoint, the legacy torch.save format's its magic number.
+        with open(path, "rb") as f:
+            first = pickle.load(f)
+        if isinstance(first, int) and first == _LEGACY_TORCH_MAGIC:
+            return torch.load(str(path), map_location="cpu")
+        return first
     except Exception as e:
-        raise ExportError(f"--weights: cannot read {path}: {type(e).__name__}: {e}") from e
+        raise ExportError(f"--weights: cannot read {path}: {type(e).__name__}: {first_line(e)}") from e
 
 
 def _is_state_dict(obj) -> bool:
