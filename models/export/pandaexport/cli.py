@@ -181,7 +181,7 @@ def run(args, argv: List[str]) -> None:
             progress.step(f"checking {file.name} (onnx.checker, full check)")
             check_file(file)
         write_texts(folder, data, model_card(about, gen, layers, data))
-    print(f"wrote {out}/ ({len(layers)} layer{'s' if len(layers) > 1 else ''}; weights {weights.size / 1e6:.1f} MB, "
+    print(f"wrote {out}/ ({len(layers)} layer{'s' if len(layers) > 1 else ''}; {data['weights']} {weights.size / 1e6:.1f} MB, "
           f"{weights.size / gen.state_bytes():.2f}× the generator's float32 parameters and buffers)")
 
 

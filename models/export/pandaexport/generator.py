@@ -51,6 +51,13 @@ class Cut:
     tail: torch.nn.Module
     aux: List[str]
 
+    def __post_init__(self):
+        # In eval mode, and kept there: torch.onnx.export restores the mode a module had, and a new
+        # wrapper module is in training mode, which would put the whole generator in it afterwards
+        # (NVlabs' mapping then updates w̄ on every call, batch norms their statistics).
+        self.head.eval()
+        self.tail.eval()
+
 
 class Exportable:
     """A generator as the exporter sees it. Subclasses set the attributes and implement the methods."""

@@ -65,6 +65,21 @@ class GenericExportTest(unittest.TestCase):
         self.assertNotIn("auxiliary", manifest)
         self.assertEqual(manifest["license"], "MIT")
         self.assertIn("max |head∘tail − full| = ", stdout)
+        # Each step on stderr as it starts, with the time and the peak memory so far.
+        steps = [PROGRESS.sub("", line) for line in err.splitlines()]
+        self.assertEqual(len(steps), len(err.splitlines()), f"only progress lines on stderr:\n{err}")
+        self.assertEqual(steps, [
+            "loading TinyGenerator and tiny.pt",
+            "running the full generator on 8 latents for the checks",
+            "split 1/2 (up1): checking head∘tail against the full generator",
+            "split 2/2 (up2_2): checking head∘tail against the full generator",
+            "split 1/2 (up1): tracing the head", "split 1/2 (up1): tracing the tail",
+            "split 2/2 (up2_2): tracing the head", "split 2/2 (up2_2): tracing the tail",
+            "checking 8x8.head.onnx (onnx.checker, full check)", "checking 8x8.tail.onnx (onnx.checker, full check)",
+            "checking up2_2.head.onnx (onnx.checker, full check)", "checking up2_2.tail.onnx (onnx.checker, full check)",
+        ])
+        # One copy of the weights: both splits' graphs point into weights.bin, which holds each tensor once.
+        self.assertRegex(stdout, r"wrote .*tiny-gan/ \(2 layers; weights.bin [0-9.]+ MB, 0\.9[0-9]× the generator's")
         card = (out / "MODEL_CARD.md").read_text()
         self.assertIn("| `8x8` | `up1` | 16×8×8 |", card)
 
