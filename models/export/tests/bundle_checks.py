@@ -13,6 +13,12 @@ import onnx
 from pandaexport.cli import main
 
 PROGRESS = re.compile(r"^export: \[ *[0-9.]+ s, +[0-9.]+ GB\] ")  # a progress line on stderr
+
+
+def message_lines(err: str):
+    """stderr without the progress lines: what a failure says."""
+    return [line for line in err.strip().splitlines() if not PROGRESS.match(line)]
+
 EXPORT_DIR = Path(__file__).resolve().parent.parent
 EXPORT_PY = EXPORT_DIR / "export.py"
 REPO = EXPORT_DIR.parent.parent

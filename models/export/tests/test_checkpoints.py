@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from .bundle_checks import check_bundle, run_cli
+from .bundle_checks import check_bundle, message_lines, run_cli
 from .fixtures import tiny
 
 TINY = Path(tiny.__file__)
@@ -49,7 +49,7 @@ class CheckpointTest(unittest.TestCase):
 
     def assertOneLine(self, rc, err, message, code=1):
         self.assertEqual(rc, code, err)
-        lines = err.strip().splitlines()
+        lines = message_lines(err)
         self.assertEqual(len(lines), 1, err)
         self.assertIn(message, lines[0])
         return lines[0]

@@ -12,7 +12,7 @@ import torch
 from pandaexport.errors import ExportError
 from pandaexport.onnxio import _batch_free
 
-from .bundle_checks import PROGRESS, check_bundle, run_cli
+from .bundle_checks import PROGRESS, check_bundle, message_lines, run_cli
 from .fixtures import tiny
 
 TINY = Path(tiny.__file__)
@@ -38,7 +38,7 @@ class GenericExportTest(unittest.TestCase):
     def assertFails(self, args, message, code=1, process=False):
         rc, out, err = run_cli(*args, process=process)
         self.assertEqual(rc, code, err)
-        lines = [line for line in err.strip().splitlines() if not PROGRESS.match(line)]
+        lines = message_lines(err)
         self.assertEqual(len(lines), 1, f"expected one line on stderr besides progress, got:\n{err}")
         self.assertIn(message, lines[0])
         return lines[0]

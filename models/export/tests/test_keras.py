@@ -15,7 +15,7 @@ from pandaexport.errors import ExportError
 from pandaexport.keras import load_keras
 
 from . import keras_files
-from .bundle_checks import check_bundle, run_cli
+from .bundle_checks import check_bundle, message_lines, run_cli
 from .keras_files import ARCHITECTURES, Layer
 
 
@@ -35,7 +35,7 @@ class KerasImportTest(unittest.TestCase):
     def assertOneLine(self, args, message, code=1):
         rc, _, err = run_cli(*args)
         self.assertEqual(rc, code, err)
-        lines = err.strip().splitlines()
+        lines = message_lines(err)
         self.assertEqual(len(lines), 1, err)
         self.assertIn(message, lines[0])
 

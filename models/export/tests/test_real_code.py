@@ -21,7 +21,7 @@ from pandaexport.onnxio import export_cut
 from pandaexport.verify import References, verify_cut
 
 from . import real_code
-from .bundle_checks import REPO, run_cli
+from .bundle_checks import run_cli
 
 
 def _built(case_name: str, folder: Path):
