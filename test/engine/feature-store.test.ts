@@ -13,6 +13,7 @@ import { loadBundle } from "../../companion-server/src/runtime/bundle-loader";
 import { SessionFactory } from "../../companion-server/src/runtime/execution-providers";
 import { Generator } from "../../companion-server/src/runtime/generator";
 import { writeTinyBundle } from "../../companion-server/src/tiny-model/build-tiny-bundle";
+import * as releaseMemory from "../../companion-server/src/util/release-memory";
 import { tempDir } from "../helpers/server";
 
 const shape = { channels: 3, height: 2, width: 2 };
@@ -44,6 +45,19 @@ async function readAll(source: FeatureSource, batch: number): Promise<{ data: nu
     batches.push(n);
   });
   return { data, batches };
+}
+
+/** Records the size of every buffer handed back (and hands it back), until restored. */
+function watchReleases(): { sizes: number[]; buffers: ArrayBufferLike[]; restore: () => void } {
+  const release = releaseMemory.releaseNow;
+  const sizes: number[] = [];
+  const buffers: ArrayBufferLike[] = [];
+  const spy = jest.spyOn(releaseMemory, "releaseNow").mockImplementation((buffer) => {
+    sizes.push(buffer.byteLength);
+    buffers.push(buffer);
+    release(buffer);
+  });
+  return { sizes, buffers, restore: () => spy.mockRestore() };
 }
 
 const temp = tempDir("panda-store-");
@@ -84,6 +98,35 @@ test("a cancelled store leaves no file behind", async () => {
   );
   await expect(storing).rejects.toBeInstanceOf(CancelledError);
   expect(readdirSync(temp.dir)).toEqual([]);
+});
+
+test("in memory, dispose hands the samples' memory back at once: what was read from them is emptied", async () => {
+  const { source } = counted();
+  const stored = await storeFeatures(source, { memoryBudget: 1 << 20 });
+  const views: Float32Array[] = [];
+  await stored.forEachBatch(count, (d) => void views.push(d));
+  expect(views[0]).toHaveLength(count * 12);
+  await stored.dispose();
+  await stored.dispose();
+  expect(views[0]).toHaveLength(0);
+  expect(views[0].buffer.byteLength).toBe(0);
+});
+
+test("a store in memory cancelled while it samples hands back what it had allocated", async () => {
+  const { source } = counted();
+  const released = watchReleases();
+  try {
+    const abort = new AbortController();
+    const storing = storeFeatures(
+      { ...source, forEachBatch: (_batch, visit) => source.forEachBatch(1, async (d, n, o) => { if (o === 2) abort.abort(); await visit(d, n, o); }) },
+      { memoryBudget: 1 << 20, signal: abort.signal },
+    );
+    await expect(storing).rejects.toBeInstanceOf(CancelledError);
+    expect(released.sizes).toEqual([count * 12 * 4]);
+    expect(released.buffers[0].byteLength).toBe(0); // detached: its memory is gone from this heap
+  } finally {
+    released.restore();
+  }
 });
 
 describe("a whole fit", () => {
@@ -156,5 +199,25 @@ describe("a whole fit", () => {
     await expect(fitting).rejects.toBeInstanceOf(CancelledError);
     clearInterval(cancelOnSolver);
     expect(readdirSync(temp.dir)).toEqual([]);
+  });
+
+  test("a fit in memory cancelled once the solver runs hands its samples' memory back", async () => {
+    const released = watchReleases();
+    try {
+      const abort = new AbortController();
+      const events: FitProgress[] = [];
+      const fitting = fit(24, 1 << 30, events, abort.signal);
+      const cancelOnSolver = setInterval(() => {
+        if (events.some((e) => e.phase === "solver")) abort.abort();
+      }, 1);
+      await expect(fitting).rejects.toBeInstanceOf(CancelledError);
+      clearInterval(cancelOnSolver);
+      // the store: 24 samples of 8×8×8 float32 values, now detached
+      const store = released.sizes.indexOf(24 * 8 * 8 * 8 * 4);
+      expect(store).toBeGreaterThanOrEqual(0);
+      expect(released.buffers[store].byteLength).toBe(0);
+    } finally {
+      released.restore();
+    }
   });
 });

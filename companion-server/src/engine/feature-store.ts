@@ -4,13 +4,16 @@
  * size. `storeFeatures` reads a streamed source one time into memory, or — when N·C·H·W float32
  * values exceed the memory budget — into a temporary file, which every later pass reads back in
  * batches with positioned reads (the OS page cache keeps what fits). The file is removed by
- * `dispose()`; callers dispose in a `finally`, so a cancelled or failed job leaves nothing behind.
+ * `dispose()`, which also hands samples kept in memory back to the system at once (see
+ * util/release-memory.ts); callers dispose in a `finally`, so a cancelled or failed job leaves
+ * nothing behind.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { open, FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inMemoryFeatures } from "./sampling";
+import { releaseNow } from "../util/release-memory";
 import { throwIfCancelled } from "./panda/cancellation";
 import { passBatchSize } from "./panda/passes";
 import { FeatureShape, FeatureSource } from "./panda/types";
@@ -27,7 +30,7 @@ export interface StoredFeatures extends FeatureSource {
   location: "memory" | "disk";
   /** the temporary file when on disk */
   file: string | null;
-  /** removes the temporary file (no-op in memory); idempotent */
+  /** removes the temporary file, or hands the memory back at once (views of it become empty); idempotent */
   dispose(): Promise<void>;
 }
 
@@ -66,12 +69,17 @@ export function isStored(source: FeatureSource): source is StoredFeatures {
 async function storeInMemory(source: FeatureSource, options: StoreOptions): Promise<StoredFeatures> {
   const size = source.shape.channels * source.shape.height * source.shape.width;
   const data = new Float32Array(source.count * size);
-  await source.forEachBatch(passBatchSize(source.shape), (batch, n, offset) => {
-    throwIfCancelled(options.signal);
-    data.set(batch, offset * size);
-    options.onSample?.(offset + n, source.count);
-  });
-  return { ...inMemoryFeatures(data, source.shape, source.count), location: "memory", file: null, dispose: async () => {} };
+  try {
+    await source.forEachBatch(passBatchSize(source.shape), (batch, n, offset) => {
+      throwIfCancelled(options.signal);
+      data.set(batch, offset * size);
+      options.onSample?.(offset + n, source.count);
+    });
+  } catch (err) {
+    releaseNow(data.buffer);
+    throw err;
+  }
+  return { ...inMemoryFeatures(data, source.shape, source.count), location: "memory", file: null, dispose: async () => releaseNow(data.buffer) };
 }
 
 async function storeOnDisk(source: FeatureSource, options: StoreOptions): Promise<StoredFeatures> {
