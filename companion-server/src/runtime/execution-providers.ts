@@ -2,7 +2,8 @@
  * Which ONNX Runtime execution provider runs the graphs: the user asks with `--device`
  * (or PANDA_DEVICE); when that provider cannot start we fall back to the CPU with one log line.
  */
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { OrtSession, OrtThread } from "./ort-thread";
 
 export type DeviceKind = "cpu" | "cuda" | "dml" | "coreml";
 export interface DeviceRequest {
@@ -55,7 +56,10 @@ export class SessionFactory {
     return { requested: describeDevice(this.requested), active: describeDevice(this.active), fallbackReason: this.fallbackReason };
   }
 
-  async create(model: string | Uint8Array): Promise<ort.InferenceSession> {
+  /** Sessions run on this thread, off the server's event loop (see ort-thread.ts). */
+  readonly thread = new OrtThread();
+
+  async create(model: string | Uint8Array): Promise<OrtSession> {
     const options = (d: DeviceRequest): ort.InferenceSession.SessionOptions => ({
       executionProviders: [providerConfig(d)],
       graphOptimizationLevel: "all",
@@ -65,8 +69,7 @@ export class SessionFactory {
       // the feature tensor (every run allocated afresh).
       extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
     });
-    const open = (d: DeviceRequest) =>
-      typeof model === "string" ? ort.InferenceSession.create(model, options(d)) : ort.InferenceSession.create(model, options(d));
+    const open = (d: DeviceRequest) => this.thread.open(model, options(d));
     if (this.active.kind === "cpu") return open(this.active);
     try {
       return await open(this.active);
@@ -76,5 +79,10 @@ export class SessionFactory {
       this.active = { kind: "cpu", deviceId: 0 };
       return open(this.active);
     }
+  }
+
+  /** Ends the ONNX Runtime thread and every session on it. */
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }

@@ -30,5 +30,6 @@ export class GeneratorRegistry {
 
   async close(): Promise<void> {
     await Promise.all(this.all().map((g) => g.release()));
+    await this.sessions.close();
   }
 }

@@ -7,6 +7,7 @@ import * as ort from "onnxruntime-node";
 import { BundleManifest, LayerSpec } from "./bundle-manifest";
 import { LoadedBundle } from "./bundle-loader";
 import { SessionFactory } from "./execution-providers";
+import { OrtSession } from "./ort-thread";
 
 /** A batch of feature maps at one layer, with the auxiliary tensors the tail needs. */
 export interface FeatureBatch {
@@ -24,7 +25,7 @@ export interface ImageBatch {
 }
 
 export class Generator {
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly sessions = new Map<string, Promise<OrtSession>>();
 
   constructor(
     readonly bundle: LoadedBundle,
@@ -80,7 +81,7 @@ export class Generator {
     return this.tail(await this.head(this.layer().id, latents, count, truncation));
   }
 
-  private session(file: string): Promise<ort.InferenceSession> {
+  private session(file: string): Promise<OrtSession> {
     let session = this.sessions.get(file);
     if (!session) {
       session = this.factory.create(join(this.bundle.dir, file));

@@ -15,6 +15,7 @@ import { Command } from "commander";
 import * as ort from "onnxruntime-node";
 import { GeneratorRegistry } from "../../../companion-server/src/runtime/generator-registry";
 import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
+import { OrtSession } from "../../../companion-server/src/runtime/ort-thread";
 import { Generator } from "../../../companion-server/src/runtime/generator";
 import { sampleLatents } from "../../../companion-server/src/runtime/random";
 import { encodePng, RgbaImage, tensorToRgba } from "../../../companion-server/src/runtime/image-codec";
@@ -73,7 +74,7 @@ function shrink(data: Float32Array, n: number, channels: number, side: number, t
   return out;
 }
 
-async function generateSamples(generator: Generator, layerId: string, count: number, seed: number, parser: ort.InferenceSession, parserSide: number, truncation = 1): Promise<Samples> {
+async function generateSamples(generator: Generator, layerId: string, count: number, seed: number, parser: OrtSession, parserSide: number, truncation = 1): Promise<Samples> {
   const m = generator.manifest;
   const { width, height, channels } = m.image;
   const [c, h, w] = generator.layer(layerId).shape;

@@ -26,6 +26,8 @@ import { Factors } from "./types";
 
 export type RefineMethod = "cluster" | "fit" | "steps";
 
+const REFINE_STEP = partsStep(1);
+
 export interface RefineOptions {
   /** cluster: re-assign positions by this image's part appearances (default); fit: solve this image's
    * P-problem; steps: the demo's fixed number of P-steps */
@@ -64,8 +66,10 @@ export async function refineParts(features: Float32Array, factors: Factors, opti
     return fit.solution.data;
   }
   const step = options.learningRate ?? stableRefineStep(await backend.matmul(a, z, { transposeA: true }), a, p);
-  const program = partsStep(step);
-  for (let i = 0; i < iterations; i++) ({ p } = await backend.run(`refine-step:${step}`, program, { z, a, p }));
+  // ∇_P is quadratic in Z, so step·∇_P(Z) = ∇_P(√step·Z): the step rides in the features and one
+  // compiled graph serves every image (a step baked into the graph compiled a session per image).
+  const scaled = matrix(channels, positions, features.map((v) => v * Math.sqrt(step)));
+  for (let i = 0; i < iterations; i++) ({ p } = await backend.run("refine-step", REFINE_STEP, { z: scaled, a, p }));
   return p.data;
 }
 

@@ -5,6 +5,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { SessionFactory } from "../../runtime/execution-providers";
+import { OrtSession } from "../../runtime/ort-thread";
 import { CoordinateSummaries, FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
 import { appearanceGramsGraph, channelScatterGraph, coordinateSummariesGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph, weightedGramsGraph, weightedProductsGraph } from "./graphs";
 import { Matrix, matrix } from "./matrix";
@@ -31,7 +32,7 @@ function sum(values: ort.Tensor): number {
 
 export class OrtBackend implements TensorBackend {
   readonly name = "onnxruntime";
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly sessions = new Map<string, Promise<OrtSession>>();
 
   constructor(private readonly factory: SessionFactory) {}
 
@@ -124,7 +125,7 @@ export class OrtBackend implements TensorBackend {
     await Promise.allSettled(open.map(async (s) => (await s).release()));
   }
 
-  private async execute(key: string, build: () => Uint8Array, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+  private async execute(key: string, build: () => Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     let session = this.sessions.get(key);
     if (!session) {
       session = this.factory.create(build());

@@ -1,0 +1,37 @@
+/**
+ * The messages between the server's thread and its ONNX Runtime thread (ort-thread.ts,
+ * ort-worker.ts): tensors travel as their type, dims and a buffer of their own, transferred
+ * rather than copied.
+ */
+import type * as ort from "onnxruntime-node";
+
+export interface WireTensor {
+  type: ort.Tensor.Type;
+  dims: readonly number[];
+  data: ort.Tensor.DataType;
+}
+
+export type WorkerRequest =
+  | { op: "open"; id: number; session: number; model: string | Uint8Array; options: ort.InferenceSession.SessionOptions }
+  | { op: "run"; id: number; session: number; feeds: Record<string, WireTensor> }
+  | { op: "release"; id: number; session: number };
+
+export type WorkerReply =
+  | { id: number; ok: true; inputNames?: readonly string[]; outputNames?: readonly string[]; outputs?: Record<string, WireTensor> }
+  | { id: number; ok: false; message: string };
+
+/** The buffers to transfer with these tensors (each one owns its buffer whole, see ownedCopy). */
+export function transferList(tensors: Record<string, WireTensor>): ArrayBuffer[] {
+  const list: ArrayBuffer[] = [];
+  for (const t of Object.values(tensors)) if (typeof t.data === "object" && ArrayBuffer.isView(t.data)) list.push(t.data.buffer as ArrayBuffer);
+  return list;
+}
+
+/**
+ * A tensor's data in a buffer of its own. A view is copied: it may be a window into a much larger
+ * buffer (a chunk of the feature store) that the caller keeps, and posting it would clone the
+ * whole buffer or, transferred, take it from the caller.
+ */
+export function ownedCopy(data: ort.Tensor.DataType): ort.Tensor.DataType {
+  return ArrayBuffer.isView(data) ? (data.slice() as ort.Tensor.DataType) : data;
+}

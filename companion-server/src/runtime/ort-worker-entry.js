@@ -1,0 +1,3 @@
+// Entry of the ONNX Runtime worker thread (see ort-thread.ts): the TypeScript source runs through tsx, as bin/panda.js does.
+require("tsx/cjs");
+require("./ort-worker.ts");

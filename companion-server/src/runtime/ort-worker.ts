@@ -1,0 +1,57 @@
+/**
+ * The ONNX Runtime thread: opens sessions and runs them on behalf of the server's thread
+ * (ort-thread.ts). onnxruntime-node runs a session synchronously on the thread that calls it, so
+ * here a generator or a solver's graph no longer stops the server's event loop.
+ */
+import { parentPort } from "node:worker_threads";
+import * as ort from "onnxruntime-node";
+import { releaseNow } from "../util/release-memory";
+import { WireTensor, WorkerReply, WorkerRequest, transferList } from "./ort-wire";
+
+const port = parentPort;
+if (!port) throw new Error("ort-worker runs as a worker thread (see ort-thread.ts)");
+
+const sessions = new Map<number, ort.InferenceSession>();
+
+function session(id: number): ort.InferenceSession {
+  const s = sessions.get(id);
+  if (!s) throw new Error(`no ONNX Runtime session ${id} on this thread`);
+  return s;
+}
+
+async function handle(req: WorkerRequest): Promise<WorkerReply> {
+  switch (req.op) {
+    case "open": {
+      const opened = typeof req.model === "string" ? await ort.InferenceSession.create(req.model, req.options) : await ort.InferenceSession.create(req.model, req.options);
+      sessions.set(req.session, opened);
+      return { id: req.id, ok: true, inputNames: opened.inputNames, outputNames: opened.outputNames };
+    }
+    case "run": {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(req.feeds)) feeds[name] = new ort.Tensor(t.type, t.data as Float32Array, t.dims);
+      const out = await session(req.session).run(feeds);
+      // The feeds are this thread's own copies: free them now, not at this thread's next collection.
+      for (const t of Object.values(req.feeds)) if (ArrayBuffer.isView(t.data)) releaseNow(t.data.buffer);
+      const outputs: Record<string, WireTensor> = {};
+      for (const [name, value] of Object.entries(out)) {
+        const t = value as ort.Tensor;
+        // A whole buffer of its own can be handed over; anything else is copied into one.
+        const data = ArrayBuffer.isView(t.data) && (t.data.byteOffset !== 0 || t.data.byteLength !== t.data.buffer.byteLength) ? (t.data.slice() as ort.Tensor.DataType) : t.data;
+        outputs[name] = { type: t.type, dims: t.dims, data };
+      }
+      return { id: req.id, ok: true, outputs };
+    }
+    case "release": {
+      await sessions.get(req.session)?.release();
+      sessions.delete(req.session);
+      return { id: req.id, ok: true };
+    }
+  }
+}
+
+port.on("message", (req: WorkerRequest) => {
+  handle(req).then(
+    (reply) => port.postMessage(reply, reply.ok && reply.outputs ? transferList(reply.outputs) : []),
+    (err: unknown) => port.postMessage({ id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
+  );
+});

@@ -1,0 +1,49 @@
+/** ONNX Runtime sessions run on a worker thread of their own, off the server's event loop. */
+import { threadId } from "node:worker_threads";
+import { SessionFactory } from "../../companion-server/src/runtime/execution-providers";
+import { GeneratorRegistry } from "../../companion-server/src/runtime/generator-registry";
+import { OrtBackend } from "../../companion-server/src/engine/tensor/ort-backend";
+import { matrix } from "../../companion-server/src/engine/tensor/matrix";
+import { sampleLatents } from "../../companion-server/src/runtime/random";
+import { tinyModelsDir } from "../helpers/server";
+
+it("runs a generator on the ONNX Runtime thread, not the caller's, and gives the same features every time", async () => {
+  const models = await tinyModelsDir();
+  const registry = new GeneratorRegistry([models.dir], new SessionFactory());
+  try {
+    const generator = registry.get("tiny-test")!;
+    const latent = sampleLatents("normal", 16, 5);
+    const first = await generator.head("4x4", latent, 1);
+    const thread = registry.sessions.thread.threadId;
+    expect(typeof thread).toBe("number");
+    expect(thread).not.toBe(threadId);
+    expect(first.features).toHaveLength(16 * 4 * 4);
+    expect(first.auxiliary.style).toHaveLength(3);
+    expect(Array.from((await generator.head("4x4", latent, 1)).features)).toEqual(Array.from(first.features));
+    // the latent the caller passed is still its own (feeds are copied, not taken)
+    expect(latent).toHaveLength(16);
+  } finally {
+    await registry.close();
+    models.remove();
+  }
+  // closing ends the thread: nothing runs after it
+  expect(registry.sessions.thread.threadId).toBeNull();
+  await expect(registry.get("tiny-test")!.head("4x4", sampleLatents("normal", 16, 5), 1)).rejects.toThrow("ONNX Runtime has been closed");
+});
+
+it("sends only a view's own values and leaves the larger buffer behind it with the caller", async () => {
+  const factory = new SessionFactory();
+  const backend = new OrtBackend(factory);
+  try {
+    const whole = Float32Array.from({ length: 1000 }, (_, i) => i);
+    const a = matrix(2, 3, whole.subarray(10, 16)); // [[10,11,12],[13,14,15]]
+    const b = matrix(3, 1, Float32Array.of(1, 0, -1));
+    const product = await backend.matmul(a, b);
+    expect(Array.from(product.data)).toEqual([-2, -2]);
+    expect(whole.byteLength).toBe(4000);
+    expect(whole[999]).toBe(999);
+  } finally {
+    await backend.dispose();
+    await factory.close();
+  }
+});
