@@ -6,7 +6,8 @@ import { FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../api/errors";
 import { IMAGE_MEDIA_TYPES, ImageMediaType } from "../api/common";
 import { IMAGE_HEADERS } from "../api/generate";
-import { encodeGrayPng, encodePng, RgbaImage } from "../runtime/image-codec";
+import { RgbaImage } from "../runtime/image-codec";
+import { encodePngOffThread } from "../runtime/png-thread";
 
 export function negotiateImageType(request: FastifyRequest): ImageMediaType {
   const accept = request.headers.accept;
@@ -31,7 +32,7 @@ export function negotiateImageType(request: FastifyRequest): ImageMediaType {
 export type PixelPayload = { kind: "rgba"; image: RgbaImage } | { kind: "gray"; width: number; height: number; gray: Uint8Array };
 
 /** Sends pixels; `meta` goes into X-Image-* headers and, for JSON, into the body. */
-export function sendPixels(request: FastifyRequest, reply: FastifyReply, payload: PixelPayload, meta: Record<string, string | number | null>): FastifyReply {
+export async function sendPixels(request: FastifyRequest, reply: FastifyReply, payload: PixelPayload, meta: Record<string, string | number | null>): Promise<FastifyReply> {
   const type = negotiateImageType(request);
   const width = payload.kind === "rgba" ? payload.image.width : payload.width;
   const height = payload.kind === "rgba" ? payload.image.height : payload.height;
@@ -42,7 +43,7 @@ export function sendPixels(request: FastifyRequest, reply: FastifyReply, payload
     const bytes = payload.kind === "rgba" ? payload.image.rgba : payload.gray;
     return reply.type(type).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
-  const png = payload.kind === "rgba" ? encodePng(payload.image) : encodeGrayPng(payload.gray, width, height);
+  const png = await encodePngOffThread(payload.kind === "rgba" ? payload.image.rgba : payload.gray, width, height, payload.kind === "gray");
   if (type === "image/png") return reply.type(type).send(png);
   return reply.type(type).send({ ...meta, width, height, png: png.toString("base64") });
 }

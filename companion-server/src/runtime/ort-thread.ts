@@ -8,7 +8,8 @@
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { WireTensor, WorkerReply, WorkerRequest, ownedCopy, transferList } from "./ort-wire";
+import { WireTensor, WorkerReply, ownedCopy, transferList } from "./ort-wire";
+import { WorkerCalls } from "./worker-calls";
 
 /** What the project uses of an inference session. */
 export interface OrtSession {
@@ -18,25 +19,22 @@ export interface OrtSession {
   release(): Promise<void>;
 }
 
-type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
+type Answer = WorkerReply & { ok: true };
 
-interface Pending {
-  resolve(reply: WorkerReply & { ok: true }): void;
-  reject(err: Error): void;
+interface Binding {
+  worker: Worker;
+  session: number;
+  inputNames: readonly string[];
+  outputNames: readonly string[];
 }
 
-const WORKER_ENTRY = join(__dirname, "ort-worker-entry.js");
-
 export class OrtThread {
-  private worker: Worker | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly calls = new WorkerCalls(join(__dirname, "ort-worker-entry.js"), "ONNX Runtime");
   private nextSession = 1;
-  private closed = false;
 
   /** The worker's thread id while it runs (tests check that runs happen off the main thread). */
   get threadId(): number | null {
-    return this.worker?.threadId ?? null;
+    return this.calls.threadId;
   }
 
   async open(model: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<OrtSession> {
@@ -45,72 +43,28 @@ export class OrtThread {
     return session;
   }
 
+  /** Ends the thread and every session on it; runs still waiting fail. */
+  close(): Promise<void> {
+    return this.calls.close();
+  }
+
   /** @internal Opens a session on the thread (started if need be): the worker it lives on and its number there. */
   async openOnWorker(model: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<Binding> {
     const session = this.nextSession++;
-    const worker = this.started();
-    const reply = await this.call(worker, { op: "open", session, model, options });
+    const worker = this.calls.current();
+    const reply = await this.calls.call<Answer>(worker, { op: "open", session, model, options });
     return { worker, session, inputNames: reply.inputNames ?? [], outputNames: reply.outputNames ?? [] };
   }
 
   /** @internal */
   isCurrent(worker: Worker): boolean {
-    return worker === this.worker;
-  }
-
-  /** Ends the thread and every session on it; runs still waiting fail. */
-  async close(): Promise<void> {
-    this.closed = true;
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) await worker.terminate();
+    return this.calls.isCurrent(worker);
   }
 
   /** @internal */
-  call(worker: Worker, request: Request, transfer: ArrayBuffer[] = []): Promise<WorkerReply & { ok: true }> {
-    if (worker !== this.worker) return Promise.reject(new Error("the ONNX Runtime thread has stopped"));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      // The thread keeps the process alive only while it has work: an idle server or CLI exits as before.
-      if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ ...request, id } as WorkerRequest, transfer);
-    });
+  call(worker: Worker, request: object, transfer: ArrayBuffer[] = []): Promise<Answer> {
+    return this.calls.call<Answer>(worker, request, transfer);
   }
-
-  private started(): Worker {
-    if (this.closed) throw new Error("ONNX Runtime has been closed");
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_ENTRY);
-    worker.unref();
-    worker.on("message", (reply: WorkerReply) => this.settle(reply));
-    const fail = (err: Error) => {
-      if (this.worker === worker) this.worker = null;
-      const waiting = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of waiting) p.reject(err);
-    };
-    worker.on("error", (err) => fail(new Error(`the ONNX Runtime thread failed: ${err.message}`)));
-    worker.on("exit", (code) => fail(new Error(`the ONNX Runtime thread stopped (exit code ${code})`)));
-    this.worker = worker;
-    return worker;
-  }
-
-  private settle(reply: WorkerReply): void {
-    const p = this.pending.get(reply.id);
-    if (!p) return;
-    this.pending.delete(reply.id);
-    if (this.pending.size === 0) this.worker?.unref();
-    if (reply.ok) p.resolve(reply);
-    else p.reject(new Error(reply.message));
-  }
-}
-
-interface Binding {
-  worker: Worker;
-  session: number;
-  inputNames: readonly string[];
-  outputNames: readonly string[];
 }
 
 /** A session on the ONNX Runtime thread; should that thread have died, the next run opens it again on a new one. */

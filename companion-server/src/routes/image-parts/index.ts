@@ -17,7 +17,7 @@ import {
   RemovalRequestSchema,
   SaliencyRequestSchema,
 } from "../../api/image-parts";
-import { encodeGrayPng, encodePng } from "../../runtime/image-codec";
+import { encodePngOffThread } from "../../runtime/png-thread";
 import { partLabels } from "../../engine/panda/masks";
 import { partColour } from "../../engine/panda/overlay";
 import { SpatialMap, toGray8 } from "../../engine/panda/maps";
@@ -76,7 +76,9 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
         factorisation: f.id,
         width: ip.image.width,
         height: ip.image.height,
-        parts: ip.thumbnails(upsampling).map((thumb, index) => ({ index, colour: partColour(index), coverage: counts[index] / labels.length, png: encodePng(thumb).toString("base64") })),
+        parts: await Promise.all(
+          ip.thumbnails(upsampling).map(async (thumb, index) => ({ index, colour: partColour(index), coverage: counts[index] / labels.length, png: (await encodePngOffThread(thumb.rgba, thumb.width, thumb.height, false)).toString("base64") })),
+        ),
       };
     },
   );
@@ -118,7 +120,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
       for (const e of edits) requireIndices(f, e.parts, [e.appearance]);
       const result = await ip.edit(toFeatureStrengths(edits, f.meta.strengthScales));
-      const mask = type === "application/json" ? encodeGrayPng(toGray8(result.region), result.region.width, result.region.height).toString("base64") : null;
+      const mask = type === "application/json" ? (await encodePngOffThread(toGray8(result.region), result.region.width, result.region.height, true)).toString("base64") : null;
       return sendPixels(request, reply, { kind: "rgba", image: result.image }, { id: request.params.id, factorisation: f.id, mask });
     },
   );
@@ -141,7 +143,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       requireIndices(f, parts, background === undefined ? [] : [background]);
       const result = await ip.remove(parts, method, { background, fill, upsampling });
       reply.header(PARTS_HEADERS.background, result.background);
-      const mask = type === "application/json" ? encodeGrayPng(toGray8(result.region), result.region.width, result.region.height).toString("base64") : null;
+      const mask = type === "application/json" ? (await encodePngOffThread(toGray8(result.region), result.region.width, result.region.height, true)).toString("base64") : null;
       return sendPixels(request, reply, { kind: "rgba", image: result.image }, { id: request.params.id, factorisation: f.id, background: result.background, mask });
     },
   );
