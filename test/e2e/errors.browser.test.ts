@@ -1,6 +1,7 @@
 /**
  * Error states through the panel in the web editor: invalid input is named before anything is
- * sent, the server's own refusal is shown as it is, and a stopped server is reported clearly.
+ * sent (limits from the layer's real size), and a stopped server is reported clearly. (The
+ * server's own refusals are shown as they are: test/panel/panel-model.test.ts.)
  */
 import { screenshot } from "../helpers/browser";
 import { openStudio, Studio } from "./helpers";
@@ -28,12 +29,12 @@ test("invalid input names the field and what it accepts; nothing is added", asyn
   await screenshot(page, "panel-error-input");
 });
 
-test("a request the server refuses shows the server's message", async () => {
+test("too many parts for the layer: the limit comes from the layer's real size", async () => {
   const { panel } = studio;
   await panel.fill("parts", "64"); // the tiny model's 4×4 layer has 16 positions
   await panel.click("discover");
   await panel.idle();
-  expect(await panel.messageText("error")).toMatch(/parts = 64 is too large for layer "4x4" of model "tiny-test"/);
+  expect(await panel.messageText("error")).toBe("Parts must be a whole number from 1 to 16");
 });
 
 test("a stopped server: the status and the message say so, with the address", async () => {

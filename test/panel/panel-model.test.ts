@@ -229,6 +229,56 @@ describe("journeys", () => {
     expect(model.state.parts).toHaveLength(4);
   });
 
+  test("several parts: Shift+click adds and removes; masks, edits and names use the union", async () => {
+    model.selectPart(1);
+    await model.partToSelection();
+    const one = host.selection!.gray;
+    model.selectPart(2, { add: true });
+    expect(model.state).toMatchObject({ partIndex: 1, partIndices: [1, 2] });
+    await model.partToSelection();
+    const union = host.selection!.gray;
+    model.selectPart(2);
+    await model.partToSelection();
+    const two = host.selection!.gray;
+    expect(Array.from(union)).toEqual(Array.from(one).map((v, i) => Math.max(v, two[i])));
+    expect(union.filter((v) => v === 255).length).toBeGreaterThan(one.filter((v) => v === 255).length);
+
+    model.selectPart(1);
+    model.selectPart(2, { add: true });
+    model.selectPart(3, { add: true });
+    model.selectPart(3, { add: true }); // a second Shift+click takes it out
+    expect(model.state.partIndices).toEqual([1, 2]);
+    model.selectAppearance(0);
+    model.typeStrength("1.5");
+    expect(model.state.strength).toBe(1.5);
+    await model.previewIdle();
+    await model.applyEdit();
+    const edit = host.layer(/parts 1 \+ 2 · appearance 0 \+1\.5$/);
+    expect(edit?.mask?.gray).toEqual(union);
+    expect(JSON.parse(edit!.data!).edits).toEqual([{ parts: [1, 2], appearance: 0, strength: 1.5 }]);
+  });
+
+  test("a typed strength outside the range is refused, naming the range", () => {
+    model.typeStrength("9");
+    expect(model.state.error).toBe("Strength must be a number from -4 to 4 (1 is a clear change).");
+    model.typeStrength("abc");
+    expect(model.state.strength).toBe(0);
+    model.typeStrength("-0.5");
+    expect(model.state).toMatchObject({ strength: -0.5, error: null });
+    model.setStrength(0);
+  });
+
+  test("soft (feathered) masks fade at the part's border instead of a hard edge", async () => {
+    model.selectPart(1);
+    model.setMaskKind("soft");
+    await model.partToSelection();
+    const soft = host.selection!.gray;
+    expect(soft.some((v) => v > 0 && v < 255)).toBe(true);
+    model.setMaskKind("binary");
+    await model.partToSelection();
+    expect(host.selection!.gray.every((v) => v === 0 || v === 255)).toBe(true);
+  });
+
   test("invalid input is refused before anything is sent, naming the field", async () => {
     const before = host.layers.length;
     model.setGenerate({ seed: Number.NaN });
@@ -257,10 +307,19 @@ describe("journeys", () => {
     model.setDiscover({ seed: 0 });
   });
 
-  test("the server's message is shown when it refuses a request", async () => {
-    model.setDiscover({ parts: 64 });
+  test("part and appearance counts are limited by the layer's real size (4×4, 16 channels)", async () => {
+    model.setDiscover({ parts: 17 });
     await model.discoverParts();
-    expect(model.state.error).toMatch(/too large/);
+    expect(model.state.error).toBe("Parts must be a whole number from 1 to 16");
+    model.setDiscover({ parts: 4, appearances: 17 });
+    await model.discoverParts();
+    expect(model.state.error).toBe("Appearances must be a whole number from 1 to 16");
+    model.setDiscover({ appearances: null });
+  });
+
+  test("the server's message is shown when it refuses a request", async () => {
+    await model.selectFactorisation("no-such-parts");
+    expect(model.state.error).toMatch(/no-such-parts/);
     expect(model.state.connection.status).toBe("connected");
   });
 });

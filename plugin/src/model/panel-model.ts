@@ -13,10 +13,13 @@ import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
 import { pngDataUrl } from "./png-data-url";
 import { SaliencyOutput, Settings, normaliseServerUrl, normaliseToken } from "./settings";
-import { CurrentImage, DiscoverSettings, GenerateSettings, PanelState, initialState } from "./state";
+import { CurrentImage, DiscoverSettings, GenerateSettings, MaskKind, PanelState, initialState } from "./state";
 import { Store } from "./store";
 import { roundStrength } from "./strength";
 import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./validate";
+
+/** the server's cap on parts per factorisation (its CreateFactorisationRequest schema) */
+const MAX_PARTS = 64;
 
 export interface PanelModelOptions {
   host: Host;
@@ -164,6 +167,21 @@ export class PanelModel {
     this.rememberPreferences();
   }
 
+  /** Hard-edged or soft (feathered) masks and selections; a showing preview takes the new mask. */
+  setMaskKind(maskKind: MaskKind): void {
+    this.store.update({ maskKind });
+    if (this.preview.showing && this.state.strength !== 0 && this.state.appearanceIndex !== null && this.state.partIndex !== null) this.preview.push(this.state.strength);
+  }
+
+  /** Folds a panel section to its title, or unfolds it. */
+  toggleSection(name: string): void {
+    this.store.update((s) => ({ folded: s.folded.includes(name) ? s.folded.filter((n) => n !== name) : [...s.folded, name] }));
+  }
+
+  toggleHelp(): void {
+    this.store.update((s) => ({ help: !s.help }));
+  }
+
   setSaliencyOutput(output: SaliencyOutput): void {
     this.store.update({ saliencyOutput: output });
     this.rememberPreferences();
@@ -229,7 +247,7 @@ export class PanelModel {
     if (!this.state.image && this.state.layerNote === note) return;
     await this.discardPreview();
     this.partsGeneration++;
-    this.store.update({ image: null, layerNote: note, parts: [], partIndex: null, appearances: [], appearanceCount: 0, appearanceScales: [], appearanceIndex: null, strength: 0 });
+    this.store.update({ image: null, layerNote: note, parts: [], partIndex: null, partIndices: [], appearances: [], appearanceCount: 0, appearanceScales: [], appearanceIndex: null, strength: 0 });
   }
 
   /** The server's id for the image, generating it again from its latent when the server no longer has it. */
@@ -256,7 +274,7 @@ export class PanelModel {
   private restoreEdit(origin: LayerOrigin): void {
     const edit = origin.edits[0];
     if (origin.kind !== "edit" || !edit || origin.factorisation !== this.state.factorisationId || this.state.parts.length === 0) return;
-    this.store.update({ partIndex: edit.parts[0], appearanceIndex: edit.appearance });
+    this.store.update({ partIndex: edit.parts[0], partIndices: edit.parts, appearanceIndex: edit.appearance });
   }
 
   /** Removes the preview layer (a new image starts afresh; a stale preview would be saved with the document). */
@@ -338,8 +356,9 @@ export class PanelModel {
       const run = await this.client.startFactorisation({
         model: modelId,
         layer: layer.id,
-        parts: checkInteger("Parts", discover.parts, 1, 64),
-        appearances: checkInteger("Appearances", discover.appearances ?? layer.channels, 1, 4096),
+        // the limits of this layer: parts are spatial factors (at most H·W, and 64 the server's cap), appearances channel factors
+        parts: checkInteger("Parts", discover.parts, 1, Math.min(MAX_PARTS, layer.height * layer.width)),
+        appearances: checkInteger("Appearances", discover.appearances ?? layer.channels, 1, layer.channels),
         samples: checkInteger("Samples", discover.samples, 1, 100000),
         solver: discover.solver,
         seed: checkInteger("Discovery seed", discover.seed, 0, MAX_SEED),
@@ -388,7 +407,7 @@ export class PanelModel {
       appearanceCount: 0,
       appearanceScales: keepPicks ? s.appearanceScales : [],
       strength: 0,
-      ...(keepPicks ? {} : { partIndex: null, appearanceIndex: null }),
+      ...(keepPicks ? {} : { partIndex: null, partIndices: [], appearanceIndex: null }),
     }));
     // an image of another model has none of these parts: the parts view says to generate one
     if (!image || !factorisationId || image.model !== modelId) return;
@@ -433,8 +452,11 @@ export class PanelModel {
   }
 
   /** Picks a part; a preview that is showing follows it (a click never brings a removed preview back). */
-  selectPart(index: number): void {
-    this.store.update({ partIndex: index });
+  selectPart(index: number, options: { add?: boolean } = {}): void {
+    const current = this.state.partIndices;
+    // adding toggles: a second Shift+click on a picked part takes it out again
+    const partIndices = !options.add ? [index] : current.includes(index) ? current.filter((i) => i !== index) : [...current, index];
+    this.store.update({ partIndices, partIndex: partIndices[0] ?? null });
     if (this.state.appearanceIndex !== null && this.state.strength !== 0 && this.preview.showing) this.preview.push(this.state.strength);
   }
 
@@ -456,11 +478,11 @@ export class PanelModel {
 
   removePart(): Promise<void> {
     return this.run("Removing part…", async () => {
-      const { image, factorisationId, partIndex } = this.requirePart();
-      const pixels = await this.client.removal(image.id, { factorisation: factorisationId, parts: [partIndex], method: "feature" });
-      const name = `${image.origin.title} without part ${partIndex}`;
+      const { image, factorisationId, parts } = this.requirePart();
+      const pixels = await this.client.removal(image.id, { factorisation: factorisationId, parts, method: "feature" });
+      const name = `${image.origin.title} without ${partsLabel(parts)}`;
       const data = derivedOrigin(image, "removal", factorisationId, []);
-      await this.host.operation(`Remove part ${partIndex}`, (task) => placed(this.host, image).addLayer(task, name, pixels, undefined, data));
+      await this.host.operation(`Remove ${partsLabel(parts)}`, (task) => placed(this.host, image).addLayer(task, name, pixels, undefined, data));
       this.store.update({ notice: added(name, image.placement.description) });
     });
   }
@@ -484,6 +506,15 @@ export class PanelModel {
     if (this.state.partIndex !== null && this.state.appearanceIndex !== null && this.state.image) this.preview.push(strength);
   }
 
+  /** A strength typed into its field: a number within the slider's range, or a message naming the range. */
+  typeStrength(text: string): void {
+    const limit = this.state.strengthLimit;
+    const value = text.trim() === "" ? Number.NaN : Number(text);
+    if (!Number.isFinite(value) || Math.abs(value) > limit) return this.store.update({ error: `Strength must be a number from ${-limit} to ${limit} (1 is a clear change).`, notice: null });
+    if (this.state.error?.startsWith("Strength must be")) this.store.update({ error: null });
+    this.setStrength(value);
+  }
+
   /** Resolves once the preview shows the latest strength (tests and the bench wait on it). */
   previewIdle(): Promise<void> {
     return this.preview.idle();
@@ -492,12 +523,12 @@ export class PanelModel {
   /** Adds the edit as a new layer masked to the part, replacing the preview. */
   applyEdit(): Promise<void> {
     return this.run("Applying…", async () => {
-      const { image, partIndex, appearanceIndex, strength } = this.requireEdit();
+      const { image, parts, appearanceIndex, strength } = this.requireEdit();
       await this.preview.idle();
       const pixels = await this.editPixels(strength);
       const { mask } = await this.currentPartMask();
-      const name = `${image.origin.title} · part ${partIndex} · appearance ${appearanceIndex} ${strength >= 0 ? "+" : ""}${strength}`;
-      const data = derivedOrigin(image, "edit", this.state.factorisationId!, [{ parts: [partIndex], appearance: appearanceIndex, strength }]);
+      const name = `${image.origin.title} · ${partsLabel(parts)} · appearance ${appearanceIndex} ${strength >= 0 ? "+" : ""}${strength}`;
+      const data = derivedOrigin(image, "edit", this.state.factorisationId!, [{ parts, appearance: appearanceIndex, strength }]);
       const preview = this.preview.release();
       await this.host.operation(`Apply ${name}`, async (task) => {
         if (preview && (await this.host.hasLayer(preview))) await this.host.deleteLayer(task, preview);
@@ -532,10 +563,10 @@ export class PanelModel {
   // ── internals ─────────────────────────────────────────────────────────────
 
   private async previewFrame(strength: number): Promise<PreviewFrame> {
-    const { image, factorisationId, partIndex } = this.requireEdit();
+    const { image, factorisationId } = this.requireEdit();
     return {
       pixels: await this.editPixels(strength),
-      maskKey: `${image.id}/${factorisationId}/${partIndex}`,
+      maskKey: this.maskKey(),
       mask: async () => (await this.currentPartMask()).mask,
       layers: placed(this.host, image),
       data: derivedOrigin(image, "preview", factorisationId, []),
@@ -543,19 +574,25 @@ export class PanelModel {
   }
 
   private editPixels(strength: number): Promise<PixelImage> {
-    const { image, factorisationId, partIndex, appearanceIndex } = this.requireEdit();
-    return this.client.edit(image.id, { factorisation: factorisationId, edits: [{ parts: [partIndex], appearance: appearanceIndex, strength }] });
+    const { image, factorisationId, parts, appearanceIndex } = this.requireEdit();
+    return this.client.edit(image.id, { factorisation: factorisationId, edits: [{ parts, appearance: appearanceIndex, strength }] });
   }
 
   private async currentPartMask(): Promise<{ image: CurrentImage; mask: GrayImage; label: string }> {
-    const { image, factorisationId, partIndex } = this.requirePart();
-    const key = `${image.id}/${factorisationId}/${partIndex}`;
+    const { image, factorisationId, parts } = this.requirePart();
+    const key = this.maskKey();
     let mask = this.masks.get(key);
     if (!mask) {
-      mask = await this.client.partMask(image.id, { factorisation: factorisationId, parts: [partIndex], kind: "binary" });
+      mask = await this.client.partMask(image.id, { factorisation: factorisationId, parts, kind: this.state.maskKind });
       this.masks.set(key, mask);
     }
-    return { image, mask, label: `part ${partIndex}` };
+    return { image, mask, label: partsLabel(parts) };
+  }
+
+  /** Identifies the mask of the picked parts on the current image (masks are fetched once each). */
+  private maskKey(): string {
+    const { image, factorisationId, partIndices, maskKind } = this.state;
+    return `${image?.id}/${factorisationId}/${partIndices.join("+")}/${maskKind}`;
   }
 
   private requireImage(): { image: CurrentImage; factorisationId: string } {
@@ -565,14 +602,14 @@ export class PanelModel {
     return { image, factorisationId };
   }
 
-  private requirePart(): { image: CurrentImage; factorisationId: string; partIndex: number } {
-    const partIndex = this.state.partIndex;
+  private requirePart(): { image: CurrentImage; factorisationId: string; parts: number[] } {
+    const parts = this.state.partIndices;
     const found = this.requireImage();
-    if (partIndex === null) throw new InputError("Pick a part first.");
-    return { ...found, partIndex };
+    if (parts.length === 0) throw new InputError("Pick a part first.");
+    return { ...found, parts };
   }
 
-  private requireEdit(): { image: CurrentImage; factorisationId: string; partIndex: number; appearanceIndex: number; strength: number } {
+  private requireEdit(): { image: CurrentImage; factorisationId: string; parts: number[]; appearanceIndex: number; strength: number } {
     const appearanceIndex = this.state.appearanceIndex;
     const found = this.requirePart();
     if (appearanceIndex === null) throw new InputError("Pick an appearance first.");
@@ -618,6 +655,11 @@ export class PanelModel {
     const message = err instanceof Error ? err.message : String(err);
     this.store.update((s) => ({ error: message, notice: null, connection: offline ? { ...s.connection, status: "offline", health: null } : s.connection }));
   }
+}
+
+/** "part 3", or "parts 1 + 3" for several. */
+function partsLabel(parts: readonly number[]): string {
+  return parts.length === 1 ? `part ${parts[0]}` : `parts ${parts.join(" + ")}`;
 }
 
 function imageOf(id: string, origin: LayerOrigin, layer: LayerRef): CurrentImage {

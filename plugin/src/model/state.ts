@@ -8,6 +8,8 @@ import type { CreateFactorisationRequest, FactorisationSummary, Health, ModelInf
 
 export type SolverName = NonNullable<CreateFactorisationRequest["solver"]>;
 
+export type MaskKind = "binary" | "soft";
+
 export type ConnectionStatus = "connecting" | "connected" | "offline";
 
 export interface Connection {
@@ -90,7 +92,16 @@ export interface PanelState {
   discover: DiscoverSettings;
   job: JobProgress | null;
   parts: PartView[];
+  /** the first picked part (null: none); partIndices has them all */
   partIndex: number | null;
+  /** every picked part (Shift+click adds one): masks, edits and removal use their union */
+  partIndices: number[];
+  /** masks and selections: a hard edge, or soft (feathered) */
+  maskKind: MaskKind;
+  /** panel sections folded to their title */
+  folded: string[];
+  /** the "How PandA works" section is open */
+  help: boolean;
   /** the thumbnails shown so far (the first appearances carry the most variance) */
   appearances: AppearanceView[];
   /** R_C of the current factorisation: how many appearances there are in all */
@@ -131,6 +142,10 @@ export function initialState(serverUrl: string, preferences: Preferences, token:
     job: null,
     parts: [],
     partIndex: null,
+    partIndices: [],
+    maskKind: "binary",
+    folded: [],
+    help: false,
     appearances: [],
     appearanceCount: 0,
     appearanceScales: [],

@@ -34,6 +34,19 @@ export const PANEL_CSS = `
 .panda-panel .progress-label { display: flex; justify-content: space-between; gap: 6px; font-size: 12px; }
 .panda-panel .progress-track { height: 4px; border-radius: 2px; background: var(--spectrum-global-color-gray-300, #4a4a4a); overflow: hidden; }
 .panda-panel .progress-fill { height: 100%; background: var(--spectrum-global-color-blue-500, #378ef0); transition: width 0.2s; }
-.panda-panel .slider-label { display: flex; justify-content: space-between; align-items: baseline; }
+.panda-panel .slider-label { display: flex; justify-content: space-between; align-items: center; gap: 8px; }
+.panda-panel .strength-value { width: 72px; }
+.panda-panel .status .status-text { flex: 1; min-width: 0; }
+.panda-panel .section-head { display: flex; align-items: center; justify-content: space-between; gap: 6px; }
+.panda-panel h2[role="button"] { cursor: pointer; user-select: none; }
+.panda-panel .help { background: var(--spectrum-global-color-gray-75, rgba(255, 255, 255, 0.04)); border-radius: 6px; padding: 8px; }
+.panda-panel .help p, .panda-panel .help dd { margin: 0; line-height: 1.45; }
+.panda-panel .help-picture { width: 100%; height: auto; }
+.panda-panel .terms { margin: 0; display: flex; flex-direction: column; gap: 3px; }
+.panda-panel .terms dt { font-weight: 700; }
+.panda-panel .terms dd { margin: 0 0 4px 0; color: var(--spectrum-global-color-gray-700); }
+.panda-panel .shortcuts { border-collapse: collapse; font-size: 12px; }
+.panda-panel .shortcuts td { padding: 2px 8px 2px 0; vertical-align: top; }
+.panda-panel kbd { font-family: inherit; padding: 0 4px; border: 1px solid var(--spectrum-global-color-gray-400, #555); border-radius: 3px; white-space: nowrap; }
 .panda-panel sp-slider { width: 100%; }
 `;

@@ -1,14 +1,17 @@
 /**
  * The editor's window: menubar and view buttons on top, the canvas in the centre, the PandA dock
- * and the layers panel on the right, the status bar below; keyboard shortcuts.
+ * and the layers panel on the right (a splitter between them, each foldable), the status bar
+ * below; keyboard shortcuts.
  */
 import { EditorStore } from "../store";
 import { CanvasView } from "./canvas-view";
+import { Dock } from "./dock";
 import { Command, buildCommands, shortcutOf } from "./commands";
 import { el, isTyping, keepFocus } from "./dom";
 import { FileCommands } from "./file-commands";
 import { LayersPanel } from "./layers-panel";
 import { Menu, Menubar } from "./menubar";
+import { showShortcuts } from "./shortcuts-dialog";
 import { StatusBar } from "./status-bar";
 
 export class EditorApp {
@@ -23,6 +26,7 @@ export class EditorApp {
 
   constructor(root: HTMLElement) {
     this.commands = buildCommands({ store: this.store, view: this.view, layers: this.layers, files: this.files, undoRedo: (which) => this.undoRedo(which) });
+    this.commands.push({ id: "shortcuts", label: "Keyboard Shortcuts", shortcut: "F1", keys: ["f1"], run: () => showShortcuts(this.commands) });
     const menu = (label: string, ids: string[]): Menu => ({ label, items: ids.map((id) => (id === "-" ? "separator" : this.command(id))) });
     const menubar = new Menubar(
       [
@@ -31,6 +35,7 @@ export class EditorApp {
         menu("Select", ["select-all", "select-none", "select-invert"]),
         menu("View", ["zoom-in", "zoom-out", "zoom-fit", "zoom-100"]),
         menu("Layer", ["layer-new", "layer-duplicate", "layer-rename", "layer-raise", "layer-lower", "layer-delete", "-", "mask-from-selection", "mask-toggle", "mask-apply", "mask-to-selection", "mask-delete"]),
+        menu("Help", ["shortcuts"]),
       ],
       (item) => this.guard(() => item.run()),
     );
@@ -38,7 +43,7 @@ export class EditorApp {
     const pandaSection = el("section", { class: "dock-panel panda-dock-section" }, el("header", { class: "dock-title" }, "PandA"), this.dock);
     root.replaceChildren(
       el("header", { class: "topbar" }, el("span", { class: "app-title" }, "PandA Studio"), menubar.element, this.viewButtons()),
-      el("main", { class: "workspace" }, this.view.element, el("aside", { class: "dock" }, pandaSection, this.layers.element)),
+      el("main", { class: "workspace" }, this.view.element, new Dock(pandaSection, this.layers.element).element),
       this.status.element,
       ...this.files.inputs,
     );

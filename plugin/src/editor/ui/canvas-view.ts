@@ -26,6 +26,8 @@ export class CanvasView {
   private panX = 0;
   private panY = 0;
   private pointer: { x: number; y: number } | null = null;
+  /** the view shows the whole document (Fit) and the user has not zoomed or panned since: a resize fits again */
+  private fitted = true;
   private shown: DocState = null;
   private readonly compositor = new Compositor();
   private frame = 0;
@@ -42,7 +44,7 @@ export class CanvasView {
     this.element.append(this.stage, this.selection.outline, this.empty);
     this.bindNavigation();
     store.subscribe(() => this.scheduleRender());
-    new ResizeObserver(() => this.applyTransform()).observe(this.element);
+    new ResizeObserver(() => (this.fitted && this.store.doc ? this.fit() : this.applyTransform())).observe(this.element);
     this.scheduleRender();
   }
 
@@ -67,6 +69,7 @@ export class CanvasView {
     this.panX = sx - ((sx - this.panX) * next) / this.zoom;
     this.panY = sy - ((sy - this.panY) * next) / this.zoom;
     this.zoom = next;
+    this.fitted = false;
     this.applyTransform();
   }
 
@@ -86,6 +89,7 @@ export class CanvasView {
     const h = Math.max(1, this.element.clientHeight - 2 * margin);
     this.zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.min(w / doc.width, h / doc.height)));
     this.centre(doc);
+    this.fitted = true;
   }
 
   actualSize(): void {
@@ -93,6 +97,7 @@ export class CanvasView {
     if (!doc) return;
     this.zoom = 1;
     this.centre(doc);
+    this.fitted = false;
   }
 
   private centre(doc: EditorDocument): void {
@@ -140,6 +145,7 @@ export class CanvasView {
       if (drag) {
         this.panX = drag.panX + e.clientX - drag.x;
         this.panY = drag.panY + e.clientY - drag.y;
+        this.fitted = false;
         this.applyTransform();
       }
       const r = this.element.getBoundingClientRect();
@@ -171,6 +177,7 @@ export class CanvasView {
         } else {
           this.panX -= e.shiftKey ? e.deltaY : e.deltaX;
           this.panY -= e.shiftKey ? 0 : e.deltaY;
+          this.fitted = false;
           this.applyTransform();
         }
       },

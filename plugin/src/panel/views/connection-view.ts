@@ -4,6 +4,7 @@
  */
 import { html } from "lit";
 import type { PanelState } from "../../model/state";
+import { TIPS } from "../tips";
 import { valueOf, ViewContext } from "./widgets";
 
 const STATUS_TEXT = { connecting: "Connecting…", connected: "Connected", offline: "Server not reachable" } as const;
@@ -17,22 +18,23 @@ export function connectionView(state: PanelState, { model }: ViewContext) {
   return html`
     <section class="connection">
       <div class="status" data-status=${status}>
-        <span class="dot ${status}"></span><span>${STATUS_TEXT[status]}${detail}</span>
+        <span class="dot ${status}"></span><span class="status-text">${STATUS_TEXT[status]}${detail}</span>
+        <sp-button size="s" variant="secondary" treatment="outline" data-action="help" title=${TIPS.help} @click=${() => model.toggleHelp()}>?</sp-button>
       </div>
       <div class="row">
-        <div class="field wide">
+        <div class="field wide" title=${TIPS.server}>
           <sp-field-label for="panda-server" size="s">Server</sp-field-label>
           <sp-textfield id="panda-server" data-field="server" size="s" .value=${serverUrl}
             @input=${(e: Event) => (typed = valueOf(e))}
             @keydown=${(e: KeyboardEvent) => e.key === "Enter" && apply()}></sp-textfield>
         </div>
-        <div class="field">
+        <div class="field" title=${TIPS.token}>
           <sp-field-label for="panda-token" size="s">Token (LAN)</sp-field-label>
           <sp-textfield id="panda-token" data-field="token" size="s" type="password" placeholder="none" .value=${token ?? ""}
             @input=${(e: Event) => (typedToken = valueOf(e))}
             @keydown=${(e: KeyboardEvent) => e.key === "Enter" && apply()}></sp-textfield>
         </div>
-        <sp-button size="s" variant="secondary" data-action="connect" @click=${apply}>Connect</sp-button>
+        <sp-button size="s" variant="secondary" data-action="connect" title=${TIPS.connect} @click=${apply}>Connect</sp-button>
       </div>
     </section>
   `;

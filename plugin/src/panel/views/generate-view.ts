@@ -2,20 +2,20 @@
 import { html, nothing } from "lit";
 import { PLACEMENT_LABELS, PlacementMode, RESAMPLE_METHODS, Resample, placeImage, placementMatters } from "../../model/placement";
 import type { PanelState } from "../../model/state";
-import { numberOf, picker, textField, ViewContext } from "./widgets";
+import { TIPS } from "../tips";
+import { numberOf, picker, section, textField, ViewContext } from "./widgets";
 
 export function generateView(state: PanelState, ctx: ViewContext) {
   const { model } = ctx;
   const current = state.models.find((m) => m.id === state.modelId);
   const disabled = state.connection.status !== "connected" || !current || state.busy !== null;
-  return html`
-    <section class="generate">
-      <h2>Generate</h2>
+  return section(state, ctx, "generate", "Generate", () => html`
       <div class="row">
         ${picker(ctx, {
           field: "model",
           label: "Model",
           wide: true,
+          tip: TIPS.model,
           value: state.modelId,
           items: state.models.map((m) => ({ value: m.id, label: m.title })),
           onChange: (id) => model.selectModel(id),
@@ -23,16 +23,18 @@ export function generateView(state: PanelState, ctx: ViewContext) {
         ${picker(ctx, {
           field: "layer",
           label: "Layer",
+          tip: TIPS.layer,
           value: state.layerId,
           items: (current?.layers ?? []).map((l) => ({ value: l.id, label: `${l.id} (${l.channels}×${l.height}×${l.width})` })),
           onChange: (id) => model.selectLayer(id),
         })}
       </div>
       <div class="row">
-        ${textField({ field: "seed", label: "Seed", value: String(state.generate.seed), onInput: (e) => model.setGenerate({ seed: numberOf(e) }) })}
+        ${textField({ field: "seed", label: "Seed", tip: TIPS.seed, value: String(state.generate.seed), onInput: (e) => model.setGenerate({ seed: numberOf(e) }) })}
         ${textField({
           field: "truncation",
           label: "Truncation ψ",
+          tip: TIPS.truncation,
           value: String(state.generate.truncation),
           disabled: current ? !current.truncation.supported : false,
           onInput: (e) => model.setGenerate({ truncation: numberOf(e) }),
@@ -40,11 +42,10 @@ export function generateView(state: PanelState, ctx: ViewContext) {
       </div>
       ${placementView(state, ctx)}
       <div class="row">
-        <sp-button size="s" variant="accent" data-action="generate" ?disabled=${disabled} @click=${() => model.generate()}>Generate</sp-button>
-        <sp-button size="s" variant="secondary" data-action="random" ?disabled=${disabled} @click=${() => model.generate({ random: true })}>Random seed</sp-button>
+        <sp-button size="s" variant="accent" data-action="generate" title=${TIPS.generate} ?disabled=${disabled} @click=${() => model.generate()}>Generate</sp-button>
+        <sp-button size="s" variant="secondary" data-action="random" title=${TIPS.random} ?disabled=${disabled} @click=${() => model.generate({ random: true })}>Random seed</sp-button>
       </div>
-    </section>
-  `;
+  `);
 }
 
 /** Shown only when a document is open whose size differs from the model's images. */

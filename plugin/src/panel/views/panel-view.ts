@@ -7,6 +7,7 @@ import type { PanelState } from "../../model/state";
 import { appearanceView } from "./appearance-view";
 import { connectionView } from "./connection-view";
 import { generateView } from "./generate-view";
+import { helpView } from "./help-view";
 import { messagesView } from "./messages-view";
 import { partsView } from "./parts-view";
 import type { ViewContext } from "./widgets";
@@ -16,7 +17,7 @@ export function panelView(state: PanelState, ctx: ViewContext) {
     <sp-theme class="panda-theme" color="dark" scale="medium">
       <div class="panda-panel">
         <div class="panda-scroll">
-          ${connectionView(state, ctx)}
+          ${connectionView(state, ctx)} ${helpView(state, ctx)}
           <sp-divider size="s"></sp-divider>
           ${generateView(state, ctx)}
           <sp-divider size="s"></sp-divider>

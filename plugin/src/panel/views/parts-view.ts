@@ -1,32 +1,42 @@
 /** Saved factorisations, discovering new ones (progress and cancel), and the part thumbnails. */
 import { html } from "lit";
-import type { PanelState, SolverName } from "../../model/state";
-import { numberOf, picker, progressBar, textField, thumbnail, ViewContext } from "./widgets";
+import type { MaskKind, PanelState, SolverName } from "../../model/state";
+import { TIPS } from "../tips";
+import { numberOf, picker, progressBar, section, textField, thumbnail, valueOf, ViewContext } from "./widgets";
 
 export function partsView(state: PanelState, ctx: ViewContext) {
   const { model } = ctx;
   const connected = state.connection.status === "connected";
   const idle = state.busy === null;
-  const hasPart = state.partIndex !== null;
-  return html`
-    <section class="parts">
-      <h2>Parts</h2>
+  const hasPart = state.partIndices.length > 0;
+  return section(state, ctx, "parts", "Parts", () => html`
       ${state.factorisations.length
         ? picker(ctx, {
             field: "factorisation",
             label: "Saved parts",
+            tip: TIPS.factorisation,
             value: state.factorisationId,
             items: state.factorisations.map((f) => ({ value: f.id, label: `${f.name} · ${f.ranks.parts} parts · ${f.layer}` })),
             onChange: (id) => model.selectFactorisation(id),
           })
         : html`<p class="hint" data-hint="no-saved-parts">No saved parts for ${state.layerId ? `layer ${state.layerId}` : "this model"} yet: discover them (a few seconds).</p>`}
       <div class="row">
-        ${textField({ field: "parts", label: "Parts", value: String(state.discover.parts), onInput: (e) => model.setDiscover({ parts: numberOf(e) }) })}
-        ${textField({ field: "samples", label: "Samples", value: String(state.discover.samples), onInput: (e) => model.setDiscover({ samples: numberOf(e) }) })}
-        ${textField({ field: "discover-seed", label: "Seed", value: String(state.discover.seed), onInput: (e) => model.setDiscover({ seed: numberOf(e) }) })}
+        ${textField({ field: "parts", label: "Parts", tip: TIPS.parts, value: String(state.discover.parts), onInput: (e) => model.setDiscover({ parts: numberOf(e) }) })}
+        ${textField({
+          field: "appearances",
+          label: "Appearances",
+          tip: TIPS.appearances,
+          value: state.discover.appearances === null ? "" : String(state.discover.appearances),
+          onInput: (e) => model.setDiscover({ appearances: valueOf(e).trim() === "" ? null : numberOf(e) }),
+        })}
+        ${textField({ field: "samples", label: "Samples", tip: TIPS.samples, value: String(state.discover.samples), onInput: (e) => model.setDiscover({ samples: numberOf(e) }) })}
+      </div>
+      <div class="row">
+        ${textField({ field: "discover-seed", label: "Seed", tip: TIPS.discoverSeed, value: String(state.discover.seed), onInput: (e) => model.setDiscover({ seed: numberOf(e) }) })}
         ${picker(ctx, {
           field: "solver",
           label: "Solver",
+          tip: TIPS.solver,
           value: state.discover.solver,
           items: [
             { value: "fast", label: "fast" },
@@ -38,10 +48,10 @@ export function partsView(state: PanelState, ctx: ViewContext) {
       ${state.job
         ? html`<div class="job">
             ${progressBar(state.job.fraction, state.job.message)}
-            <sp-button size="s" variant="negative" treatment="outline" data-action="cancel" ?disabled=${state.job.cancelling}
+            <sp-button size="s" variant="negative" treatment="outline" data-action="cancel" title=${TIPS.cancel} ?disabled=${state.job.cancelling}
               @click=${() => model.cancelJob()}>Cancel</sp-button>
           </div>`
-        : html`<sp-button size="s" variant="primary" data-action="discover" ?disabled=${!connected || !idle}
+        : html`<sp-button size="s" variant="primary" data-action="discover" title=${TIPS.discover} ?disabled=${!connected || !idle}
               @click=${() => model.discoverParts()}>Discover parts</sp-button>
             <p class="hint">The same settings and seed find the same parts again.</p>`}
       ${state.parts.length > 0
@@ -51,20 +61,38 @@ export function partsView(state: PanelState, ctx: ViewContext) {
                   kind: "part",
                   index: p.index,
                   src: p.thumbnail,
-                  selected: state.partIndex === p.index,
-                  title: `Part ${p.index}: ${Math.round(p.coverage * 100)}% of the image`,
-                  onPick: () => model.selectPart(p.index),
+                  selected: state.partIndices.includes(p.index),
+                  title: `Part ${p.index}: ${Math.round(p.coverage * 100)}% of the image. ${TIPS.part}`,
+                  onPick: (add) => model.selectPart(p.index, { add }),
                 }),
               )}
             </div>
+            <p class="hint" data-hint="picked-parts">${pickedHint(state)}</p>
             <div class="row">
-              <sp-button size="s" variant="secondary" data-action="selection" ?disabled=${!hasPart || !idle} @click=${() => model.partToSelection()}>Selection</sp-button>
-              <sp-button size="s" variant="secondary" data-action="mask" ?disabled=${!hasPart || !idle} @click=${() => model.partToLayerMask()}>Layer mask</sp-button>
-              <sp-button size="s" variant="secondary" data-action="remove" ?disabled=${!hasPart || !idle} @click=${() => model.removePart()}>Remove</sp-button>
+              ${picker(ctx, {
+                field: "mask-kind",
+                label: "Mask edge",
+                tip: "Hard: the part's pixels exactly. Soft: feathered, fading out at the part's border.",
+                value: state.maskKind,
+                items: [
+                  { value: "binary", label: "Hard" },
+                  { value: "soft", label: "Soft (feathered)" },
+                ],
+                onChange: (kind) => model.setMaskKind(kind as MaskKind),
+              })}
+            </div>
+            <div class="row">
+              <sp-button size="s" variant="secondary" data-action="selection" title=${TIPS.selection} ?disabled=${!hasPart || !idle} @click=${() => model.partToSelection()}>Selection</sp-button>
+              <sp-button size="s" variant="secondary" data-action="mask" title=${TIPS.mask} ?disabled=${!hasPart || !idle} @click=${() => model.partToLayerMask()}>Layer mask</sp-button>
+              <sp-button size="s" variant="secondary" data-action="remove" title=${TIPS.remove} ?disabled=${!hasPart || !idle} @click=${() => model.removePart()}>Remove</sp-button>
             </div>`
         : html`<p class="hint" data-hint="parts">${partsHint(state)}</p>`}
-    </section>
-  `;
+  `);
+}
+
+function pickedHint({ partIndices }: PanelState): string {
+  if (partIndices.length === 0) return "Click a part to pick it; Shift+click to pick several.";
+  return partIndices.length === 1 ? `Part ${partIndices[0]} picked; Shift+click adds more.` : `Parts ${partIndices.join(" + ")} picked (their union).`;
 }
 
 /** Why no part thumbnails are shown, and what to do. */

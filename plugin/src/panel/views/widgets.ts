@@ -5,7 +5,7 @@
  * SWC's `sp-progress-bar`), and thumbnails are divs laid out with flexbox (UXP has no CSS grid
  * and no plain <button>).
  */
-import { html, nothing } from "lit";
+import { html, nothing, type TemplateResult } from "lit";
 import type { PanelModel } from "../../model/panel-model";
 
 export interface ViewContext {
@@ -31,9 +31,9 @@ export interface PickerItem {
 
 export function picker(
   ctx: ViewContext,
-  options: { field: string; label: string; value: string | null; items: PickerItem[]; disabled?: boolean; wide?: boolean; onChange: (value: string) => void },
+  options: { field: string; label: string; value: string | null; items: PickerItem[]; disabled?: boolean; wide?: boolean; tip?: string; onChange: (value: string) => void },
 ) {
-  const { field, label, value, items, disabled = false, wide = false, onChange } = options;
+  const { field, label, value, items, disabled = false, wide = false, tip, onChange } = options;
   const changed = (event: Event) => {
     // UXP's built-in picker reports the selected index; SWC's reports the value
     const target = event.target as { value?: string; selectedIndex?: number };
@@ -41,7 +41,7 @@ export function picker(
     if (picked) onChange(picked);
   };
   const menuItems = items.map((item) => html`<sp-menu-item value=${item.value} ?selected=${item.value === value}>${item.label}</sp-menu-item>`);
-  return html`<div class="field ${wide ? "wide" : ""}">
+  return html`<div class="field ${wide ? "wide" : ""}" title=${tip ?? nothing}>
     <sp-field-label for="panda-${field}" size="s">${label}</sp-field-label>
     <sp-picker id="panda-${field}" data-field=${field} size="s" label=${label} .value=${value ?? ""} ?disabled=${disabled} @change=${changed}>
       ${ctx.uxp ? html`<sp-menu slot="options">${menuItems}</sp-menu>` : menuItems}
@@ -49,8 +49,8 @@ export function picker(
   </div>`;
 }
 
-export function textField(options: { field: string; label: string; value: string; disabled?: boolean; onInput: (event: Event) => void }) {
-  return html`<div class="field">
+export function textField(options: { field: string; label: string; value: string; disabled?: boolean; tip?: string; onInput: (event: Event) => void }) {
+  return html`<div class="field" title=${options.tip ?? nothing}>
     <sp-field-label for="panda-${options.field}" size="s">${options.label}</sp-field-label>
     <sp-textfield id="panda-${options.field}" data-field=${options.field} size="s" .value=${options.value} ?disabled=${options.disabled ?? false}
       @input=${options.onInput}></sp-textfield>
@@ -65,12 +65,30 @@ export function progressBar(fraction: number, message: string) {
   </div>`;
 }
 
-export function thumbnail(options: { kind: "part" | "appearance"; index: number; src: string | null; selected: boolean; title: string; onPick: () => void }) {
+/** A thumbnail button; `onPick` learns whether Shift was held (to add to a pick). */
+export function thumbnail(options: { kind: "part" | "appearance"; index: number; src: string | null; selected: boolean; title: string; onPick: (add: boolean) => void }) {
   const { kind, index, src, selected, title, onPick } = options;
   const attribute = kind === "part" ? { part: index, appearance: nothing } : { part: nothing, appearance: index };
   return html`<div class="thumb" role="button" tabindex="0" data-part=${attribute.part} data-appearance=${attribute.appearance}
-    aria-pressed=${selected ? "true" : "false"} title=${title} @click=${onPick}
-    @keydown=${(e: KeyboardEvent) => (e.key === "Enter" || e.key === " ") && onPick()}>
+    aria-pressed=${selected ? "true" : "false"} title=${title} @click=${(e: MouseEvent) => onPick(e.shiftKey)}
+    @keydown=${(e: KeyboardEvent) => (e.key === "Enter" || e.key === " ") && onPick(e.shiftKey)}>
     ${src ? html`<img src=${src} alt="${kind} ${index}" />` : nothing}<span>${index}</span>
   </div>`;
+}
+
+/**
+ * A panel section whose title folds it (a small window shows the sections in use): the content
+ * is not rendered while folded.
+ */
+export function section(state: { folded: string[] }, ctx: ViewContext, name: string, title: string, content: () => unknown, extra: unknown = nothing): TemplateResult {
+  const folded = state.folded.includes(name);
+  const toggle = () => ctx.model.toggleSection(name);
+  return html`<section class=${name} data-section=${name}>
+    <div class="section-head">
+      <h2 role="button" tabindex="0" aria-expanded=${folded ? "false" : "true"} title=${folded ? `Show ${title}` : `Fold ${title}`} data-fold=${name}
+        @click=${toggle} @keydown=${(e: KeyboardEvent) => (e.key === "Enter" || e.key === " ") && toggle()}>${folded ? "▸" : "▾"} ${title}</h2>
+      ${extra}
+    </div>
+    ${folded ? nothing : content()}
+  </section>`;
 }

@@ -1,0 +1,35 @@
+/**
+ * What each control does, in a user's words: shown as its tooltip, and the terms again in the
+ * help section. One table, so a control and its help never disagree.
+ */
+export const TIPS = {
+  server: "The address of the PandA companion server (npm start runs it on http://127.0.0.1:8710).",
+  token: "Only for a server on another machine (LAN mode): the token it printed when it started.",
+  connect: "Connect to the server at this address.",
+  model: "The generator that makes the faces. Each model has its own parts and appearances.",
+  layer: "Where in the generator parts are found: a coarse layer (few, large parts) or a finer one (more detail).",
+  seed: "The number a face is made from: the same seed always gives the same face.",
+  truncation: "ψ, how typical the face is: lower is closer to the average face (cleaner), 1 is the full variety.",
+  generate: "Make the face of this seed as a new layer.",
+  random: "Make a face from a new random seed as a new layer.",
+  factorisation: "A saved set of parts for this model and layer. The same part number means the same region in every face.",
+  parts: "How many regions (hair, eyes, mouth, background…) to split the faces into.",
+  appearances: "How many appearance directions to find (empty: as many as the layer has channels, as the paper does).",
+  samples: "How many random faces to learn the parts from: more is steadier, and slower.",
+  discoverSeed: "The random faces used for learning: the same settings and seed find the same parts again.",
+  solver: "fast: seconds, same objective; reference: the published algorithm, minutes.",
+  discover: "Learn parts from many random faces of this model (a few seconds with the fast solver).",
+  cancel: "Stop discovering parts; nothing is saved.",
+  part: "A region the model uses for every face. Click to pick it; Shift+click adds it to the picked parts.",
+  selection: "Select the picked part(s) in the document.",
+  mask: "Give the selected layer a mask that shows only the picked part(s).",
+  remove: "Add a layer with the picked part(s) painted over by the background.",
+  appearance: "A way the picked part can change (colour, shape, shading). The thumbnail shows where it is present in this face.",
+  strength: "How strongly the appearance is applied: 1 is a clear change, ±4 the most. Drag, type a value, or use the mouse wheel (Shift: finer).",
+  strengthValue: "Type a strength and press Enter.",
+  apply: "Add the edit as a new layer, masked to the picked part(s).",
+  saliency: "Add a layer showing where the appearance is present in this face.",
+  saliencyOutput: "The saliency layer as gray levels or in colour (inferno).",
+  moreAppearances: "Show the next appearances (the first ones change the most).",
+  help: "How PandA works, its terms and the shortcuts.",
+} as const;
