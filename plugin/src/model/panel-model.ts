@@ -8,6 +8,7 @@ import type { PandaClient } from "../client/client";
 import { ClientError, isAbort } from "../client/errors";
 import { colourise, grayPixels } from "./colour-map";
 import { LayerKind, LayerOrigin, ORIGIN_VERSION, decodeOrigin, encodeOrigin, imageKey, sameImage } from "./layer-origin";
+import { progressView } from "./job-progress";
 import { LivePreview, PreviewFrame } from "./live-preview";
 import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
@@ -363,10 +364,10 @@ export class PanelModel {
         solver: discover.solver,
         seed: checkInteger("Discovery seed", discover.seed, 0, MAX_SEED),
       });
-      this.store.update({ job: { id: run.jobId, fraction: 0, message: "Queued", cancelling: false } });
+      this.store.update({ job: { id: run.jobId, fraction: 0, determinate: false, message: "Queued", cancelling: false } });
       try {
         for await (const event of run.events) {
-          if (event.type === "progress") this.store.update((s) => ({ job: s.job && { ...s.job, fraction: event.fraction, message: event.message } }));
+          if (event.type === "progress") this.store.update((s) => ({ job: s.job && { ...s.job, ...progressView(event) } }));
           else if (event.type === "failed") throw new ClientError("server", `Discovering parts failed: ${event.message}`);
           else if (event.type === "cancelled") return this.store.update({ notice: "Discovering parts was cancelled." });
           else {

@@ -57,6 +57,8 @@ export interface CurrentImage {
 export interface JobProgress {
   id: string;
   fraction: number;
+  /** false while no fraction is known yet (queued, starting): the bar shows activity, not 0 % */
+  determinate: boolean;
   message: string;
   cancelling: boolean;
 }

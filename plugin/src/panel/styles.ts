@@ -34,6 +34,8 @@ export const PANEL_CSS = `
 .panda-panel .progress-label { display: flex; justify-content: space-between; gap: 6px; font-size: 12px; }
 .panda-panel .progress-track { height: 4px; border-radius: 2px; background: var(--spectrum-global-color-gray-300, #4a4a4a); overflow: hidden; }
 .panda-panel .progress-fill { height: 100%; background: var(--spectrum-global-color-blue-500, #378ef0); transition: width 0.2s; }
+.panda-panel .progress-track.indeterminate .progress-fill { animation: panda-progress-slide 1.2s ease-in-out infinite; }
+@keyframes panda-progress-slide { from { margin-left: -30%; } to { margin-left: 100%; } }
 .panda-panel .slider-label { display: flex; justify-content: space-between; align-items: center; gap: 8px; }
 .panda-panel .strength-value { width: 72px; }
 .panda-panel .status .status-text { flex: 1; min-width: 0; }

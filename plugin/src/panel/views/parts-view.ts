@@ -47,7 +47,7 @@ export function partsView(state: PanelState, ctx: ViewContext) {
       </div>
       ${state.job
         ? html`<div class="job">
-            ${progressBar(state.job.fraction, state.job.message)}
+            ${progressBar(state.job.fraction, state.job.message, state.job.determinate)}
             <sp-button size="s" variant="negative" treatment="outline" data-action="cancel" title=${TIPS.cancel} ?disabled=${state.job.cancelling}
               @click=${() => model.cancelJob()}>Cancel</sp-button>
           </div>`

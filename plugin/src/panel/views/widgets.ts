@@ -57,11 +57,12 @@ export function textField(options: { field: string; label: string; value: string
   </div>`;
 }
 
-export function progressBar(fraction: number, message: string) {
+/** A progress bar; an indeterminate one (no fraction known yet) moves instead of standing at 0 %. */
+export function progressBar(fraction: number, message: string, determinate = true) {
   const percent = Math.round(fraction * 100);
-  return html`<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent} aria-label=${message}>
-    <div class="progress-label"><span>${message}</span><span>${percent}%</span></div>
-    <div class="progress-track"><div class="progress-fill" style="width: ${percent}%"></div></div>
+  return html`<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${determinate ? percent : nothing} aria-label=${message}>
+    <div class="progress-label"><span data-progress="message">${message}</span><span>${determinate ? `${percent}%` : ""}</span></div>
+    <div class="progress-track ${determinate ? "" : "indeterminate"}"><div class="progress-fill" style="width: ${determinate ? percent : 30}%"></div></div>
   </div>`;
 }
 
