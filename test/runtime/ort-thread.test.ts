@@ -47,3 +47,25 @@ it("sends only a view's own values and leaves the larger buffer behind it with t
     await factory.close();
   }
 });
+
+it("hands out answers that arrive together one per turn of the event loop, so other requests get in between", async () => {
+  const factory = new SessionFactory();
+  const backend = new OrtBackend(factory);
+  try {
+    const a = matrix(64, 64, Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 7) - 3));
+    await backend.matmul(a, a); // the session opened
+    let turn = 0;
+    let counting = true;
+    const count = () => {
+      turn++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const turns = await Promise.all(Array.from({ length: 8 }, () => backend.matmul(a, a).then(() => turn)));
+    counting = false;
+    expect(new Set(turns).size).toBe(8);
+  } finally {
+    await backend.dispose();
+    await factory.close();
+  }
+});

@@ -18,6 +18,7 @@ export class WorkerCalls {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private readonly answered: Array<() => void> = [];
 
   /** @param entry the worker's script; @param what the thread's name in errors */
   constructor(
@@ -77,7 +78,17 @@ export class WorkerCalls {
     if (!p) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
-    if (reply.ok) p.resolve(reply);
-    else p.reject(new Error(reply.message));
+    this.answered.push(() => (reply.ok ? p.resolve(reply) : p.reject(new Error(reply.message))));
+    if (this.answered.length === 1) setImmediate(() => this.handOut());
+  }
+
+  /**
+   * Node delivers every reply waiting on the port in one go; resolved together, their callers'
+   * continuations (mask filtering, encoding) would run back to back with no request in between.
+   * One answer per turn of the event loop lets other requests (/api/health) in between them.
+   */
+  private handOut(): void {
+    this.answered.shift()?.();
+    if (this.answered.length > 0) setImmediate(() => this.handOut());
   }
 }
