@@ -73,7 +73,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--range", type=_range, metavar="LOW,HIGH", help="image value range when it cannot be detected")
     p.add_argument("--truncation", type=float, metavar="PSI", help="default truncation ψ (BigGAN: also its batch-norm statistics)")
     p.add_argument("--class", dest="class_index", type=int, metavar="K", help="class fixed at export (BigGAN, conditional StyleGAN3)")
-    p.add_argument("--samples", type=int, default=8, help="random latents for the head∘tail check (default 8)")
+    p.add_argument("--samples", type=int, default=8, help="random latents for the head∘tail check, shared out between ψ = default and 1 where "
+                        "the head takes ψ (default 8)")
     p.add_argument("--tolerance", type=float, default=1e-4, help="largest allowed |head∘tail − full| (default 1e-4)")
     p.add_argument("--list-splits", action="store_true", help="print the split points with their shapes and exit")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
