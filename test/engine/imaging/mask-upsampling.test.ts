@@ -30,9 +30,9 @@ it("block, bilinear and edge-aware give image-size maps; only edge-aware follows
 });
 
 it("scales the default radius with the feature cell", () => {
-  expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 })).toBe(48);
+  expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 })).toBe(32);
   expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 }, 0.5)).toBe(16);
-  expect(defaultRadius({ width: 32, height: 32 }, { width: 64, height: 64 })).toBe(3);
+  expect(defaultRadius({ width: 32, height: 32 }, { width: 64, height: 64 })).toBe(2);
 });
 
 it("feathers a hard edge over about the asked width (10–90 %) and thresholds back", () => {

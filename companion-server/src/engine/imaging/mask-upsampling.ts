@@ -14,7 +14,7 @@ export const UPSAMPLINGS: readonly Upsampling[] = ["block", "bilinear", "edge-aw
 
 /**
  * What a map is, which sets how it is upsampled:
- * - `mask` (parts): bilinear, then a wide guided filter (1.5 feature cells, two passes) that moves
+ * - `mask` (parts): bilinear, then a wide guided filter (one feature cell, two passes) that moves
  *   each transition onto the image's edge — a part's boundary may sit half a cell away from it;
  * - `heat` (saliency): Lanczos (as the paper), then a narrow one (half a cell, one pass) that keeps the
  *   heat's shape and contrast and only sharpens it along the image's edges.
@@ -26,7 +26,7 @@ interface EdgeProfile {
   passes: number;
 }
 
-export const EDGE_PROFILES: Record<MapKind, EdgeProfile> = { mask: { cells: 1.5, passes: 2 }, heat: { cells: 0.5, passes: 1 } };
+export const EDGE_PROFILES: Record<MapKind, EdgeProfile> = { mask: { cells: 1.0, passes: 2 }, heat: { cells: 0.5, passes: 1 } };
 
 export interface EdgeAwareOptions {
   /** window radius in image pixels; default: the kind's number of feature cells (image side / feature side) */
