@@ -1,7 +1,7 @@
 """Export the trained SynthFaces generator (EMA weights) as a PandA Studio bundle.
 
-Writes, next to this file: <split>/head.onnx and <split>/tail.onnx for every split, model.json,
-samples.png and MODEL_CARD.md (figures from the checkpoint, its loss log and the parser metrics).
+Writes into models/synthfaces-64 (the small model; export_sr.py builds the 256-px default model on
+it): <split>/head.onnx and <split>/tail.onnx for every split, model.json, samples.png and MODEL_CARD.md (figures from the checkpoint, its loss log and the parser metrics).
 Checks every split: onnx.checker, head∘tail == the full torch forward, and (when node and
 onnxruntime-node are installed) the same through ONNX Runtime, all within 1e-4.
 
@@ -119,8 +119,8 @@ def write_manifest(out_dir, layers):
     layers[0]["default"] = True
     manifest = {
         "format": "panda-bundle/1",
-        "id": "synthfaces",
-        "title": "SynthFaces 64×64 (trained by PandA Studio)",
+        "id": "synthfaces-64",
+        "title": "SynthFaces 64×64 (small, trained by PandA Studio)",
         "description": "A small GAN trained by PandA Studio on procedurally rendered stylised faces; runs offline on a CPU.",
         "latent": {"size": LATENT, "distribution": "normal"},
         "truncation": {"method": "latent", "default": 0.7},
@@ -221,13 +221,17 @@ def write_card(out_dir, g, st, losses, ort, workdir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", default=os.path.join(HERE, "work", "ckpt.pt"))
-    ap.add_argument("--out", default=HERE)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(HERE), "synthfaces-64"))
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
     g, st = load_generator(args.ckpt)
+    os.makedirs(args.out, exist_ok=True)
+    parser = os.path.join(HERE, "parser.onnx")  # train_parser.py writes it here; every SynthFaces bundle carries a copy
+    if os.path.exists(parser) and os.path.abspath(args.out) != HERE:
+        shutil.copyfile(parser, os.path.join(args.out, "parser.onnx"))
     layers = [export_split(g, s, args.out) for s in SPLITS]
     z = torch.randn(4, LATENT, generator=torch.Generator().manual_seed(99))
     with torch.no_grad():

@@ -1,13 +1,14 @@
 /**
  * The edit journey on the face model this project trained (models/synthfaces), when its bundle
- * is there: generate a face, discover parts, apply an appearance to one part. Skipped without
- * the bundle (the other journeys use a fresh tiny bundle). Its screenshot is the README's.
+ * is there: generate a face, take its shipped parts, apply an appearance to one part. Skipped without
+ * the bundle (the other journeys use a fresh tiny bundle). The part's mask is edge-aware: its edge
+ * lies on the picture's edges. Its screenshot is the README's.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_MODELS_DIR } from "../../companion-server/src/cli/paths";
 import { screenshot } from "../helpers/browser";
-import { openStudio, Studio } from "./helpers";
+import { fetchPartMask, openStudio, Studio } from "./helpers";
 
 // A real browser on a 2-core CI machine: one retry absorbs a timing hiccup; a real failure fails twice.
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
@@ -30,11 +31,9 @@ afterAll(async () => {
   await panel.fill("seed", "3");
   await panel.click("generate");
   expect((await panel.idle()).error).toBeNull();
-  await panel.fill("parts", "8");
-  await panel.click("discover");
-  const found = await panel.idle();
+  // the shipped parts of the default layer come up by themselves (discovery is the tiny journeys' test)
+  const found = await panel.waitFor((s) => s.parts.length === 8 && s.appearanceScales.length > 0 && !s.busy, 120_000);
   expect(found.error).toBeNull();
-  expect(found.parts).toHaveLength(8);
 
   // the smallest part (a feature of the face, not the background) and the widest-ranging
   // appearance after the first (which mostly carries overall brightness): a visible, local edit
@@ -55,6 +54,30 @@ afterAll(async () => {
   expect(edited.mask!.some((v) => v === 255)).toBe(true);
   expect(edited.rgba).not.toEqual(original.rgba);
 
+  // The layer's mask follows the picture: at the image's resolution, and its edge sits where the
+  // image has edges — the colour changes more across it than across the bilinear mask's edge.
+  const side = Math.sqrt(edited.mask!.length);
+  expect(side).toBe(256);
+  const state = await panel.state();
+  const bilinear = await fetchPartMask(page, state.image!.id, state.factorisationId!, part, { upsampling: "bilinear" });
+  expect(edgeContrast(original.rgba, edited.mask!, side)).toBeGreaterThan(1.5 * edgeContrast(original.rgba, bilinear, side));
+
   await page.evaluate(() => document.querySelector(".panda-panel .parts .thumbs")?.scrollIntoView());
   await screenshot(page, "panel-faces-edit");
-});
+}, 300_000); // discovery, previews and edits at 256 px on a shared 2-core machine
+
+/** Mean colour difference between horizontal/vertical neighbours where the binary mask changes. */
+function edgeContrast(rgba: number[], mask: number[], side: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = 0; y < side - 1; y++)
+    for (let x = 0; x < side - 1; x++) {
+      const i = y * side + x;
+      for (const j of [i + 1, i + side]) {
+        if (mask[i] >= 128 === mask[j] >= 128) continue;
+        for (let c = 0; c < 3; c++) sum += Math.abs(rgba[i * 4 + c] - rgba[j * 4 + c]) / 3;
+        n++;
+      }
+    }
+  return n ? sum / n : 0;
+}

@@ -18,6 +18,21 @@ export interface Studio {
   close(): Promise<void>;
 }
 
+/** A part's mask straight from the server, fetched by the page (8-bit gray bytes); `options` adds request fields. */
+export function fetchPartMask(page: Page, image: string, factorisation: string, part: number, options: Record<string, unknown> = {}): Promise<number[]> {
+  return page.evaluate(
+    async ({ image, body }) => {
+      const response = await fetch(`/api/images/${image}/masks`, {
+        method: "POST",
+        headers: { accept: "application/octet-stream", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return Array.from(new Uint8Array(await response.arrayBuffer()));
+    },
+    { image, body: { factorisation, parts: [part], ...options } },
+  );
+}
+
 /** The editor at a fresh server: a fresh tiny bundle unless `modelDirs` names others, and an empty data folder. */
 export async function openStudio(options: { modelDirs?: string[] } = {}): Promise<Studio> {
   const data = tempDir("panda-data-");

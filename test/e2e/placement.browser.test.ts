@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { encodeStoredPng } from "../../plugin/src/model/png-data-url";
 import { screenshot } from "../helpers/browser";
 import { tempDir } from "../helpers/server";
-import { openStudio, Studio } from "./helpers";
+import { fetchPartMask, openStudio, Studio } from "./helpers";
 
 // A real browser on a 2-core CI machine: one retry absorbs a timing hiccup; a real failure fails twice.
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
@@ -65,17 +65,7 @@ test("fit document: a 128×128 layer, and a part mask that lines up with it", as
   await panel.idle();
   expect(await panel.selection()).toEqual(mask);
 
-  const source = await page.evaluate(
-    async ({ image, factorisation, part }) => {
-      const response = await fetch(`/api/images/${image}/masks`, {
-        method: "POST",
-        headers: { accept: "application/octet-stream", "content-type": "application/json" },
-        body: JSON.stringify({ factorisation, parts: [part], kind: "binary" }),
-      });
-      return Array.from(new Uint8Array(await response.arrayBuffer()));
-    },
-    { image: state.image!.id, factorisation: state.factorisationId!, part },
-  );
+  const source = await fetchPartMask(page, state.image!.id, state.factorisationId!, part, { kind: "binary" });
   expect(source).toHaveLength(16 * 16);
   // the middle of each 8×8 block lies within 1/16 of a source pixel's centre
   const blocks = Array.from({ length: 256 }, (_, i) => mask[(Math.floor(i / 16) * 8 + 4) * 128 + (i % 16) * 8 + 4] >= 128 ? 255 : 0);

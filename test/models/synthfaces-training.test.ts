@@ -114,22 +114,34 @@ describe("SynthFaces 256 super-resolution stage (Python)", () => {
   });
 });
 
-describe("the committed SynthFaces bundle", () => {
-  const manifestPath = join(DIR, "model.json");
-
-  (existsSync(manifestPath) ? it : it.skip)("loads with the product's loader and runs head∘tail for every split in onnxruntime-node", async () => {
-    const { manifest } = loadBundle(DIR); // the product's loader: schema, files, ONNX signatures
-    expect(manifest.id).toBe("synthfaces");
+describe("the committed SynthFaces bundles", () => {
+  it.each([
+    ["synthfaces", 256, DIR],
+    ["synthfaces-64", 64, join(ROOT, "models", "synthfaces-64")],
+  ])("%s loads with the product's loader and runs head∘tail for every split in onnxruntime-node at %i px", async (id, side, dir) => {
+    if (!existsSync(join(dir, "model.json"))) return console.warn(`${dir} not exported`);
+    const { manifest } = loadBundle(dir); // the product's loader: schema, files, ONNX signatures
+    expect(manifest.id).toBe(id);
     const n = 2;
     const z = new ort.Tensor("float32", Float32Array.from({ length: n * 128 }, (_, i) => Math.sin(i * 12.9898) * 0.7), [n, 128]);
     for (const layer of manifest.layers) {
-      const head = await ort.InferenceSession.create(join(DIR, layer.head));
-      const tail = await ort.InferenceSession.create(join(DIR, layer.tail));
+      const head = await ort.InferenceSession.create(join(dir, layer.head));
+      const tail = await ort.InferenceSession.create(join(dir, layer.tail));
       const { features } = await head.run({ z });
       expect(features.dims).toEqual([n, ...layer.shape]);
       const { image } = await tail.run({ features });
-      expect(image.dims).toEqual([n, 3, 64, 64]);
+      expect(image.dims).toEqual([n, 3, side, side]);
       expect((image.data as Float32Array).every((v) => Number.isFinite(v) && v >= -1 && v <= 1)).toBe(true);
     }
+  });
+
+  it("share the GAN: the same split layers, and byte-identical heads (Git stores them once)", () => {
+    const big = join(DIR, "model.json");
+    const small = join(ROOT, "models", "synthfaces-64", "model.json");
+    if (!existsSync(big) || !existsSync(small)) return console.warn("a SynthFaces bundle is not exported");
+    const a = loadBundle(DIR).manifest;
+    const b = loadBundle(join(ROOT, "models", "synthfaces-64")).manifest;
+    expect(a.layers.map((l) => [l.id, l.shape])).toEqual(b.layers.map((l) => [l.id, l.shape]));
+    for (const l of a.layers) expect(readFileSync(join(DIR, l.head)).equals(readFileSync(join(ROOT, "models", "synthfaces-64", l.head)))).toBe(true);
   });
 });
