@@ -317,6 +317,32 @@ describe("journeys", () => {
     model.setDiscover({ appearances: null });
   });
 
+  test("part sets: a human name, renamed and remembered; the chosen default, not the newest, on the next start; delete asks once", async () => {
+    const first = model.state.factorisationId!;
+    const set = model.state.factorisations.find((f) => f.id === first)!;
+    model.renamePartSet("faces, coarse");
+    expect(new Settings(storage).partSets().names[first]).toBe("faces, coarse");
+    model.makeDefaultPartSet();
+    model.setDiscover({ parts: 3, samples: 32 });
+    await model.discoverParts();
+    const newest = model.state.factorisationId!;
+    expect(newest).not.toBe(first);
+    // a new session with the same settings shows the chosen set, not the newest discovery
+    const next = panel(server.url, new MockHost(), storage).model;
+    await next.connect();
+    expect(next.state.factorisationId).toBe(first);
+    await model.selectFactorisation(newest);
+    expect(model.state.factorisations.length).toBe(2);
+    await model.deletePartSet();
+    expect(model.state.factorisations.length).toBe(2); // asked, not deleted
+    await model.deletePartSet();
+    expect(model.state.error).toBeNull();
+    expect(model.state.factorisations.map((f) => f.id)).toEqual([first]);
+    expect(model.state.factorisationId).toBe(first);
+    expect(set.readOnly).toBe(false);
+    model.setDiscover({ parts: 4, samples: 64 });
+  });
+
   test("the server's message is shown when it refuses a request", async () => {
     await model.selectFactorisation("no-such-parts");
     expect(model.state.error).toMatch(/no-such-parts/);

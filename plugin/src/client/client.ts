@@ -41,6 +41,8 @@ export interface PandaClient {
   factorisations(query: FactorisationListQuery): Promise<FactorisationSummary[]>;
   /** One factorisation with its per-appearance saliency statistics (they set the strength scale). */
   factorisation(id: string): Promise<FactorisationDetail>;
+  /** Deletes a saved factorisation (shipped ones are refused). */
+  deleteFactorisation(id: string): Promise<void>;
   /** Subscribes to events first, then starts the job, so a fast job's events are never missed. */
   startFactorisation(request: CreateFactorisationRequest): Promise<JobRun>;
   cancelJob(jobId: string): Promise<void>;

@@ -68,6 +68,10 @@ export class HttpPandaClient implements PandaClient {
     return (await this.json<FactorisationList>("GET", `/api/factorisations?${params}`)).factorisations;
   }
 
+  async deleteFactorisation(id: string): Promise<void> {
+    await this.send("DELETE", `/api/factorisations/${encodeURIComponent(id)}`);
+  }
+
   factorisation(id: string): Promise<FactorisationDetail> {
     return this.json<FactorisationDetail>("GET", `/api/factorisations/${encodeURIComponent(id)}`);
   }

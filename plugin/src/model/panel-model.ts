@@ -9,6 +9,7 @@ import { ClientError, isAbort } from "../client/errors";
 import { colourise, grayPixels } from "./colour-map";
 import { LayerKind, LayerOrigin, ORIGIN_VERSION, decodeOrigin, encodeOrigin, imageKey, sameImage } from "./layer-origin";
 import { progressView } from "./job-progress";
+import { defaultKey, initialPartSet } from "./part-sets";
 import { LivePreview, PreviewFrame } from "./live-preview";
 import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
@@ -55,7 +56,7 @@ export class PanelModel {
   constructor(private readonly options: PanelModelOptions) {
     const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
     const token = options.settings.token();
-    this.store = new Store(initialState(serverUrl, options.settings.preferences(), token));
+    this.store = new Store({ ...initialState(serverUrl, options.settings.preferences(), token), partSets: options.settings.partSets() });
     this.client = options.createClient(serverUrl, token);
     this.host = options.host;
     this.preview = new LivePreview(
@@ -337,10 +338,54 @@ export class PanelModel {
     try {
       const list = await this.client.factorisations({ model: modelId, layer: layerId ?? undefined });
       const keep = list.some((f) => f.id === this.state.factorisationId);
-      this.store.update({ factorisations: list, factorisationId: keep ? this.state.factorisationId : (list[0]?.id ?? null) });
+      this.store.update({ factorisations: list, factorisationId: keep ? this.state.factorisationId : initialPartSet(list, this.state.partSets, modelId, layerId) });
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /** Names the picked part set (an empty name brings back the automatic one); kept in the settings. */
+  renamePartSet(name: string): void {
+    const id = this.state.factorisationId;
+    if (!id) return;
+    const names = { ...this.state.partSets.names };
+    if (name.trim()) names[id] = name.trim().slice(0, 80);
+    else delete names[id];
+    this.savePartSets({ ...this.state.partSets, names });
+    this.store.update({ notice: name.trim() ? `Renamed the parts to "${name.trim()}".` : "The parts have their automatic name again." });
+  }
+
+  /** The picked set becomes the one shown for this model and layer whenever the panel starts. */
+  makeDefaultPartSet(): void {
+    const { factorisationId: id, modelId, layerId } = this.state;
+    if (!id || !modelId || !layerId) return;
+    this.savePartSets({ ...this.state.partSets, defaults: { ...this.state.partSets.defaults, [defaultKey(modelId, layerId)]: id } });
+  }
+
+  /** Deletes the picked set on the second click (the first asks); shipped sets cannot be deleted. */
+  deletePartSet(): Promise<void> {
+    const id = this.state.factorisationId;
+    if (!id) return Promise.resolve();
+    if (this.state.confirmDelete !== id) {
+      this.store.update({ confirmDelete: id, notice: "Click Delete again to delete these parts for good.", error: null });
+      return Promise.resolve();
+    }
+    return this.run("Deleting parts…", async () => {
+      this.store.update({ confirmDelete: null });
+      await this.client.deleteFactorisation(id);
+      const names = { ...this.state.partSets.names };
+      delete names[id];
+      this.savePartSets({ names, defaults: Object.fromEntries(Object.entries(this.state.partSets.defaults).filter(([, v]) => v !== id)) });
+      this.store.update({ factorisationId: null });
+      await this.refreshFactorisations();
+      await this.loadParts();
+      this.store.update({ notice: "Deleted the parts." });
+    });
+  }
+
+  private savePartSets(partSets: PanelState["partSets"]): void {
+    this.store.update({ partSets });
+    this.options.settings.rememberPartSets(partSets);
   }
 
   async selectFactorisation(id: string): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_PLACEMENT, PlacementSettings, RESAMPLE_METHODS } from "./placement";
 import { MAX_SEED } from "./validate";
+import { PartSetPrefs, checkPartSetPrefs } from "./part-sets";
 
 export type SaliencyOutput = "gray" | "colour";
 
@@ -28,6 +29,7 @@ export interface KeyValueStorage {
 const SERVER_URL_KEY = "panda-studio.serverUrl";
 const TOKEN_KEY = "panda-studio.token";
 const PREFERENCES_KEY = "panda-studio.preferences";
+const PART_SETS_KEY = "panda-studio.partSets";
 
 export class Settings {
   constructor(private readonly storage: KeyValueStorage | null) {}
@@ -51,6 +53,19 @@ export class Settings {
     } catch {
       return null;
     }
+  }
+
+  /** The user's names of part sets and the set chosen per model and layer. */
+  partSets(): PartSetPrefs {
+    try {
+      return checkPartSetPrefs(JSON.parse(this.storage?.getItem(PART_SETS_KEY) ?? "{}"));
+    } catch {
+      return checkPartSetPrefs({});
+    }
+  }
+
+  rememberPartSets(prefs: PartSetPrefs): void {
+    this.write(PART_SETS_KEY, JSON.stringify(prefs));
   }
 
   rememberToken(token: string | null): void {

@@ -3,6 +3,7 @@ import { STRENGTH_LIMIT } from "./strength";
 import type { DocumentInfo, LayerRef } from "../hosts/host";
 import type { ImagePlacement, PlacementSettings } from "./placement";
 import type { LayerOrigin } from "./layer-origin";
+import { NO_PART_SET_PREFS, type PartSetPrefs } from "./part-sets";
 import type { Preferences, SaliencyOutput } from "./settings";
 import type { CreateFactorisationRequest, FactorisationSummary, Health, ModelInfo } from "../client/client";
 
@@ -91,6 +92,10 @@ export interface PanelState {
   layerNote: string | null;
   factorisations: FactorisationSummary[];
   factorisationId: string | null;
+  /** the user's names of part sets and their chosen set per model and layer */
+  partSets: PartSetPrefs;
+  /** the set whose Delete was clicked once: a second click deletes it */
+  confirmDelete: string | null;
   discover: DiscoverSettings;
   job: JobProgress | null;
   parts: PartView[];
@@ -140,6 +145,8 @@ export function initialState(serverUrl: string, preferences: Preferences, token:
     layerNote: null,
     factorisations: [],
     factorisationId: null,
+    partSets: NO_PART_SET_PREFS,
+    confirmDelete: null,
     discover: { parts: 8, appearances: null, samples: 256, solver: "fast", seed: preferences.discoverSeed },
     job: null,
     parts: [],

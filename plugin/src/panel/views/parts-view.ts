@@ -2,6 +2,7 @@
 import { html } from "lit";
 import type { MaskKind, PanelState, SolverName } from "../../model/state";
 import { TIPS } from "../tips";
+import { partSetLabel } from "../../model/part-sets";
 import { numberOf, picker, progressBar, section, textField, thumbnail, valueOf, ViewContext } from "./widgets";
 
 export function partsView(state: PanelState, ctx: ViewContext) {
@@ -11,14 +12,15 @@ export function partsView(state: PanelState, ctx: ViewContext) {
   const hasPart = state.partIndices.length > 0;
   return section(state, ctx, "parts", "Parts", () => html`
       ${state.factorisations.length
-        ? picker(ctx, {
+        ? html`${picker(ctx, {
             field: "factorisation",
             label: "Saved parts",
             tip: TIPS.factorisation,
             value: state.factorisationId,
-            items: state.factorisations.map((f) => ({ value: f.id, label: `${f.name} · ${f.ranks.parts} parts · ${f.layer}` })),
+            items: state.factorisations.map((f) => ({ value: f.id, label: partSetLabel(f, state.partSets) })),
             onChange: (id) => model.selectFactorisation(id),
-          })
+          })}
+          ${partSetActions(state, ctx)}`
         : html`<p class="hint" data-hint="no-saved-parts">No saved parts for ${state.layerId ? `layer ${state.layerId}` : "this model"} yet: discover them (a few seconds).</p>`}
       <div class="row">
         ${textField({ field: "parts", label: "Parts", tip: TIPS.parts, value: String(state.discover.parts), onInput: (e) => model.setDiscover({ parts: numberOf(e) }) })}
@@ -88,6 +90,24 @@ export function partsView(state: PanelState, ctx: ViewContext) {
             </div>`
         : html`<p class="hint" data-hint="parts">${partsHint(state)}</p>`}
   `);
+}
+
+/** Rename, make default, delete the picked part set. */
+function partSetActions(state: PanelState, { model }: ViewContext) {
+  const set = state.factorisations.find((f) => f.id === state.factorisationId);
+  if (!set) return html``;
+  let typed = state.partSets.names[set.id] ?? "";
+  const confirming = state.confirmDelete === set.id;
+  return html`<div class="row">
+    <div class="field wide" title="A name of your own for these parts (empty: the automatic one). Enter to keep it.">
+      <sp-field-label for="panda-set-name" size="s">Name</sp-field-label>
+      <sp-textfield id="panda-set-name" data-field="set-name" size="s" placeholder=${partSetLabel(set, { names: {}, defaults: {} })} .value=${typed}
+        @input=${(e: Event) => (typed = valueOf(e))} @keydown=${(e: KeyboardEvent) => e.key === "Enter" && model.renamePartSet(typed)}></sp-textfield>
+    </div>
+    <sp-button size="s" variant="secondary" data-action="set-default" title="Show these parts for this model and layer whenever the panel starts" @click=${() => model.makeDefaultPartSet()}>Default</sp-button>
+    <sp-button size="s" variant="negative" treatment="outline" data-action="set-delete" ?disabled=${set.readOnly || state.busy !== null}
+      title=${set.readOnly ? "These parts ship with the model and cannot be deleted" : "Delete these saved parts (asks once more)"} @click=${() => model.deletePartSet()}>${confirming ? "Delete?" : "Delete"}</sp-button>
+  </div>`;
 }
 
 function pickedHint({ partIndices }: PanelState): string {
