@@ -25,6 +25,7 @@ sys.dont_write_bytecode = True  # --smoke (CI) leaves no files outside its temp 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nets import LATENT, Discriminator, Generator, n_params, recalibrate_bn  # noqa: E402
 import render  # noqa: E402
+from training_run import add_run_options, save_checkpoint  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,17 +33,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(HERE, "work", "faces.npz"))
-    ap.add_argument("--workdir", default=None, help="checkpoints, samples, logs (default work/, or a temp dir with --smoke)")
-    ap.add_argument("--steps", type=int, default=3000, help="total steps (a resumed run continues up to this)")
+    add_run_options(ap)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--ema", type=float, default=0.999)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: the other core belongs to the team)")
-    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
-    ap.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this long")
-    ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--smoke", action="store_true", help="a few steps on a few fresh renders, files only in a temp dir")
     return ap.parse_args(argv)
 
 
@@ -129,9 +123,7 @@ class Trainer:
 
 
 def checkpoint(tr, workdir):
-    tmp = os.path.join(workdir, "ckpt.pt.tmp")
-    torch.save(tr.state(), tmp)
-    os.replace(tmp, os.path.join(workdir, "ckpt.pt"))  # atomic: a kill never leaves a torn checkpoint
+    save_checkpoint(tr.state(), os.path.join(workdir, "ckpt.pt"))
     samples = ema_samples(tr.G_ema, tr.z_fixed)
     save_grid(samples, os.path.join(workdir, f"samples_{tr.step:06d}.png"))
     np.save(os.path.join(workdir, "samples.npy"), samples.numpy().astype(np.float32))

@@ -28,6 +28,7 @@ sys.dont_write_bytecode = True  # --smoke (CI) leaves no files outside its temp 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nets import SuperRes, n_params  # noqa: E402
 import render  # noqa: E402
+from training_run import add_run_options, save_checkpoint  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCALE = 4
@@ -36,17 +37,10 @@ SCALE = 4
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(HERE, "work", "faces-256.npz"), help="render.py --size 256 output")
-    ap.add_argument("--workdir", default=None, help="checkpoints, samples, logs (default work/, or a temp dir with --smoke)")
-    ap.add_argument("--steps", type=int, default=3000, help="total steps (a resumed run continues up to this)")
+    add_run_options(ap)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--crop", type=int, default=32, help="input crop side in pixels (the target is 4× that)")
     ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: the other core belongs to the team)")
-    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
-    ap.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this long")
-    ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--smoke", action="store_true", help="a few steps on a few fresh renders, files only in a temp dir")
     return ap.parse_args(argv)
 
 
@@ -164,9 +158,7 @@ def save_sheet(lo, out, hi, path):
 
 
 def checkpoint(tr, workdir, val_big, val_small):
-    tmp = os.path.join(workdir, "sr-ckpt.pt.tmp")
-    torch.save(tr.state(), tmp)
-    os.replace(tmp, os.path.join(workdir, "sr-ckpt.pt"))  # atomic: a kill never leaves a torn checkpoint
+    save_checkpoint(tr.state(), os.path.join(workdir, "sr-ckpt.pt"))
     metrics, out = validate(tr.net, val_big, val_small)
     save_sheet(to_tensor(val_small[:4]), out[:4], to_tensor(val_big[:4]), os.path.join(workdir, f"sr-samples_{tr.step:06d}.png"))
     return metrics, out
