@@ -6,6 +6,7 @@
 import { Static, Type } from "@sinclair/typebox";
 import { ImageId } from "./common";
 import { FactorisationId } from "./factorisations";
+import { PREVIEW_STRENGTH, STRENGTH_LIMIT } from "./strength";
 
 export const ImageParamsSchema = Type.Object({ id: ImageId });
 
@@ -98,6 +99,50 @@ export const RemovalRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 export type RemovalRequest = Static<typeof RemovalRequestSchema>;
+
+/** The most previews one request renders (one run of the generator's tail). */
+export const MAX_PREVIEWS = 48;
+
+export const AppearanceBrowserRequestSchema = Type.Object(
+  {
+    factorisation: FactorisationId,
+    parts: PartList,
+    offset: Type.Optional(Type.Integer({ minimum: 0, description: "first rank of the page (default 0)" })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PREVIEWS, description: "appearances on the page (default 12)" })),
+    appearances: Type.Optional(
+      Type.Array(AppearanceIndex, { minItems: 1, maxItems: MAX_PREVIEWS, uniqueItems: true, description: "these appearances (e.g. favourites) instead of a page of the ranking" }),
+    ),
+    strength: Type.Optional(Type.Number({ minimum: -STRENGTH_LIMIT, maximum: STRENGTH_LIMIT, description: `of the previews, in calibrated units (default ${PREVIEW_STRENGTH})` })),
+    size: Type.Optional(Type.Integer({ minimum: 8, maximum: 4096, description: "previews are shrunk (by a whole factor) to at most this many pixels a side (default 256)" })),
+    refine: Refine,
+  },
+  { additionalProperties: false },
+);
+export type AppearanceBrowserRequest = Static<typeof AppearanceBrowserRequestSchema>;
+
+export const AppearanceBrowserSchema = Type.Object({
+  image: Type.String(),
+  factorisation: Type.String(),
+  parts: Type.Array(Type.Integer()),
+  strength: Type.Number({ description: "of the previews, calibrated units" }),
+  total: Type.Integer({ description: "R_C: appearances in the ranking" }),
+  appearances: Type.Array(
+    Type.Object({
+      appearance: Type.Integer(),
+      rank: Type.Integer({ description: "0 = best for these parts" }),
+      score: Type.Number({ description: "mean saliency inside the parts minus outside (weighted by p̂ and 1 − p̂)" }),
+      inside: Type.Number(),
+      outside: Type.Number(),
+      preview: Type.Object({
+        png: Type.String({ description: "base64 PNG of the edited image" }),
+        width: Type.Integer(),
+        height: Type.Integer(),
+        change: Type.Object({ inside: Type.Number(), outside: Type.Number() }, { description: "measured mean |pixel change| (0…1) inside and outside the parts' soft mask" }),
+      }),
+    }),
+  ),
+});
+export type AppearanceBrowser = Static<typeof AppearanceBrowserSchema>;
 
 /** Extra response headers of these routes (also exposed to browsers). */
 export const PARTS_HEADERS = {

@@ -18,6 +18,9 @@
 /** The slider's ends, ±STRENGTH_LIMIT (two spans, the reach the panel's slider had in raw λ). */
 export const STRENGTH_LIMIT = 4;
 
+/** The appearance browser's previews: clear at thumbnail size (7–11 % of the range in the part) and still in distribution. */
+export const PREVIEW_STRENGTH = 2;
+
 /** The example strength of `panda edit --help` and the README. */
 export const EXAMPLE_STRENGTH = 1;
 

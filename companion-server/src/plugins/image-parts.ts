@@ -8,7 +8,7 @@ import { FastifyInstance } from "fastify";
 import { ApiError } from "../api/errors";
 import { CachedImage } from "../runtime/image-cache";
 import { FeatureBatch } from "../runtime/generator";
-import { tensorToRgba } from "../runtime/image-codec";
+import { tailRenderer } from "../runtime/tail-renderer";
 import { ImageParts } from "../engine/panda/image-parts";
 import { StoredFactorisation } from "../store/factorisation-store";
 import { refineParts } from "../engine/panda/refine";
@@ -34,15 +34,10 @@ export default fp(
 
     async function build(image: CachedImage, f: StoredFactorisation, refine: boolean): Promise<ImageParts> {
       const generator = app.requireGenerator(image.model);
-      const m = generator.manifest;
       const batch = await featuresAt(image, f.meta.layer as string);
-      const render = async (features: Float32Array) => {
-        const out = await generator.tail({ ...batch, features });
-        return tensorToRgba(out.data, 0, m.image.channels, m.image.width, m.image.height, m.image.range);
-      };
       // The demo's refinement: 100 P-steps on this image from the global P, A fixed.
       const refined = refine ? await refineParts(batch.features, f.factors, {}, app.generators.sessions) : undefined;
-      return new ImageParts(f, batch.features, image.image, render, refined);
+      return new ImageParts(f, batch.features, image.image, tailRenderer(generator, batch), refined);
     }
 
     app.decorate("imageParts", async (imageId: string, factorisationId: string, options: { refine?: boolean } = {}) => {

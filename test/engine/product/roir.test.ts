@@ -7,6 +7,7 @@ import { GeneratorRegistry } from "../../../companion-server/src/runtime/generat
 import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
 import { Generator } from "../../../companion-server/src/runtime/generator";
 import { tensorToRgba } from "../../../companion-server/src/runtime/image-codec";
+import { tailRenderer } from "../../../companion-server/src/runtime/tail-renderer";
 import { sampleLatents } from "../../../companion-server/src/runtime/random";
 import { sampleFeatures } from "../../../companion-server/src/engine/sampling";
 import { decompose } from "../../../companion-server/src/engine/panda/decompose";
@@ -27,8 +28,7 @@ async function imageParts(model: FactorisationModel, layer: string, seed: number
   const m = generator.manifest;
   const batch = await generator.head(layer, sampleLatents(m.latent.distribution, m.latent.size, seed), 1, 1);
   const toImage = (data: Float32Array) => tensorToRgba(data, 0, m.image.channels, m.image.width, m.image.height, m.image.range);
-  const render = async (features: Float32Array) => toImage((await generator.tail({ ...batch, features })).data);
-  return new ImageParts(model, batch.features, toImage((await generator.tail(batch)).data), render);
+  return new ImageParts(model, batch.features, toImage((await generator.tail(batch)).data), tailRenderer(generator, batch));
 }
 
 async function roirOf(ip: ImageParts, part: number, appearance: number, strength: number): Promise<number> {

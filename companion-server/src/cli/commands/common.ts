@@ -11,6 +11,7 @@ import { GeneratorRegistry } from "../../runtime/generator-registry";
 import { Generator, UnknownLayerError } from "../../runtime/generator";
 import { parseDevice, SessionFactory } from "../../runtime/execution-providers";
 import { encodeGrayPng, encodePng, RgbaImage, tensorToRgba } from "../../runtime/image-codec";
+import { tailRenderer } from "../../runtime/tail-renderer";
 import { sampleLatents, MAX_SEED } from "../../runtime/random";
 import { LayerSpec } from "../../runtime/bundle-manifest";
 import { readFactorisationFolder, SavedFactorisation, FactorisationFolderError } from "../../store/factorisation-folder";
@@ -139,9 +140,8 @@ export async function imagePartsForSeed(
   const batch = await generator.head(layer.id, latent, 1, opts.truncation ?? generator.defaultTruncation());
   const toImage = (data: Float32Array) => tensorToRgba(data, 0, m.image.channels, m.image.width, m.image.height, m.image.range);
   const image = toImage((await generator.tail(batch)).data);
-  const render = async (features: Float32Array) => toImage((await generator.tail({ ...batch, features })).data);
   const refined = opts.refine ? await refineParts(batch.features, f.factors, {}, runtime.sessions) : undefined;
-  return { parts: new ImageParts(f, batch.features, image, render, refined), factorisation: f };
+  return { parts: new ImageParts(f, batch.features, image, tailRenderer(generator, batch), refined), factorisation: f };
 }
 
 /** Options every image command has. */

@@ -10,9 +10,11 @@ import { SpatialMap } from "./maps";
 import { binaryMask, PartMaps, partMaps, softMask } from "./masks";
 import { clampPlane, EdgeAwareOptions, feather, MapKind, MapUpsampler, Upsampling } from "../imaging/mask-upsampling";
 import { coordinates, saliency, Saliency, SaliencyStats } from "./saliency";
-import { applyEdits, Edit } from "./edits";
+import { applyEdits, Edit, editRegion } from "./edits";
 import { Background, PixelFill, removeInFeatures, removeInPixels } from "./removal";
 import { overlayPart, partColour } from "./overlay";
+import { AppearanceRank, PixelChange, pixelChange, rankAppearances } from "./appearance-ranking";
+import type { TailRenderer } from "../../runtime/tail-renderer";
 
 /** A factorisation as the product uses it: the factors and what was saved with them. */
 export interface FactorisationModel {
@@ -21,8 +23,7 @@ export interface FactorisationModel {
   background: Background;
 }
 
-/** Runs the generator's tail on one image's features (C·S values) with that image's auxiliaries. */
-export type TailRenderer = (features: Float32Array) => Promise<RgbaImage>;
+export type { TailRenderer };
 
 export class FactorIndexError extends Error {
   constructor(
@@ -54,9 +55,19 @@ export interface RenderedEdit {
   region: SpatialMap;
 }
 
+/** One appearance's edit of the part, rendered: the appearance browser's preview. */
+export interface AppearancePreview {
+  appearance: number;
+  image: RgbaImage;
+  /** measured on the pixels, against the soft mask of the parts */
+  change: PixelChange;
+}
+
 export class ImageParts {
   private coordsCache?: Float32Array;
   private readonly mapsCache = new Map<Upsampling, PartMaps>();
+  /** appearance rankings by part set (R_C numbers each) */
+  private readonly rankings = new Map<string, AppearanceRank[]>();
   private readonly upsampler: MapUpsampler;
 
   constructor(
@@ -132,7 +143,36 @@ export class ImageParts {
       this.checkAppearance(e.appearance);
     }
     const result = applyEdits(this.factors, this.features, edits, this.refinedParts);
-    return { image: await this.render(result.features), region: clampPlane(this.upsample(result.region)) };
+    const [image] = await this.render(result.features, 1);
+    return { image, region: clampPlane(this.upsample(result.region)) };
+  }
+
+  /** Every appearance ranked for this part set (appearance-ranking.ts), computed once per set. */
+  appearanceRanking(parts: readonly number[]): AppearanceRank[] {
+    this.checkParts(parts);
+    const key = [...parts].sort((a, b) => a - b).join("+");
+    let ranking = this.rankings.get(key);
+    if (!ranking) {
+      ranking = rankAppearances(this.coordinates, this.factors, this.model.saliency, editRegion(this.factors, parts, this.refinedParts));
+      this.rankings.set(key, ranking);
+    }
+    return ranking;
+  }
+
+  /**
+   * Each appearance's edit of the parts at its λ, rendered in one run of the tail, with what it
+   * changed in the pixels inside and outside the parts' soft mask.
+   */
+  async appearancePreviews(parts: readonly number[], edits: readonly { appearance: number; lambda: number }[]): Promise<AppearancePreview[]> {
+    this.checkParts(parts);
+    for (const e of edits) this.checkAppearance(e.appearance);
+    if (edits.length === 0) return [];
+    const n = this.features.length;
+    const batch = new Float32Array(n * edits.length);
+    edits.forEach((e, i) => batch.set(applyEdits(this.factors, this.features, [{ parts: [...parts], appearance: e.appearance, strength: e.lambda }], this.refinedParts).features, i * n));
+    const images = await this.render(batch, edits.length);
+    const mask = this.mask(parts, "soft");
+    return images.map((image, i) => ({ appearance: edits[i].appearance, image, change: pixelChange(this.image, image, mask) }));
   }
 
   async remove(parts: readonly number[], method: RemovalMethod, options: { background?: number; fill?: PixelFill; upsampling?: Upsampling } = {}): Promise<RenderedEdit & { background: number }> {
@@ -145,6 +185,7 @@ export class ImageParts {
       return { image: removeInPixels(this.image, mask, options.fill ?? "transparent", presence), region: mask, background };
     }
     const result = removeInFeatures(this.factors, this.features, this.coordinates, this.model.saliency, parts, background, this.refinedParts);
-    return { image: await this.render(result.features), region: clampPlane(this.upsample(result.region, options.upsampling)), background };
+    const [image] = await this.render(result.features, 1);
+    return { image, region: clampPlane(this.upsample(result.region, options.upsampling)), background };
   }
 }

@@ -21,20 +21,18 @@ import { encodePngOffThread } from "../../runtime/png-thread";
 import { partLabels } from "../../engine/panda/masks";
 import { partColour } from "../../engine/panda/overlay";
 import { SpatialMap, toGray8 } from "../../engine/panda/maps";
-import { StoredFactorisation } from "../../store/factorisation-store";
+import { requireIndices } from "./indices";
+import appearanceBrowser from "./appearance-browser";
 import { negotiateImageType, PixelPayload, sendPixels } from "../image-response";
 
-/** Refuses part and appearance indices the factorisation does not have, naming the valid range. */
-function requireIndices(f: StoredFactorisation, parts: readonly number[], appearances: readonly number[]): void {
-  for (const index of parts) if (index >= f.factors.partsRank) throw new ApiError("UNKNOWN_PART", { index, id: f.id, count: f.factors.partsRank });
-  for (const index of appearances) if (index >= f.factors.appearancesRank) throw new ApiError("UNKNOWN_APPEARANCE", { index, id: f.id, count: f.factors.appearancesRank });
-}
 
 function gray(map: SpatialMap): PixelPayload {
   return { kind: "gray", width: map.width, height: map.height, gray: toGray8(map) };
 }
 
 const imageParts: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(appearanceBrowser);
+
   app.post(
     "/api/images/:id/masks",
     {
