@@ -4,6 +4,44 @@ import { LayerId, ModelId, Seed } from "./common";
 
 export const FactorisationId = Type.String({ minLength: 1, maxLength: 128, description: "a factorisation id from GET /api/factorisations" });
 
+const Labels = Type.Record(Type.String({ pattern: "^[0-9]{1,4}$" }), Type.String(), { description: "by index" });
+
+export const NotesSchema = Type.Object(
+  {
+    name: Type.Union([Type.String(), Type.Null()], { description: "the user's name of the set; null: the automatic one" }),
+    parts: Labels,
+    appearances: Labels,
+    favourites: Type.Array(Type.Integer(), { description: "favourite appearances, in the order marked" }),
+  },
+  { description: "what the user said about the set (kept in the data folder, also for shipped sets)" },
+);
+export type Notes = Static<typeof NotesSchema>;
+
+const LabelPatch = Type.Record(Type.String({ pattern: "^[0-9]{1,4}$" }), Type.Union([Type.String({ maxLength: 200 }), Type.Null()]), {
+  additionalProperties: false,
+  description: "index → label (at most 60 characters kept); null or empty removes it",
+});
+
+export const NotesPatchSchema = Type.Object(
+  {
+    name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { description: "the set's name (at most 80 characters kept); null or empty: the automatic one" })),
+    default: Type.Optional(Type.Boolean({ description: "true: the set shown for its model and layer; false: no chosen set there" })),
+    parts: Type.Optional(LabelPatch),
+    appearances: Type.Optional(LabelPatch),
+    favourites: Type.Optional(
+      Type.Object(
+        {
+          add: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 4096, uniqueItems: true })),
+          remove: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 4096, uniqueItems: true })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type NotesPatchRequest = Static<typeof NotesPatchSchema>;
+
 export const FactorisationSummarySchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -25,6 +63,9 @@ export const FactorisationSummarySchema = Type.Object({
   createdAt: Type.String(),
   readOnly: Type.Boolean({ description: "shipped with the model: cannot be deleted" }),
   contactSheet: Type.Union([Type.String(), Type.Null()], { description: "URL of the contact sheet PNG (rows: sample images, columns: the image, then each part)" }),
+  title: Type.String({ description: "the name to show: the user's, or layer · parts · date (or · shipped)" }),
+  default: Type.Boolean({ description: "the set the user chose for this model and layer" }),
+  notes: NotesSchema,
 });
 export type FactorisationSummary = Static<typeof FactorisationSummarySchema>;
 

@@ -2,12 +2,15 @@
 import fp from "fastify-plugin";
 import { FastifyInstance } from "fastify";
 import { FactorisationStore, StoredFactorisation } from "../store/factorisation-store";
-import { factorisationsDir } from "../store/data-dir";
+import { factorisationsDir, notesDir } from "../store/data-dir";
+import { NotesStore } from "../store/factorisation-notes";
 import { ApiError } from "../api/errors";
 
 declare module "fastify" {
   interface FastifyInstance {
     factorisations: FactorisationStore;
+    /** the user's names, labels, favourites and chosen sets */
+    notes: NotesStore;
     /** The factorisation of this id, or a 404. */
     requireFactorisation(id: string): StoredFactorisation;
   }
@@ -29,6 +32,7 @@ export default fp<{ dataDir: string }>(
     });
     for (const p of store.problems) app.log.error(`factorisation not loaded: ${p.path}: ${p.problem}`);
     app.decorate("factorisations", store);
+    app.decorate("notes", new NotesStore(notesDir(opts.dataDir), (message) => app.log.warn(message)));
     app.decorate("requireFactorisation", (id: string) => {
       const f = store.get(id);
       if (!f) throw new ApiError("UNKNOWN_FACTORISATION", { id });

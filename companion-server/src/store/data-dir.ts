@@ -10,3 +10,8 @@ export function defaultDataDir(): string {
 export function factorisationsDir(dataDir: string): string {
   return join(dataDir, "factorisations");
 }
+
+/** Where the user's names, labels, favourites and chosen sets live (store/factorisation-notes.ts). */
+export function notesDir(dataDir: string): string {
+  return join(dataDir, "notes");
+}

@@ -12,48 +12,24 @@ import { ApiError } from "../../api/errors";
 import {
   CreateFactorisationRequestSchema,
   DEFAULT_SAMPLES,
-  FactorisationDetail,
   FactorisationDetailSchema,
   FactorisationListQuerySchema,
   FactorisationListSchema,
   FactorisationParamsSchema,
-  FactorisationSummary,
+  FactorisationSummarySchema,
   JobAcceptedSchema,
+  NotesPatchSchema,
 } from "../../api/factorisations";
-import { StoredFactorisation, StoreError } from "../../store/factorisation-store";
+import { StoreError } from "../../store/factorisation-store";
+import { describe, summarise } from "../../store/factorisation-summary";
+import { defaultKey } from "../../store/factorisation-notes";
+import { requireIndices } from "../image-parts/indices";
 import { FOLDER_FILES } from "../../store/factorisation-folder";
 import { rankProblem } from "../../engine/panda/fit-factorisation";
 import { FactorisationJobSpec, factorisationTask } from "../../jobs/factorisation-job";
 import { portableNameProblem } from "../../store/portable-name";
 import { describeRefusal, FitJob, planFit, refusal } from "../../engine/panda/fit-plan";
 import { measureHeadSeconds } from "../../engine/sampling";
-
-export function summarise(f: StoredFactorisation): FactorisationSummary {
-  const m = f.meta;
-  return {
-    id: f.id,
-    name: m.name,
-    model: m.model as string,
-    layer: m.layer as string,
-    shape: m.shape,
-    ranks: m.ranks,
-    solver: m.solver,
-    seed: m.seed,
-    samples: m.samples,
-    iterations: m.iterations,
-    objective: m.objective,
-    relativeObjective: m.relativeObjective,
-    timings: m.timings,
-    background: m.background,
-    createdAt: m.createdAt,
-    readOnly: f.readOnly,
-    contactSheet: f.hasContactSheet ? `/api/factorisations/${encodeURIComponent(f.id)}/contact-sheet.png` : null,
-  };
-}
-
-function describe(f: StoredFactorisation): FactorisationDetail {
-  return { ...summarise(f), saliency: f.meta.saliency, strengthScales: f.meta.strengthScales };
-}
 
 /** A readable, unique id: model, layer, ranks, time and a few random characters. */
 function generatedId(model: string, layer: string, parts: number, appearances: number): string {
@@ -71,14 +47,39 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { model, layer } = request.query;
       if (model !== undefined) app.requireGenerator(model);
-      return { factorisations: app.factorisations.list({ model, layer }).map(summarise), problems: app.factorisations.problems };
+      const defaults = app.notes.defaults();
+      return { factorisations: app.factorisations.list({ model, layer }).map((f) => summarise(f, app.notes, defaults)), problems: app.factorisations.problems };
     },
   );
 
   app.get(
     "/api/factorisations/:id",
     { schema: { params: FactorisationParamsSchema, response: { 200: FactorisationDetailSchema, ...errorResponses } } },
-    async (request) => describe(app.requireFactorisation(request.params.id)),
+    async (request) => describe(app.requireFactorisation(request.params.id), app.notes),
+  );
+
+  app.patch(
+    "/api/factorisations/:id",
+    {
+      schema: {
+        description: "The user's notes on a set (also a shipped one): its name, labels of parts and appearances, favourite appearances, and whether it is the set chosen for its model and layer. Answers the updated summary.",
+        params: FactorisationParamsSchema,
+        body: NotesPatchSchema,
+        response: { 200: FactorisationSummarySchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const f = app.requireFactorisation(request.params.id);
+      const { default: chosen, ...patch } = request.body;
+      const indices = (labels?: Record<string, unknown>) => Object.keys(labels ?? {}).map(Number);
+      requireIndices(f, indices(patch.parts), [...indices(patch.appearances), ...(patch.favourites?.add ?? []), ...(patch.favourites?.remove ?? [])]);
+      const model = f.meta.model as string;
+      const layer = f.meta.layer as string;
+      if (Object.keys(patch).length > 0) app.notes.update(model, f.id, patch);
+      if (chosen === true) app.notes.setDefault(model, layer, f.id);
+      else if (chosen === false && app.notes.defaults()[defaultKey(model, layer)] === f.id) app.notes.setDefault(model, layer, null);
+      return summarise(f, app.notes);
+    },
   );
 
   app.get(
@@ -98,6 +99,7 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
       const f = app.requireFactorisation(request.params.id);
       try {
         app.factorisations.delete(f.id);
+        app.notes.forget(String(f.meta.model), f.id);
       } catch (err) {
         if (err instanceof StoreError && err.kind === "read-only") throw new ApiError("FACTORISATION_READ_ONLY", { id: f.id, model: String(f.meta.model) });
         throw err;
