@@ -10,6 +10,7 @@ import { registerMasks } from "./commands/masks";
 import { registerSaliency } from "./commands/saliency";
 import { registerEdit } from "./commands/edit";
 import { registerRemove } from "./commands/remove";
+import { registerParts } from "./commands/parts";
 
 export function buildProgram(): Command {
   const program = new Command("panda").version(version).description("PandA Studio: parts and appearances of GAN feature maps");
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSaliency(program);
   registerEdit(program);
   registerRemove(program);
+  registerParts(program);
   return program;
 }
 

@@ -2,7 +2,8 @@
 import fp from "fastify-plugin";
 import { FastifyInstance } from "fastify";
 import { FactorisationStore, StoredFactorisation } from "../store/factorisation-store";
-import { factorisationsDir, notesDir } from "../store/data-dir";
+import { openFactorisationStore } from "../store/open-store";
+import { notesDir } from "../store/data-dir";
 import { NotesStore } from "../store/factorisation-notes";
 import { ApiError } from "../api/errors";
 
@@ -18,18 +19,7 @@ declare module "fastify" {
 
 export default fp<{ dataDir: string }>(
   async (app: FastifyInstance, opts) => {
-    const store = new FactorisationStore({
-      userDir: factorisationsDir(opts.dataDir),
-      shipped: app.generators.all().map((g) => ({ model: g.id, bundleDir: g.bundle.dir })),
-      layerShape: (model, layerId) => {
-        const generator = app.generators.get(model);
-        if (!generator) return `model "${model}" is not loaded`;
-        const layer = generator.manifest.layers.find((l) => l.id === layerId);
-        if (!layer) return `model "${model}" has no layer "${layerId}"`;
-        const [channels, height, width] = layer.shape;
-        return { channels, height, width };
-      },
-    });
+    const store = openFactorisationStore(opts.dataDir, app.generators);
     for (const p of store.problems) app.log.error(`factorisation not loaded: ${p.path}: ${p.problem}`);
     app.decorate("factorisations", store);
     app.decorate("notes", new NotesStore(notesDir(opts.dataDir), (message) => app.log.warn(message)));
