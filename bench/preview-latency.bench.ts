@@ -4,6 +4,8 @@
  * from the panel receiving a strength `input` event to the first animation frame after the
  * preview layer shows that strength or a newer one. Two phases: a continuous drag of the real
  * slider with the mouse (events at about 60 Hz, coalesced by the panel) and isolated key steps.
+ * Each phase also says where the time went (p50/p95): the panel's request and its drawing of the
+ * frame, and inside the request the server's steps (Server-Timing: parts lookup, Z', the tail).
  * Prints JSON.   npm run bench:preview [-- --model ID --steps N]
  */
 import { defaultModelDirs } from "../companion-server/src/cli/paths";
@@ -19,6 +21,10 @@ interface Recorded {
   inputs: [number, number][];
   /** [time, strength] of the first animation frame after each preview update */
   shown: [number, number][];
+  /** per preview update, where its time went (the panel's own figures) */
+  frames: { requestMs: number; drawMs: number }[];
+  /** per preview request, the server's steps (Server-Timing, through Resource Timing) */
+  server: Record<string, number>[];
 }
 
 /** For each input, the wait until a preview showing it or a later input was on screen. */
@@ -37,6 +43,20 @@ function latencies({ inputs, shown }: Recorded): number[] {
 function summary(values: number[]) {
   const round = (v: number) => Math.round(v * 10) / 10;
   return { samples: values.length, p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), max: round(Math.max(...values)) };
+}
+
+/** p50/p95 of each step: the panel's request and draw, and the server's steps inside the request. */
+function profile({ frames, server }: Recorded) {
+  const short = (values: number[]) => {
+    const { p50, p95 } = summary(values);
+    return { p50, p95 };
+  };
+  const steps = [...new Set(server.flatMap((s) => Object.keys(s)))];
+  return {
+    request: short(frames.map((f) => f.requestMs)),
+    draw: short(frames.map((f) => f.drawMs)),
+    server: Object.fromEntries(steps.map((step) => [step, short(server.map((s) => s[step] ?? 0))])),
+  };
 }
 
 async function main(): Promise<void> {
@@ -66,7 +86,7 @@ async function main(): Promise<void> {
     if (ready.error || !ready.image) throw new Error(`setup failed: ${ready.error}`);
 
     await page.evaluate(() => {
-      const recorded: Recorded = { inputs: [], shown: [] };
+      const recorded: Recorded = { inputs: [], shown: [], frames: [], server: [] };
       const m = window.pandaStudio!.panel!.model;
       const slider = document.querySelector('[data-field="strength"]')!;
       let last = m.state.strength;
@@ -75,17 +95,23 @@ async function main(): Promise<void> {
         if (m.state.strength !== last) recorded.inputs.push([performance.now(), (last = m.state.strength)]);
       });
       document.addEventListener("panda-preview-shown", (e) => {
-        const strength = (e as CustomEvent<{ strength: number }>).detail.strength;
+        const { strength, requestMs, drawMs } = (e as CustomEvent<{ strength: number; requestMs: number; drawMs: number }>).detail;
+        recorded.frames.push({ requestMs, drawMs });
         requestAnimationFrame(() => recorded.shown.push([performance.now(), strength]));
       });
+      performance.setResourceTimingBufferSize(100000);
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as PerformanceResourceTiming[])
+          if (/\/api\/images\/[^/]+\/edits$/.test(new URL(entry.name).pathname)) recorded.server.push(Object.fromEntries(entry.serverTiming.map((t) => [t.name, t.duration])));
+      }).observe({ type: "resource" });
       (window as unknown as { benchRecord: Recorded }).benchRecord = recorded;
     });
     const take = () =>
       page.evaluate(() => {
         const w = window as unknown as { benchRecord: Recorded };
-        const copy = { inputs: [...w.benchRecord.inputs], shown: [...w.benchRecord.shown] };
-        w.benchRecord.inputs.length = 0;
-        w.benchRecord.shown.length = 0;
+        const r = w.benchRecord;
+        const copy = { inputs: [...r.inputs], shown: [...r.shown], frames: [...r.frames], server: [...r.server] };
+        for (const list of [r.inputs, r.shown, r.frames, r.server]) list.length = 0;
         return copy;
       });
     const settle = () => page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle()).then(() => page.waitForTimeout(100));
@@ -122,9 +148,9 @@ async function main(): Promise<void> {
       model,
       image: `${ready.image.width}×${ready.image.height}`,
       factorisation: ready.factorisation,
-      design: "one POST /api/images/:id/edits per preview, raw RGBA; slider events coalesced (at most one request in flight); preview layer updated in place",
-      drag: { ...summary(dragLatency), inputEvents: drag.inputs.length, previewUpdates: drag.shown.length },
-      steps: summary(stepLatency),
+      design: "one POST /api/images/:id/edits per preview, raw RGBA; slider events coalesced (at most one request in flight, the next one sent while a frame is drawn); preview layer updated in place",
+      drag: { ...summary(dragLatency), inputEvents: drag.inputs.length, previewUpdates: drag.shown.length, profile: profile(drag) },
+      steps: { ...summary(stepLatency), profile: profile(keys) },
       targetP50Ms: TARGET_P50_MS,
       met: percentile(dragLatency, 50) <= TARGET_P50_MS && percentile(stepLatency, 50) <= TARGET_P50_MS,
     };

@@ -57,3 +57,48 @@ test("after release, the next frame starts a new layer", async () => {
   await live.idle();
   expect(host.layers.filter((l) => l.name === PREVIEW_LAYER_NAME)).toHaveLength(2);
 });
+
+/** A promise with its resolve, to hold a step until the test lets it go. */
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+test("pipelined: the next request goes out while a frame is drawn, and a frame overtaken before its turn is never drawn", async () => {
+  const host = new MockHost();
+  const documentFree = deferred();
+  const operation = host.operation.bind(host);
+  // the document is busy (e.g. a slow redraw) until the test frees it
+  host.operation = async (title, work) => (await documentFree.promise, operation(title, work));
+  const requested: number[] = [];
+  const answers = new Map<number, ReturnType<typeof deferred<PreviewFrame>>>();
+  const render = (value: number) => {
+    requested.push(value);
+    answers.set(value, deferred<PreviewFrame>());
+    return answers.get(value)!.promise;
+  };
+  const frame = (v: number): PreviewFrame => ({ pixels: pixels(v), maskKey: "part", mask: async () => mask(1), layers: new PlacedLayers(host, placement) });
+  const shown: [number, number, number][] = [];
+  const live = new LivePreview(host, render, (v, t) => shown.push([v, t.requestMs, t.drawMs]), (err) => { throw err; });
+
+  live.push(1);
+  answers.get(1)!.resolve(frame(1));
+  await settle();
+  live.push(2); // frame 1 waits for the document; the request for 2 goes out at once
+  expect(requested).toEqual([1, 2]);
+  live.push(3);
+  live.push(4); // while 2 is in flight: only the newest goes next
+  answers.get(2)!.resolve(frame(2));
+  await settle();
+  expect(requested).toEqual([1, 2, 4]);
+  answers.get(4)!.resolve(frame(4)); // frame 4 arrives before frame 2 had its turn: 2 is dropped
+  await settle();
+  documentFree.resolve();
+  await live.idle();
+  expect(shown.map(([v]) => v)).toEqual([1, 4]);
+  expect(Array.from(host.layers[0].pixels.rgba)).toEqual(Array(8).fill(4));
+  expect(host.layers[0].updates).toBe(1);
+  for (const [, requestMs, drawMs] of shown) expect(Math.min(requestMs, drawMs)).toBeGreaterThanOrEqual(0);
+});

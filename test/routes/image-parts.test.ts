@@ -129,6 +129,28 @@ describe("edits", () => {
     expect(Buffer.compare(Buffer.from(edited), one.rawPayload)).not.toBe(0);
   });
 
+  it("says in Server-Timing how long its steps took: the parts lookup, Z' and the tail", async () => {
+    const res = await post("edits", { factorisation: PLANTED, edits: [{ parts: [0], appearance: 1, strength: 1 }] }, "application/octet-stream");
+    const steps = String(res.headers["server-timing"]).split(", ").map((s) => /^(\w+);dur=([\d.]+)$/.exec(s));
+    expect(steps.map((m) => m?.[1])).toEqual(["parts", "edit", "tail"]);
+    for (const m of steps) expect(Number(m![2])).toBeGreaterThanOrEqual(0);
+  });
+
+  it("sends the region in JSON whatever the strengths: the part's union, the same for every strength", async () => {
+    const region = async (strength: number) =>
+      (await post("edits", { factorisation: PLANTED, edits: [{ parts: [3], appearance: 2, strength }, { parts: [0], appearance: 1, strength: 2 * strength }] }, "application/json")).json().mask;
+    const first = await region(1);
+    expect(await region(-3)).toBe(first);
+    const gray = decodePng(Buffer.from(first, "base64")).rgba;
+    // parts 0 and 3 of the planted factorisation: top-left and bottom-right quadrants
+    const quadrant = (qx: number, qy: number) => {
+      let sum = 0;
+      for (let y = 8 * qy; y < 8 * qy + 8; y++) for (let x = 8 * qx; x < 8 * qx + 8; x++) sum += gray[(y * 16 + x) * 4];
+      return sum / 64;
+    };
+    expect(Math.min(quadrant(0, 0), quadrant(1, 1))).toBeGreaterThan(1.5 * Math.max(quadrant(1, 0), quadrant(0, 1)));
+  });
+
   it("with strength 0 gives back the generated image", async () => {
     const before = (await p.app.inject({ method: "POST", url: "/api/generate", payload: { model: "tiny-test", seed: 7 }, headers: { accept: "application/octet-stream" } })).rawPayload;
     const res = await post("edits", { factorisation: PLANTED, edits: [{ parts: [1], appearance: 0, strength: 0 }] }, "application/octet-stream");

@@ -54,11 +54,19 @@ function sameLayers(a: readonly Layer[], b: readonly Layer[], count: number): bo
 function toStraight(acc: Float32Array, width: number, height: number): RgbaRaster {
   const n = width * height;
   const rgba = new Uint8Array(n * 4);
-  for (let i = 0; i < n; i++) {
-    const a = acc[i * 4 + 3];
+  for (let i = 0; i < n * 4; i += 4) {
+    const a = acc[i + 3];
     if (a <= 0) continue;
-    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = Math.round(Math.min(255, acc[i * 4 + c] / a));
-    rgba[i * 4 + 3] = Math.round(Math.min(1, a) * 255);
+    // Opaque pixels (most of a generated image) need no division; the bytes are the same.
+    if (a === 1) {
+      rgba[i] = Math.round(Math.min(255, acc[i]));
+      rgba[i + 1] = Math.round(Math.min(255, acc[i + 1]));
+      rgba[i + 2] = Math.round(Math.min(255, acc[i + 2]));
+      rgba[i + 3] = 255;
+      continue;
+    }
+    for (let c = 0; c < 3; c++) rgba[i + c] = Math.round(Math.min(255, acc[i + c] / a));
+    rgba[i + 3] = Math.round(Math.min(1, a) * 255);
   }
   return { width, height, rgba };
 }

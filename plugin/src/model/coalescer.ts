@@ -17,6 +17,11 @@ export class Coalescer<T> {
     if (!this.running) this.running = this.drain();
   }
 
+  /** Whether a value is running or waiting. */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   /** Resolves when every pushed value has been handled (or superseded). */
   async idle(): Promise<void> {
     while (this.running) await this.running;

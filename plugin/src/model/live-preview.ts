@@ -1,6 +1,9 @@
 /**
  * The live preview: one layer, added on the first frame and then updated in place, showing the
- * latest value only (a Coalescer keeps at most one frame in flight while the slider moves).
+ * latest value only. Two stages, each a Coalescer (one at a time, newest value next): `render`
+ * (the request for a value's pixels) and drawing the frame into the document. The next request
+ * starts as soon as a frame has arrived, while that frame is drawn, so the server is never idle
+ * waiting for the document during a drag, and a frame overtaken by a newer one is never drawn.
  * It knows nothing of PandA: `render` turns a value into pixels and the mask they show through.
  */
 import type { GrayImage, Host, LayerRef, PixelImage } from "../hosts/host";
@@ -20,27 +23,53 @@ export interface PreviewFrame {
 
 export const PREVIEW_LAYER_NAME = "PandA preview";
 
+/** Where a shown frame's time went, in milliseconds (bench:preview reports them). */
+export interface PreviewTiming {
+  /** `render`: the request for the pixels */
+  requestMs: number;
+  /** waiting for the document, then putting the frame (and a new mask) into it */
+  drawMs: number;
+}
+
+interface RenderedFrame<T> {
+  value: T;
+  frame: PreviewFrame;
+  requestMs: number;
+  arrived: number;
+}
+
+const now = (): number => (typeof performance === "object" ? performance.now() : Date.now());
+
 export class LivePreview<T> {
   private layer: { ref: LayerRef; maskKey: string } | null = null;
-  private readonly frames: Coalescer<T>;
+  private readonly requests: Coalescer<T>;
+  private readonly draws: Coalescer<RenderedFrame<T>>;
 
   constructor(
     private readonly host: Host,
     private readonly render: (value: T) => Promise<PreviewFrame>,
     /** after a frame is in the document (the latency bench listens) */
-    private readonly onShown: (value: T) => void,
+    private readonly onShown: (value: T, timing: PreviewTiming) => void,
     onError: (err: unknown) => void,
   ) {
-    this.frames = new Coalescer((value) => this.show(value), onError);
+    this.requests = new Coalescer(async (value) => {
+      const start = now();
+      const frame = await this.render(value);
+      this.draws.push({ value, frame, requestMs: now() - start, arrived: now() });
+    }, onError);
+    this.draws = new Coalescer((rendered) => this.show(rendered), onError);
   }
 
   push(value: T): void {
-    this.frames.push(value);
+    this.requests.push(value);
   }
 
   /** Resolves once the latest pushed value is shown (or failed). */
-  idle(): Promise<void> {
-    return this.frames.idle();
+  async idle(): Promise<void> {
+    do {
+      await this.requests.idle();
+      await this.draws.idle();
+    } while (this.requests.busy || this.draws.busy);
   }
 
   /** Whether a preview layer is showing (part and appearance clicks update it, but never bring one back). */
@@ -55,8 +84,7 @@ export class LivePreview<T> {
     return ref;
   }
 
-  private async show(value: T): Promise<void> {
-    const frame = await this.render(value);
+  private async show({ value, frame, requestMs, arrived }: RenderedFrame<T>): Promise<void> {
     // the user may have deleted the preview layer: start a new one rather than fail
     if (this.layer && !(await this.host.hasLayer(this.layer.ref))) this.layer = null;
     const layer = this.layer;
@@ -72,6 +100,6 @@ export class LivePreview<T> {
       });
       layer.maskKey = frame.maskKey;
     }
-    this.onShown(value);
+    this.onShown(value, { requestMs, drawMs: now() - arrived });
   }
 }

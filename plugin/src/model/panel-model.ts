@@ -10,7 +10,7 @@ import { colourise, grayPixels } from "./colour-map";
 import { LayerKind, LayerOrigin, ORIGIN_VERSION, decodeOrigin, encodeOrigin, imageKey, sameImage } from "./layer-origin";
 import { progressView } from "./job-progress";
 import { defaultKey, initialPartSet } from "./part-sets";
-import { LivePreview, PreviewFrame } from "./live-preview";
+import { LivePreview, PreviewFrame, PreviewTiming } from "./live-preview";
 import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
 import { pngDataUrl } from "./png-data-url";
@@ -33,7 +33,7 @@ export interface PanelModelOptions {
   /** how many appearance thumbnails to show (the first appearances carry the most variance) */
   appearanceThumbnails?: number;
   /** called each time the live preview layer shows a new strength (the latency bench listens) */
-  onPreviewShown?: (strength: number) => void;
+  onPreviewShown?: (strength: number, timing: PreviewTiming) => void;
 }
 
 export class PanelModel {
@@ -62,7 +62,7 @@ export class PanelModel {
     this.preview = new LivePreview(
       options.host,
       (strength) => this.previewFrame(strength),
-      (strength) => options.onPreviewShown?.(strength),
+      (strength, timing) => options.onPreviewShown?.(strength, timing),
       (err) => this.fail(err),
     );
   }

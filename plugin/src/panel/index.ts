@@ -6,6 +6,7 @@ import { render } from "lit";
 import type { Host } from "../hosts/host";
 import { HttpPandaClient } from "../client/http-client";
 import { PanelModel } from "../model/panel-model";
+import type { PreviewTiming } from "../model/live-preview";
 import { KeyValueStorage, Settings } from "../model/settings";
 import { PANEL_CSS } from "./styles";
 import { panelView } from "./views/panel-view";
@@ -28,7 +29,7 @@ export interface MountedPanel {
 /** How long a success message stays; errors stay until the next action. */
 const NOTICE_MS = 6000;
 
-/** Fired on the container each time the live preview layer shows a new strength (detail: { strength }). */
+/** Fired on the container each time the live preview layer shows a new strength (detail: { strength, requestMs, drawMs }). */
 export const PREVIEW_SHOWN_EVENT = "panda-preview-shown";
 
 export function mountPanel(container: HTMLElement, host: Host, options: PanelOptions): MountedPanel {
@@ -39,7 +40,7 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
     createClient: (url, token) => new HttpPandaClient(url, { token }),
     settings,
     defaultServerUrl: options.serverUrl,
-    onPreviewShown: (strength) => announcePreview(container, strength),
+    onPreviewShown: (strength, timing) => announcePreview(container, strength, timing),
   });
   const style = document.createElement("style");
   style.textContent = PANEL_CSS;
@@ -91,8 +92,8 @@ function dismissNoticesAfter(model: PanelModel, ms: number): () => void {
 }
 
 /** Tells listeners (the latency bench) that a preview frame is in the document; quiet where CustomEvent is missing. */
-function announcePreview(container: HTMLElement, strength: number): void {
-  if (typeof CustomEvent === "function") container.dispatchEvent(new CustomEvent(PREVIEW_SHOWN_EVENT, { bubbles: true, detail: { strength } }));
+function announcePreview(container: HTMLElement, strength: number, timing: PreviewTiming): void {
+  if (typeof CustomEvent === "function") container.dispatchEvent(new CustomEvent(PREVIEW_SHOWN_EVENT, { bubbles: true, detail: { strength, ...timing } }));
 }
 
 function browserStorage(): KeyValueStorage | null {

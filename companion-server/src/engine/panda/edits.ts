@@ -24,17 +24,26 @@ export interface EditResult {
   region: SpatialMap;
 }
 
+/** The union (pointwise max) of the edits' p̂_j at feature resolution: it does not depend on the strengths. */
+export function editsRegion(factors: Factors, edits: readonly Pick<Edit, "parts">[], refinedParts?: Float32Array): SpatialMap {
+  const { height, width } = factors.shape;
+  const union = new Float32Array(height * width);
+  for (const edit of edits) {
+    const p = editRegion(factors, edit.parts, refinedParts).data;
+    for (let i = 0; i < union.length; i++) if (p[i] > union[i]) union[i] = p[i];
+  }
+  return { width, height, data: union };
+}
+
 /** Applies every edit to one image's features (C·S values); the input is not changed. */
 export function applyEdits(factors: Factors, features: Float32Array, edits: readonly Edit[], refinedParts?: Float32Array): EditResult {
   const { channels, height, width } = factors.shape;
   const s = height * width;
   const r = factors.appearancesRank;
   const out = features.slice();
-  const union = new Float32Array(s);
   for (const edit of edits) {
-    const p = editRegion(factors, edit.parts, refinedParts).data;
-    for (let i = 0; i < s; i++) if (p[i] > union[i]) union[i] = p[i];
     if (edit.strength === 0) continue;
+    const p = editRegion(factors, edit.parts, refinedParts).data;
     for (let c = 0; c < channels; c++) {
       const w = edit.strength * factors.appearances[c * r + edit.appearance];
       if (w === 0) continue;
@@ -42,5 +51,5 @@ export function applyEdits(factors: Factors, features: Float32Array, edits: read
       for (let i = 0; i < s; i++) out[row + i] += w * p[i];
     }
   }
-  return { features: out, region: { width, height, data: union } };
+  return { features: out, region: editsRegion(factors, edits, refinedParts) };
 }

@@ -10,11 +10,12 @@ import { SpatialMap } from "./maps";
 import { binaryMask, PartMaps, partMaps, softMask } from "./masks";
 import { clampPlane, EdgeAwareOptions, feather, MapKind, MapUpsampler, Upsampling } from "../imaging/mask-upsampling";
 import { coordinates, saliency, Saliency, SaliencyStats } from "./saliency";
-import { applyEdits, Edit, editRegion } from "./edits";
+import { applyEdits, Edit, editRegion, editsRegion } from "./edits";
 import { Background, PixelFill, removeInFeatures, removeInPixels } from "./removal";
 import { overlayPart, partColour } from "./overlay";
 import { AppearanceRank, PixelChange, pixelChange, rankAppearances } from "./appearance-ranking";
 import type { TailRenderer } from "../../runtime/tail-renderer";
+import { StepTimings } from "../../util/step-timings";
 
 /** A factorisation as the product uses it: the factors and what was saved with them. */
 export interface FactorisationModel {
@@ -68,6 +69,8 @@ export class ImageParts {
   private readonly mapsCache = new Map<Upsampling, PartMaps>();
   /** appearance rankings by part set (R_C numbers each) */
   private readonly rankings = new Map<string, AppearanceRank[]>();
+  /** edited regions at image size, by the edits' part sets: strengths do not change them */
+  private readonly regionCache = new Map<string, SpatialMap>();
   private readonly upsampler: MapUpsampler;
 
   constructor(
@@ -138,13 +141,34 @@ export class ImageParts {
   }
 
   async edit(edits: readonly Edit[]): Promise<RenderedEdit> {
+    const image = await this.editedImage(edits);
+    return { image, region: this.editedRegion(edits) };
+  }
+
+  /**
+   * The image with the edits applied, and nothing else: the live preview's path (Z' and the tail;
+   * the region is not needed there). `timings` records the two steps.
+   */
+  async editedImage(edits: readonly Edit[], timings = new StepTimings()): Promise<RgbaImage> {
     for (const e of edits) {
       this.checkParts(e.parts);
       this.checkAppearance(e.appearance);
     }
-    const result = applyEdits(this.factors, this.features, edits, this.refinedParts);
-    const [image] = await this.render(result.features, 1);
-    return { image, region: clampPlane(this.upsample(result.region)) };
+    const { features } = await timings.time("edit", () => applyEdits(this.factors, this.features, edits, this.refinedParts));
+    const [image] = await timings.time("tail", () => this.render(features, 1));
+    return image;
+  }
+
+  /** The region the edits change (the union of their p̂_j) at image size, upsampled once per set of parts. */
+  editedRegion(edits: readonly Edit[]): SpatialMap {
+    for (const e of edits) this.checkParts(e.parts);
+    const key = JSON.stringify(edits.map((e) => [...e.parts].sort((a, b) => a - b)).sort());
+    let region = this.regionCache.get(key);
+    if (!region) {
+      region = clampPlane(this.upsample(editsRegion(this.factors, edits, this.refinedParts)));
+      this.regionCache.set(key, region);
+    }
+    return region;
   }
 
   /** Every appearance ranked for this part set (appearance-ranking.ts), computed once per set. */

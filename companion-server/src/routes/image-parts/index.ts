@@ -23,6 +23,7 @@ import { partColour } from "../../engine/panda/overlay";
 import { SpatialMap, toGray8 } from "../../engine/panda/maps";
 import { requireIndices } from "./indices";
 import appearanceBrowser from "./appearance-browser";
+import { StepTimings } from "../../util/step-timings";
 import { negotiateImageType, PixelPayload, sendPixels } from "../image-response";
 
 
@@ -106,7 +107,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     "/api/images/:id/edits",
     {
       schema: {
-        description: "The image with the edits applied (RGBA). JSON answers also carry `mask`: the edited region (union of the p̂_j) as base64 8-bit gray PNG.",
+        description: "The image with the edits applied (RGBA). JSON answers also carry `mask`: the edited region (union of the p̂_j) as base64 8-bit gray PNG. Server-Timing gives the steps' durations (parts, edit, tail).",
         params: ImageParamsSchema,
         body: EditRequestSchema,
         response: errorResponses,
@@ -115,11 +116,16 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const type = negotiateImageType(request);
       const { factorisation, edits, refine } = request.body;
-      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
+      const timings = new StepTimings();
+      const { parts: ip, factorisation: f } = await timings.time("parts", () => app.imageParts(request.params.id, factorisation, { refine }));
       for (const e of edits) requireIndices(f, e.parts, [e.appearance]);
-      const result = await ip.edit(toFeatureStrengths(edits, f.meta.strengthScales));
-      const mask = type === "application/json" ? (await encodePngOffThread(toGray8(result.region), result.region.width, result.region.height, true)).toString("base64") : null;
-      return sendPixels(request, reply, { kind: "rgba", image: result.image }, { id: request.params.id, factorisation: f.id, mask });
+      const inFeatures = toFeatureStrengths(edits, f.meta.strengthScales);
+      const image = await ip.editedImage(inFeatures, timings);
+      // the region only travels in JSON answers (the panel's raw previews have their part's mask already)
+      const region = type === "application/json" ? ip.editedRegion(inFeatures) : null;
+      const mask = region ? (await encodePngOffThread(toGray8(region), region.width, region.height, true)).toString("base64") : null;
+      reply.header("server-timing", timings.header());
+      return sendPixels(request, reply, { kind: "rgba", image }, { id: request.params.id, factorisation: f.id, mask });
     },
   );
 

@@ -186,5 +186,6 @@ function atTopLeft(mask: GrayRaster, doc: { width: number; height: number }): Gr
   return { width: doc.width, height: doc.height, gray };
 }
 
-const copyRgba = (image: PixelImage): RgbaRaster => ({ width: image.width, height: image.height, rgba: Uint8Array.from(image.rgba) });
-const copyGray = (image: GrayImage): GrayRaster => ({ width: image.width, height: image.height, gray: Uint8Array.from(image.gray) });
+// Typed-array copies (one memcpy; Uint8Array.from iterates element by element: 1–2 ms a preview frame).
+const copyRgba = (image: PixelImage): RgbaRaster => ({ width: image.width, height: image.height, rgba: new Uint8Array(image.rgba) });
+const copyGray = (image: GrayImage): GrayRaster => ({ width: image.width, height: image.height, gray: new Uint8Array(image.gray) });
