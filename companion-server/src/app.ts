@@ -53,6 +53,8 @@ export interface AppOptions {
   jobLimit?: number;
   /** LAN mode: the token every API request and the WebSocket must present */
   token?: AccessToken;
+  /** threads for per-request pixel maths (masks, RGBA); default: half the cores, one to four */
+  imagingThreads?: number;
   /** limits factorisation jobs are planned against (default: 80 % of memory, the temp folder's free space) */
   fitLimits?: Partial<FitLimits>;
 }
@@ -94,7 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errorHandler, { bodyLimit });
   await app.register(requestGuard, { host: options.host ?? "127.0.0.1", allowedOrigins: options.allowedOrigins ?? [], token: options.token });
   await app.register(protocolGuard);
-  await app.register(runtimePlugin, { registry, imageCacheBytes: options.imageCacheBytes ?? DEFAULT_IMAGE_CACHE_BYTES });
+  await app.register(runtimePlugin, { registry, imageCacheBytes: options.imageCacheBytes ?? DEFAULT_IMAGE_CACHE_BYTES, imagingThreads: options.imagingThreads });
   // A browser that offered subprotocols (the token rides as one) fails the connection unless one is selected.
   const handleProtocols = (offered: Set<string>) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false);
   await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols } });

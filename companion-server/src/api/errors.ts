@@ -48,6 +48,7 @@ export const ERRORS = {
   NO_CONTACT_SHEET: { status: 404, message: (p) => `factorisation "${p.id}" has no contact sheet` },
   UNKNOWN_JOB: { status: 404, message: (p) => `no job "${p.id}" (ended jobs are kept for a while only)` },
   JOB_ENDED: { status: 409, message: (p) => `job "${p.id}" has already ${p.state}; there is nothing to cancel` },
+  WORKER_STOPPED: { status: 503, message: (p) => `the server's ${p.what} thread stopped twice while working on this request (it has been restarted); send the request again, and if it keeps failing, ask for a smaller image or fewer samples` },
   INTERNAL: { status: 500, message: () => `internal error; see the server log` },
 } satisfies Record<string, ErrorSpec>;
 

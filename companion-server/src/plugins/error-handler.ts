@@ -7,6 +7,7 @@ import fp from "fastify-plugin";
 import { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, ErrorBody, ErrorCode } from "../api/errors";
 import { STATUS_CODES } from "node:http";
+import { WorkerStoppedError } from "../runtime/worker-calls";
 
 function send(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
   const body: ErrorBody = { statusCode, code, error: STATUS_CODES[statusCode] ?? "Error", message };
@@ -50,6 +51,11 @@ export default fp<{ bodyLimit: number }>(
   async (app: FastifyInstance, opts) => {
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (err instanceof ApiError) return sendApiError(reply, err);
+      // A worker thread died under this request, twice: the server is fine and a retry may pass.
+      if (err instanceof WorkerStoppedError) {
+        request.log.warn({ err }, "a worker thread stopped under a request");
+        return sendApiError(reply, new ApiError("WORKER_STOPPED", { what: err.what }, { "retry-after": "1" }));
+      }
       if (err.validation) return send(reply, 400, "BAD_REQUEST" satisfies ErrorCode, validationMessage(err));
       const known = translate(err, opts.bodyLimit, request);
       if (known) return sendApiError(reply, known);

@@ -15,7 +15,8 @@ import { refineParts } from "../engine/panda/refine";
 
 declare module "fastify" {
   interface FastifyInstance {
-    imageParts(imageId: string, factorisationId: string, options?: { refine?: boolean }): Promise<{ parts: ImageParts; factorisation: StoredFactorisation; image: CachedImage }>;
+    /** `key` names this image under this factorisation (refined or not): what the imaging threads keep its part maps under */
+    imageParts(imageId: string, factorisationId: string, options?: { refine?: boolean }): Promise<{ parts: ImageParts; factorisation: StoredFactorisation; image: CachedImage; key: string }>;
   }
 }
 
@@ -35,9 +36,10 @@ export default fp(
     async function build(image: CachedImage, f: StoredFactorisation, refine: boolean): Promise<ImageParts> {
       const generator = app.requireGenerator(image.model);
       const batch = await featuresAt(image, f.meta.layer as string);
-      // The demo's refinement: 100 P-steps on this image from the global P, A fixed.
-      const refined = refine ? await refineParts(batch.features, f.factors, {}, app.generators.sessions) : undefined;
-      return new ImageParts(f, batch.features, image.image, tailRenderer(generator, batch), refined);
+      // Parts that follow this image (refine.ts), clustered on an imaging thread.
+      const refined = refine ? await refineParts(batch.features, f.factors, {}, app.generators.sessions, (c, p, n) => app.imaging.clusterParts(c, p, n)) : undefined;
+      // Tensor → RGBA on an imaging thread too (about 55 ms a 1024-px image).
+      return new ImageParts(f, batch.features, image.image, tailRenderer(generator, batch, (...image) => app.imaging.toRgba(...image)), refined);
     }
 
     app.decorate("imageParts", async (imageId: string, factorisationId: string, options: { refine?: boolean } = {}) => {
@@ -56,7 +58,7 @@ export default fp(
         parts.catch(() => mine.delete(key)); // a failure is not cached
         entries.set(key, parts);
       }
-      return { parts: await parts, factorisation, image };
+      return { parts: await parts, factorisation, image, key: `${image.id}|${key}` };
     });
   },
   { name: "image-parts", dependencies: ["runtime", "factorisations"] },

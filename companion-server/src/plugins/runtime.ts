@@ -1,4 +1,4 @@
-/** Decorates the app with the generator registry and the cache of generated images. */
+/** Decorates the app with the generator registry, the cache of generated images and the imaging threads. */
 import fp from "fastify-plugin";
 import { FastifyInstance } from "fastify";
 import { GeneratorRegistry } from "../runtime/generator-registry";
@@ -6,11 +6,14 @@ import { Generator, UnknownLayerError } from "../runtime/generator";
 import { CachedImage, ImageCache } from "../runtime/image-cache";
 import { ApiError } from "../api/errors";
 import { LayerSpec } from "../runtime/bundle-manifest";
+import { ImagingPool } from "../workers/imaging-pool";
 
 declare module "fastify" {
   interface FastifyInstance {
     generators: GeneratorRegistry;
     images: ImageCache;
+    /** per-request pixel maths (RGBA, masks, per-image parts) off the event loop */
+    imaging: ImagingPool;
     /** The generator of this model id, or a 404 that lists the available ones. */
     requireGenerator(model: string): Generator;
     /** The cached image of this id, or a 404. */
@@ -23,12 +26,16 @@ declare module "fastify" {
 export interface RuntimePluginOptions {
   registry: GeneratorRegistry;
   imageCacheBytes: number;
+  /** imaging threads (default: defaultImagingThreads()) */
+  imagingThreads?: number;
 }
 
 export default fp<RuntimePluginOptions>(
   async (app: FastifyInstance, opts) => {
     app.decorate("generators", opts.registry);
     app.decorate("images", new ImageCache(opts.imageCacheBytes));
+    const imaging = new ImagingPool(opts.imagingThreads);
+    app.decorate("imaging", imaging);
     app.decorate("requireGenerator", (model: string) => {
       const g = opts.registry.get(model);
       if (!g) throw new ApiError("UNKNOWN_MODEL", { model, available: opts.registry.ids().join(", ") || "none" });
@@ -47,7 +54,9 @@ export default fp<RuntimePluginOptions>(
         throw err;
       }
     });
-    app.addHook("onClose", async () => opts.registry.close());
+    app.addHook("onClose", async () => {
+      await Promise.all([opts.registry.close(), imaging.close()]);
+    });
   },
   { name: "runtime" },
 );

@@ -9,7 +9,7 @@ import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { WireTensor, WorkerReply, ownedCopy, transferList } from "./ort-wire";
-import { WorkerCalls } from "./worker-calls";
+import { Dispatch, WorkerCalls, WorkerStoppedError } from "./worker-calls";
 
 /** What the project uses of an inference session. */
 export interface OrtSession {
@@ -41,6 +41,11 @@ export class OrtThread {
     const session = new RemoteSession(this, model, options);
     await session.opened();
     return session;
+  }
+
+  /** Calls `listener` as each call (open, run, release) leaves for the thread; returns the function that stops it. */
+  watch(listener: (call: Dispatch) => void): () => void {
+    return this.calls.watch(listener);
   }
 
   /** Ends the thread and every session on it; runs still waiting fail. */
@@ -93,9 +98,35 @@ class RemoteSession implements OrtSession {
     return this.names.outputNames;
   }
 
+  /**
+   * Runs the graph; should the thread die while it holds this run (a crash, out of memory, killed),
+   * the run is sent once more to a fresh thread, and only if that one dies too does it fail (with
+   * the WorkerStoppedError, which the server answers with 503).
+   */
   async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-    let binding = await this.binding;
-    if (!this.thread.isCurrent(binding.worker)) binding = await (this.binding = this.thread.openOnWorker(this.model, this.options));
+    try {
+      return await this.runOnce(feeds);
+    } catch (err) {
+      if (!(err instanceof WorkerStoppedError)) throw err;
+      return this.runOnce(feeds);
+    }
+  }
+
+  /** This session on the running thread, opened there again if its thread has died. */
+  private async current(): Promise<Binding> {
+    const before = this.binding;
+    const binding = await before.catch((err: unknown) => {
+      if (err instanceof WorkerStoppedError) return null;
+      throw err;
+    });
+    if (binding && this.thread.isCurrent(binding.worker)) return binding;
+    // Of the runs that find the thread gone, only the first opens the session again; the others wait for it.
+    if (this.binding === before) this.binding = this.thread.openOnWorker(this.model, this.options);
+    return this.binding;
+  }
+
+  private async runOnce(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+    const binding = await this.current();
     const wire: Record<string, WireTensor> = {};
     for (const [name, t] of Object.entries(feeds)) wire[name] = { type: t.type, dims: t.dims, data: ownedCopy(t.data) };
     const reply = await this.thread.call(binding.worker, { op: "run", session: binding.session, feeds: wire }, transferList(wire));

@@ -8,8 +8,11 @@ import { RgbaImage, tensorToRgba } from "./image-codec";
 
 export type TailRenderer = (features: Float32Array, count: number) => Promise<RgbaImage[]>;
 
+/** tensorToRgba's signature, wherever it runs (the server runs it on an imaging thread). */
+export type RgbaConverter = (data: Float32Array, index: number, channels: number, width: number, height: number, range: readonly [number, number]) => RgbaImage | Promise<RgbaImage>;
+
 /** `image` is the one-image batch the edits start from. */
-export function tailRenderer(generator: Generator, image: FeatureBatch): TailRenderer {
+export function tailRenderer(generator: Generator, image: FeatureBatch, toRgba: RgbaConverter = tensorToRgba): TailRenderer {
   const m = generator.manifest.image;
   return async (features, count) => {
     const auxiliary: Record<string, Float32Array> = {};
@@ -19,6 +22,6 @@ export function tailRenderer(generator: Generator, image: FeatureBatch): TailRen
       auxiliary[name] = repeated;
     }
     const out = await generator.tail({ layer: image.layer, count, features, auxiliary });
-    return Array.from({ length: count }, (_, i) => tensorToRgba(out.data, i, m.channels, m.width, m.height, m.range));
+    return Promise.all(Array.from({ length: count }, (_, i) => toRgba(out.data, i, m.channels, m.width, m.height, m.range)));
   };
 }

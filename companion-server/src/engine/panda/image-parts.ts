@@ -64,6 +64,12 @@ export interface AppearancePreview {
   change: PixelChange;
 }
 
+/** The mask of a union of parts from every part's map at image size (the server's imaging threads call it too). */
+export function maskOf(maps: PartMaps, parts: readonly number[], kind: MaskKind, options: Omit<MaskOptions, "upsampling"> = {}): SpatialMap {
+  const mask = kind === "soft" ? softMask(maps, parts) : binaryMask(maps, parts, options.threshold);
+  return options.feather ? feather(mask, options.feather) : mask;
+}
+
 export class ImageParts {
   private coordsCache?: Float32Array;
   private readonly mapsCache = new Map<Upsampling, PartMaps>();
@@ -124,9 +130,7 @@ export class ImageParts {
 
   mask(parts: readonly number[], kind: MaskKind, options: MaskOptions = {}): SpatialMap {
     this.checkParts(parts);
-    const maps = this.partMaps(options.upsampling);
-    const mask = kind === "soft" ? softMask(maps, parts) : binaryMask(maps, parts, options.threshold);
-    return options.feather ? feather(mask, options.feather) : mask;
+    return maskOf(this.partMaps(options.upsampling), parts, kind, options);
   }
 
   /** Each part as a coloured overlay on the image, in part order. */

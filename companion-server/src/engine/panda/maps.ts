@@ -3,7 +3,7 @@
  * shares: reading part columns out of P, min–max scaling and conversion to 8-bit gray (resampling
  * to image size lives in ../imaging).
  */
-import { Factors } from "./types";
+import { PartFactors } from "./types";
 import { Plane, Size } from "../imaging/resample";
 
 /** One value per position, row-major (an imaging Plane). */
@@ -12,7 +12,7 @@ export type { Size };
 export { resizeBilinear } from "../imaging/resample";
 
 /** Column k of P (S×R_S, row-major) as an H×W map. `parts` overrides P (e.g. refined for one image). */
-export function partColumn(factors: Factors, k: number, parts: Float32Array = factors.parts): SpatialMap {
+export function partColumn(factors: PartFactors, k: number, parts: Float32Array = factors.parts): SpatialMap {
   const { height, width } = factors.shape;
   const s = height * width;
   const r = factors.partsRank;
@@ -22,7 +22,7 @@ export function partColumn(factors: Factors, k: number, parts: Float32Array = fa
 }
 
 /** Σ_k P[:, k] over the chosen parts, as an H×W map (unscaled). */
-export function partSum(factors: Factors, indices: readonly number[], parts: Float32Array = factors.parts): SpatialMap {
+export function partSum(factors: PartFactors, indices: readonly number[], parts: Float32Array = factors.parts): SpatialMap {
   const { height, width } = factors.shape;
   const sum = new Float32Array(height * width);
   for (const k of indices) {

@@ -5,7 +5,7 @@
  * part's amplitude is what the reconstruction uses and a part spread evenly would vanish when
  * scaled — or a soft mask above a threshold).
  */
-import { Factors } from "./types";
+import { PartFactors } from "./types";
 import { partColumn, resizeBilinear, Size, SpatialMap } from "./maps";
 
 /** Feature-resolution map → image size (e.g. MapUpsampler.upsample with a method). Must map an affine
@@ -22,7 +22,7 @@ export interface PartMaps {
  * `parts` overrides P (e.g. refined for this image). Scaled maps use the min and max at feature
  * resolution (what the part is), clamped to [0, 1] after upsampling (a sharp upsampling overshoots).
  */
-export function partMaps(factors: Factors, size: Size, parts?: Float32Array, upsample: Upsample = (m) => resizeBilinear(m, size)): PartMaps {
+export function partMaps(factors: PartFactors, size: Size, parts?: Float32Array, upsample: Upsample = (m) => resizeBilinear(m, size)): PartMaps {
   const raw: SpatialMap[] = [];
   const scaled: SpatialMap[] = [];
   for (let k = 0; k < factors.partsRank; k++) {

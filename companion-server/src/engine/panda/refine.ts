@@ -43,7 +43,16 @@ export function stableRefineStep(projected: Matrix, appearances: Matrix, parts: 
   return curvature > 0 ? 1 / curvature : 0;
 }
 
-export async function refineParts(features: Float32Array, factors: Factors, options: RefineOptions, sessions: SessionFactory): Promise<Float32Array> {
+/** clusterParts, wherever it runs (the server runs it on an imaging thread, off its event loop). */
+export type ClusterRunner = (coords: Matrix, globalParts: Matrix, iterations: number) => Promise<Float32Array>;
+
+export async function refineParts(
+  features: Float32Array,
+  factors: Factors,
+  options: RefineOptions,
+  sessions: SessionFactory,
+  cluster: ClusterRunner = async (coords, globalParts, iterations) => clusterParts(coords, globalParts, iterations),
+): Promise<Float32Array> {
   const { channels, height, width } = factors.shape;
   const positions = height * width;
   if (features.length !== channels * positions) throw new Error(`refineParts: one ${channels}×${height}×${width} feature map has ${channels * positions} values, got ${features.length}`);
@@ -56,7 +65,7 @@ export async function refineParts(features: Float32Array, factors: Factors, opti
   let p = matrix(positions, factors.partsRank, Float32Array.from(factors.parts));
   const method = options.method ?? "cluster";
   if (iterations === 0) return p.data; // every method: zero rounds leave the global parts
-  if (method === "cluster") return clusterParts(await backend.matmul(a, z, { transposeA: true }), p, Math.min(iterations, CLUSTER_ITERATIONS));
+  if (method === "cluster") return cluster(await backend.matmul(a, z, { transposeA: true }), p, Math.min(iterations, CLUSTER_ITERATIONS));
   if (method === "fit") {
     const w = await backend.matmul(a, z, { transposeA: true }); // AᵀZ, R_C×S
     const m = await backend.matmul(w, w, { transposeA: true }); // ZᵀAAᵀZ

@@ -91,6 +91,9 @@ export interface Factors {
   appearances: Float32Array;
 }
 
+/** What part maps need of the factors (the imaging threads receive only this, not A). */
+export type PartFactors = Pick<Factors, "shape" | "partsRank" | "parts">;
+
 export interface SolverResult {
   factors: Factors;
   report: SolverReport;

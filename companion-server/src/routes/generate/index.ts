@@ -4,7 +4,6 @@ import { GenerateRequestSchema, ImageInfo, ImageInfoParamsSchema, ImageInfoSchem
 import { errorResponses, IMAGE_MEDIA_TYPES } from "../../api/common";
 import { ApiError } from "../../api/errors";
 import { MAX_SEED, sampleLatents } from "../../runtime/random";
-import { tensorToRgba } from "../../runtime/image-codec";
 import { sendPixels, negotiateImageType } from "../image-response";
 
 /** The largest finite float32. */
@@ -35,7 +34,7 @@ const generate: FastifyPluginAsyncTypebox = async (app) => {
       const psi = truncation ?? generator.defaultTruncation();
       const features = await generator.head(generator.layer().id, z, 1, psi);
       const out = await generator.tail(features);
-      const image = tensorToRgba(out.data, 0, m.image.channels, m.image.width, m.image.height, m.image.range);
+      const image = await app.imaging.toRgba(out.data, 0, m.image.channels, m.image.width, m.image.height, m.image.range);
       const cached = app.images.add({ model, seed: usedSeed, latent: z, truncation: psi, image }, features);
       if (usedSeed !== null) reply.header("x-image-seed", usedSeed);
       return sendPixels(request, reply, { kind: "rgba", image }, { id: cached.id, model, seed: usedSeed, truncation: psi });

@@ -19,6 +19,7 @@ import {
 } from "../../api/image-parts";
 import { encodePngOffThread } from "../../runtime/png-thread";
 import { partLabels } from "../../engine/panda/masks";
+import { DEFAULT_UPSAMPLING } from "../../engine/panda/image-parts";
 import { partColour } from "../../engine/panda/overlay";
 import { SpatialMap, toGray8 } from "../../engine/panda/maps";
 import { requireIndices } from "./indices";
@@ -48,9 +49,23 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       negotiateImageType(request);
       const { factorisation, parts, kind, threshold, refine, upsampling, feather } = request.body;
       if (threshold !== undefined && kind === "soft") throw new ApiError("BAD_REQUEST", { detail: "threshold applies to binary masks only" });
-      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
+      const { parts: ip, factorisation: f, key } = await app.imageParts(request.params.id, factorisation, { refine });
       requireIndices(f, parts, []);
-      return sendPixels(request, reply, gray(ip.mask(parts, kind ?? "binary", { threshold, upsampling, feather })), { id: request.params.id, factorisation: f.id, kind: kind ?? "binary" });
+      // Upsampling, guided filter, union, threshold and feather on an imaging thread (the image's part maps stay there).
+      const method = upsampling ?? DEFAULT_UPSAMPLING;
+      const { factors } = f;
+      const mask = await app.imaging.mask({
+        key: `${key}|${method}`,
+        image: ip.image,
+        factors: { shape: factors.shape, partsRank: factors.partsRank, parts: factors.parts },
+        refinedParts: ip.refinedParts,
+        upsampling: method,
+        parts,
+        kind: kind ?? "binary",
+        threshold,
+        feather,
+      });
+      return sendPixels(request, reply, { kind: "gray", ...mask }, { id: request.params.id, factorisation: f.id, kind: kind ?? "binary" });
     },
   );
 

@@ -1,0 +1,106 @@
+/**
+ * The server's imaging threads: per-request pixel maths (imaging-worker.ts) off the event loop,
+ * so that /api/health and every other request keep answering while 24 refined masks or a 1024-px
+ * image are being computed. A task for a key (an image's part maps) always goes to the same
+ * thread, which keeps what it computed; others go to the thread with the fewest waiting. A thread
+ * that dies is replaced; a task it held is sent once more to the fresh one, and if that one dies
+ * too the caller gets the WorkerStoppedError (503 at the API). Inputs are cloned, except buffers
+ * made for the task, which are handed over.
+ */
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { Dispatch, WorkerCalls, WorkerStoppedError } from "../runtime/worker-calls";
+import { RgbaImage } from "../runtime/image-codec";
+import { Matrix } from "../engine/tensor/matrix";
+import { GrayImage, IMAGING_OPS, ImagingOp, ImagingOps, ImagingReply, ImagingRequest } from "./imaging-wire";
+
+/** Half the cores (the ONNX Runtime thread and the server's own want the rest), one to four. */
+export function defaultImagingThreads(): number {
+  return Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
+}
+
+export interface ImagingStats {
+  /** threads in the pool */
+  threads: number;
+  /** tasks answered, per operation */
+  tasks: Record<ImagingOp, number>;
+  /** the threads that answered them (never the server's own) */
+  threadIds: number[];
+  /** tasks sent again because their thread died */
+  retries: number;
+}
+
+export class ImagingPool {
+  private readonly threads: WorkerCalls[];
+  private readonly tasks = Object.fromEntries(IMAGING_OPS.map((op) => [op, 0])) as Record<ImagingOp, number>;
+  private readonly answeredBy = new Set<number>();
+  private retries = 0;
+
+  constructor(readonly size = defaultImagingThreads()) {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`an imaging pool needs at least one thread, got ${size}`);
+    this.threads = Array.from({ length: size }, (_, i) => new WorkerCalls(join(__dirname, "imaging-worker-entry.js"), `imaging ${i + 1}`));
+  }
+
+  /** One image of an N·C·H·W tensor batch in the range `range` → opaque RGBA (an RgbaConverter). */
+  toRgba(data: Float32Array, index: number, channels: number, width: number, height: number, range: readonly [number, number]): Promise<RgbaImage> {
+    const values = channels * width * height;
+    // Only this image's values travel, in a buffer of their own (a view would post its whole buffer).
+    return this.run(() => {
+      const own = data.slice(index * values, (index + 1) * values);
+      return { request: { op: "rgba", data: own, index: 0, channels, width, height, range }, transfer: [own.buffer] };
+    });
+  }
+
+  /** The mask of a union of parts as 8-bit gray at image size (see ImagingOps.mask). */
+  mask(task: ImagingOps["mask"]["task"]): Promise<GrayImage> {
+    return this.run(() => ({ request: { op: "mask", ...task } }), task.key);
+  }
+
+  /** clusterParts (refine.ts) on a thread: a ClusterRunner. */
+  clusterParts(coords: Matrix, globalParts: Matrix, iterations: number): Promise<Float32Array> {
+    return this.run(() => ({ request: { op: "cluster", coords, globalParts, iterations } }));
+  }
+
+  stats(): ImagingStats {
+    return { threads: this.size, tasks: { ...this.tasks }, threadIds: [...this.answeredBy], retries: this.retries };
+  }
+
+  /** Calls `listener` as each task leaves for a thread (see WorkerCalls.watch); returns the function that stops it. */
+  watch(listener: (call: Dispatch) => void): () => void {
+    const stops = this.threads.map((t) => t.watch(listener));
+    return () => stops.forEach((stop) => stop());
+  }
+
+  /** Ends every thread; tasks still waiting fail. */
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.close()));
+  }
+
+  private pick(key?: string): WorkerCalls {
+    if (key !== undefined) {
+      let hash = 0;
+      for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
+      return this.threads[hash % this.size];
+    }
+    return this.threads.reduce((best, t) => (t.waiting < best.waiting ? t : best));
+  }
+
+  /** `message` makes the task (again, should its thread die): what to post and which of its buffers to hand over. */
+  private async run<K extends ImagingOp>(message: () => { request: ImagingRequest<K>; transfer?: ArrayBuffer[] }, key?: string): Promise<ImagingOps[K]["result"]> {
+    const thread = this.pick(key);
+    const once = async () => {
+      const { request, transfer } = message();
+      const reply = await thread.call<ImagingReply<K> & { ok: true }>(thread.current(), request, transfer);
+      this.tasks[request.op as ImagingOp]++;
+      this.answeredBy.add(reply.threadId);
+      return reply.result;
+    };
+    try {
+      return await once();
+    } catch (err) {
+      if (!(err instanceof WorkerStoppedError)) throw err;
+      this.retries++;
+      return once();
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The per-request maths of the image routes runs on worker threads (imaging threads for RGBA,
+ * masks and per-image parts; the ONNX Runtime thread for the generator), and a thread killed while
+ * it holds a request is replaced: the request is sent once more (same answer), or, killed twice,
+ * gets a 503 in JSON; /api/health answers throughout and the next request succeeds.
+ */
+import { threadId } from "node:worker_threads";
+import { toGray8 } from "../../companion-server/src/engine/panda/maps";
+import { refineParts } from "../../companion-server/src/engine/panda/refine";
+import { buildProductApp, PLANTED, ProductApp } from "./product-app";
+
+let p: ProductApp;
+beforeAll(async () => {
+  p = await buildProductApp({ imagingThreads: 2 });
+});
+afterAll(() => p.close());
+
+const rawMask = (image: string, payload: object) =>
+  p.app.inject({ method: "POST", url: `/api/images/${image}/masks`, payload: { factorisation: PLANTED, ...payload }, headers: { accept: "application/octet-stream" } });
+const generateRaw = (seed: number) => p.app.inject({ method: "POST", url: "/api/generate", payload: { model: "tiny-test", seed }, headers: { accept: "application/octet-stream" } });
+const health = () => p.app.inject({ method: "GET", url: "/api/health" });
+
+it("computes refined, feathered masks and generated pixels on imaging threads, the same values as in place", async () => {
+  const before = p.app.imaging.stats();
+  const image = await p.generate(7);
+  const res = await rawMask(image, { parts: [0, 2], kind: "soft", refine: true, feather: 3 });
+  expect(res.statusCode).toBe(200);
+
+  const stats = p.app.imaging.stats();
+  expect(stats.threads).toBe(2);
+  expect(stats.tasks.rgba).toBe(before.tasks.rgba + 1); // the generated image
+  expect(stats.tasks.cluster).toBe(before.tasks.cluster + 1); // its parts refined
+  expect(stats.tasks.mask).toBe(before.tasks.mask + 1);
+  expect(stats.threadIds.length).toBeGreaterThan(0);
+  expect(stats.threadIds).not.toContain(threadId);
+
+  // the same pure functions, run here: the refinement and the mask agree value for value
+  const { parts: ip, image: cached } = await p.app.imageParts(image, PLANTED, { refine: true });
+  const features = cached.features.get("4x4")!.features;
+  const inPlace = await refineParts(features, p.planted.factors, {}, p.app.generators.sessions);
+  expect(Array.from(ip.refinedParts!)).toEqual(Array.from(inPlace));
+  expect(Array.from(new Uint8Array(res.rawPayload))).toEqual(Array.from(toGray8(ip.mask([0, 2], "soft", { feather: 3 }))));
+});
+
+describe("an imaging thread killed while it holds a mask", () => {
+  it("is replaced and the mask sent once more: the same answer, and health answers meanwhile", async () => {
+    const image = await p.generate(8);
+    const undisturbed = await rawMask(image, { parts: [1], upsampling: "bilinear" });
+    const killed: number[] = [];
+    const stop = p.app.imaging.watch(({ worker, op }) => {
+      if (op !== "mask" || killed.length > 0) return;
+      killed.push(worker.threadId);
+      void worker.terminate();
+    });
+    try {
+      const { retries, threadIds } = p.app.imaging.stats();
+      const [res, alive] = await Promise.all([rawMask(image, { parts: [1], upsampling: "bilinear" }), health()]);
+      expect(killed).toHaveLength(1);
+      expect(alive.statusCode).toBe(200);
+      expect(res.statusCode).toBe(200);
+      expect(Buffer.compare(res.rawPayload, undisturbed.rawPayload)).toBe(0);
+      expect(p.app.imaging.stats().retries).toBe(retries + 1);
+      // answered by the thread that replaced the killed one
+      expect(p.app.imaging.stats().threadIds.filter((id) => !threadIds.includes(id))).toHaveLength(1);
+    } finally {
+      stop();
+    }
+  });
+
+  it("answers 503 in JSON when the fresh thread dies too, then serves the next request", async () => {
+    const image = await p.generate(9);
+    const stop = p.app.imaging.watch(({ worker, op }) => {
+      if (op === "mask") void worker.terminate();
+    });
+    try {
+      const res = await rawMask(image, { parts: [3] });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers["retry-after"]).toBe("1");
+      expect(res.json()).toEqual({ statusCode: 503, code: "WORKER_STOPPED", error: "Service Unavailable", message: expect.stringMatching(/imaging \d thread stopped twice .*send the request again/) });
+      expect((await health()).statusCode).toBe(200);
+    } finally {
+      stop();
+    }
+    const next = await rawMask(image, { parts: [3] });
+    expect(next.statusCode).toBe(200);
+    expect(next.rawPayload.length).toBe(16 * 16);
+  });
+});
+
+describe("the ONNX Runtime thread killed while it runs the generator", () => {
+  it("is replaced, its sessions opened again and the run sent once more: the same pixels", async () => {
+    const undisturbed = await generateRaw(21);
+    expect(undisturbed.statusCode).toBe(200);
+    const thread = p.app.generators.sessions.thread;
+    const before = thread.threadId;
+    let kills = 0;
+    const stop = thread.watch(({ worker, op }) => {
+      if (op === "run" && kills++ === 0) void worker.terminate();
+    });
+    try {
+      const [res, alive] = await Promise.all([generateRaw(21), health()]);
+      expect(kills).toBeGreaterThan(0);
+      expect(alive.statusCode).toBe(200);
+      expect(res.statusCode).toBe(200);
+      expect(Buffer.compare(res.rawPayload, undisturbed.rawPayload)).toBe(0);
+      expect(thread.threadId).not.toBe(before);
+    } finally {
+      stop();
+    }
+  });
+
+  it("answers 503 in JSON when the run kills the fresh thread too, then generates again", async () => {
+    const undisturbed = await generateRaw(22);
+    const stop = p.app.generators.sessions.thread.watch(({ worker, op }) => {
+      if (op === "run") void worker.terminate();
+    });
+    try {
+      const res = await generateRaw(22);
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ statusCode: 503, code: "WORKER_STOPPED", message: expect.stringContaining("ONNX Runtime thread stopped twice") });
+      expect((await health()).statusCode).toBe(200);
+    } finally {
+      stop();
+    }
+    const next = await generateRaw(22);
+    expect(next.statusCode).toBe(200);
+    expect(Buffer.compare(next.rawPayload, undisturbed.rawPayload)).toBe(0);
+  });
+});
