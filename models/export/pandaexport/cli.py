@@ -174,7 +174,7 @@ def run(args, argv: List[str]) -> None:
         for k, (layer, cut, entry) in enumerate(zip(layers, cuts, data["layers"]), 1):
             def say(message, k=k, cut=cut):
                 progress.step(f"split {k}/{len(cuts)} ({cut.name}): {message}")
-            for graph, file in zip(export_cut(gen, cut, say), (entry["head"], entry["tail"])):
+            for graph, file in zip(export_cut(gen, cut, layer.report.image_shape, say), (entry["head"], entry["tail"])):
                 onnx.save(weights.externalize(graph), str(folder / file))
                 files.append(folder / file)
         weights.close()
@@ -183,7 +183,7 @@ def run(args, argv: List[str]) -> None:
             check_file(file)
         write_texts(folder, data, model_card(about, gen, layers, data))
     print(f"wrote {out}/ ({len(layers)} layer{'s' if len(layers) > 1 else ''}; {data['weights']} {weights.size / 1e6:.1f} MB, "
-          f"{weights.size / gen.state_bytes():.2f}× the generator's float32 parameters and buffers)")
+          f"{weights.size / gen.state_bytes():.3f}× the generator's {gen.state_bytes()} bytes of float32 parameters and buffers)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:

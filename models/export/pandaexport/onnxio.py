@@ -78,8 +78,10 @@ def check_file(path: Path) -> None:
         raise ExportError(f"onnx.checker rejects {path.name}: {first_line(e)}") from e
 
 
-def export_cut(gen: Exportable, cut: Cut, say: Callable[[str], None]) -> Tuple[onnx.ModelProto, onnx.ModelProto]:
-    """The head and tail of one cut as ONNX models (weights inside), reporting each step through say."""
+def export_cut(gen: Exportable, cut: Cut, image_shape: Sequence[int],
+               say: Callable[[str], None]) -> Tuple[onnx.ModelProto, onnx.ModelProto]:
+    """The head and tail of one cut as ONNX models (weights inside), reporting each step through say.
+    image_shape (C, H, W) is what the head∘tail check saw, so the tail does not run once more for it."""
     psi: Optional[float] = truncations(gen)[0]
     head_inputs = ["z"] if psi is None else ["z", "truncation"]
     tail_inputs = ["features"] + cut.aux
@@ -87,10 +89,14 @@ def export_cut(gen: Exportable, cut: Cut, say: Callable[[str], None]) -> Tuple[o
     def head_sample(n):
         return head_args(gen, gen.latent.sample(n, seed=1), psi)
 
+    head_outputs = []  # the head's outputs at batch 3, run once: the tail's inputs at batch 2 are a slice
+
     def tail_sample(n):
-        with torch.no_grad():
-            out = cut.head(*head_sample(n))
-        return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+        if not head_outputs:
+            with torch.no_grad():
+                out = cut.head(*head_sample(3))
+            head_outputs.extend(out if isinstance(out, (tuple, list)) else (out,))
+        return tuple(t[:n] for t in head_outputs)
 
     try:
         say("tracing the head")
@@ -101,9 +107,6 @@ def export_cut(gen: Exportable, cut: Cut, say: Callable[[str], None]) -> Tuple[o
         raise ExportError(f"split '{cut.name}': {e}") from e
     except Exception as e:
         raise ExportError(f"ONNX export of split '{cut.name}' failed: {first_line(e)}") from e
-    sample = tail_sample(2)
-    with torch.no_grad():
-        image = cut.tail(*sample)
-    shapes = {"z": [gen.latent.size], "image": list(image.shape[1:]),
-              **{name: list(t.shape[1:]) for name, t in zip(tail_inputs, sample)}}
+    shapes = {"z": [gen.latent.size], "image": list(image_shape),
+              **{name: list(t.shape[1:]) for name, t in zip(tail_inputs, head_outputs)}}
     return _declare_shapes(head, shapes), _declare_shapes(tail, shapes)

@@ -85,7 +85,7 @@ class RealCodeTest(unittest.TestCase):
         gen = adapters.build("stylegan3", Loaded(self.nvlabs_sg3()), adapters.Options())
         gen.exporting = contextlib.nullcontext
         with self.assertRaises(ExportError):
-            export_cut(gen, gen.cut("input"), lambda message: None)
+            export_cut(gen, gen.cut("input"), (3, 16, 16), lambda message: None)
 
     def test_conditional_stylegan3_fixes_its_class(self):
         g = self.nvlabs_sg3(c_dim=4)
