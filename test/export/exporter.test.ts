@@ -8,8 +8,8 @@
  * Skipped, with a message, where /usr/bin/python3 cannot import torch, onnx and h5py (Keras files); the real-code cases are
  * skipped, with a message, where ../shared is absent.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
@@ -41,36 +41,58 @@ interface Case {
   stateBytes: number;
 }
 
-describeWithTorch("models/export", () => {
-  it("passes its Python test suite", () => {
-    const r = spawnSync(PYTHON, ["-m", "unittest", "discover", "-s", join(EXPORT, "tests"), "-t", EXPORT], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 300_000,
+/** A process whose output goes to a file (a pipe nobody reads while jest waits would stall it). */
+function started(args: string[], log: string): Promise<{ status: number | null; output: string }> {
+  const fd = openSync(log, "w");
+  const child = spawn(PYTHON, args, { cwd: ROOT, stdio: ["ignore", fd, fd] });
+  return new Promise((done) => {
+    child.on("exit", (status) => {
+      closeSync(fd);
+      done({ status, output: readFileSync(log, "utf8") });
     });
-    // unittest reports on stderr: "Ran N tests ... OK" (skips are listed, e.g. without ../shared).
-    expect(r.stderr).toMatch(/Ran \d+ tests/);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/\nOK/);
-  }, 300_000);
+  });
+}
+
+describeWithTorch("models/export", () => {
+  // The Python suite and the bundle exports both take minutes, mostly single-threaded Python: they run
+  // side by side, started together, and each test waits for its own.
+  let dir: string;
+  let pythonSuite: Promise<{ status: number | null; output: string }>;
+  let bundlesMade: Promise<{ status: number | null; output: string }>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "panda-export-"));
+    pythonSuite = started(["-m", "unittest", "discover", "-s", join(EXPORT, "tests"), "-t", EXPORT], join(dir, "unittest.log"));
+    bundlesMade = started([join(EXPORT, "tests", "make_bundles.py"), join(dir, "bundles")], join(dir, "make_bundles.log"));
+  });
+  afterAll(async () => {
+    await Promise.all([pythonSuite, bundlesMade]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 1_500_000);
+
+  it("passes its Python test suite", async () => {
+    const r = await pythonSuite;
+    // unittest reports "Ran N tests ... OK" (skips are listed, e.g. without ../shared).
+    expect(r.output).toMatch(/Ran \d+ tests/);
+    expect({ status: r.status, tail: r.status === 0 ? "" : r.output.slice(-4000) }).toEqual({ status: 0, tail: "" });
+    expect(r.output).toMatch(/\nOK/);
+  }, 1_500_000);
 
   describe("exported bundles", () => {
-    let dir: string;
+    let bundles: string;
     let cases: Case[];
 
-    beforeAll(() => {
-      dir = mkdtempSync(join(tmpdir(), "panda-export-"));
-      const r = spawnSync(PYTHON, [join(EXPORT, "tests", "make_bundles.py"), dir], { cwd: ROOT, encoding: "utf8", timeout: 1_500_000 });
-      if (r.status !== 0) throw new Error(`make_bundles.py exited ${r.status}:\n${r.stderr}`);
-      cases = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"));
-      for (const why of JSON.parse(readFileSync(join(dir, "skipped.json"), "utf8")) as string[]) console.warn(`not checked: ${why}`);
+    beforeAll(async () => {
+      const r = await bundlesMade;
+      if (r.status !== 0) throw new Error(`make_bundles.py exited ${r.status}:\n${r.output.slice(-6000)}`);
+      bundles = join(dir, "bundles");
+      cases = JSON.parse(readFileSync(join(bundles, "cases.json"), "utf8"));
+      for (const why of JSON.parse(readFileSync(join(bundles, "skipped.json"), "utf8")) as string[]) console.warn(`not checked: ${why}`);
     }, 1_500_000);
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it("cover the generic path, Keras files and, where ../shared has it, every public implementation", () => {
       const names = cases.map((c) => c.name);
       expect(names).toEqual(expect.arrayContaining(["tiny", "conv-latent", "keras2-dcgan", "keras3-functional"]));
-      const skipped: string[] = JSON.parse(readFileSync(join(dir, "skipped.json"), "utf8"));
+      const skipped: string[] = JSON.parse(readFileSync(join(bundles, "skipped.json"), "utf8"));
       if (!skipped.some((s) => s.includes("gan-code"))) expect(names).toEqual(expect.arrayContaining(REAL_CODE));
     });
 
@@ -120,7 +142,7 @@ describeWithTorch("models/export", () => {
 
     it("generate over HTTP and decompose with panda decompose", async () => {
       const real = cases.filter((c) => REAL_CODE.includes(c.name));
-      const { app, close } = await buildTestApp({ modelDirs: [dir] });
+      const { app, close } = await buildTestApp({ modelDirs: [bundles] });
       const out = tempDir("panda-export-decompose-");
       try {
         for (const c of real) {
@@ -129,7 +151,7 @@ describeWithTorch("models/export", () => {
           const png = decodePng(res.rawPayload);
           expect([png.width, png.height]).toEqual([c.imageShape[3], c.imageShape[2]]);
 
-          const args = ["decompose", "--models", dir, "--model", c.name, "--samples", "8", "--parts", "2", "--appearances", "4", "--out", join(out.dir, c.name)];
+          const args = ["decompose", "--models", bundles, "--model", c.name, "--samples", "8", "--parts", "2", "--appearances", "4", "--out", join(out.dir, c.name)];
           const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, PANDA_MODELS: "" } });
           expect({ bundle: c.name, status: r.status, stderr: r.status === 0 ? "" : r.stderr }).toEqual({ bundle: c.name, status: 0, stderr: "" });
           const { manifest } = loadBundle(c.bundle);

@@ -79,7 +79,7 @@ class GenericExportTest(unittest.TestCase):
             "checking up2_2.head.onnx (onnx.checker, full check)", "checking up2_2.tail.onnx (onnx.checker, full check)",
         ])
         # One copy of the weights: both splits' graphs point into weights.bin, which holds each tensor once.
-        self.assertRegex(stdout, r"wrote .*tiny-gan/ \(2 layers; weights.bin [0-9.]+ MB, 0\.9[0-9]× the generator's")
+        self.assertRegex(stdout, r"wrote .*tiny-gan/ \(2 layers; weights.bin [0-9.]+ MB, 0\.9[0-9]+× the generator's [0-9]+ bytes")
         card = (out / "MODEL_CARD.md").read_text()
         self.assertIn("| `8x8` | `up1` | 16×8×8 |", card)
 
