@@ -2,7 +2,8 @@
  * npm run eval:parts — how well do discovered parts match the true face parts, at image resolution?
  * On N generated samples labelled by the bundle's face parser (run at its own input size, its
  * logits upsampled to the image): per ground-truth class, the IoU of its best-matching part, and
- * the boundary F-score of the parts' edges, for PandA (global and per-image refined parts) and for
+ * the boundary F-score of the parts' edges, for PandA (global and per-image refined parts — refined
+ * as the server does: clustered in feature space, upsampled, fitted to the image's colours) and for
  * baselines on the same features (spherical k-means, NMF, PCA), each with block, bilinear and
  * edge-aware (guided-filter) upsampling of the parts; the ROIR of appearance edits per PandA part;
  * and a layout check of the samples. Prints JSON; writes it and a contact sheet to --out (git-ignored
@@ -24,7 +25,9 @@ import { decompose } from "../../../companion-server/src/engine/panda/decompose"
 import { refineParts } from "../../../companion-server/src/engine/panda/refine";
 import { applyEdits, editRegion } from "../../../companion-server/src/engine/panda/edits";
 import { resizeBilinear } from "../../../companion-server/src/engine/panda/maps";
+import { Plane } from "../../../companion-server/src/engine/imaging/resample";
 import { MapUpsampler, Upsampling, UPSAMPLINGS } from "../../../companion-server/src/engine/imaging/mask-upsampling";
+import { COLOUR_FIT_DEFAULTS, fitPartsToColours } from "../../../companion-server/src/engine/imaging/colour-fit";
 import { readModelSignature } from "../../../companion-server/src/onnx/model-signature";
 import { partColour } from "../../../companion-server/src/engine/panda/overlay";
 import { ortBackendFor } from "../../../companion-server/src/engine/tensor/ort-backend";
@@ -213,6 +216,7 @@ async function main(): Promise<void> {
     .option("--parts <k>", "parts per method (R_S)", (v) => parseInt(v, 10), 8)
     .option("--seed <s>", "seed of the samples and of every method", (v) => parseInt(v, 10), 2026)
     .option("--refine-method <m>", "per-image refinement: cluster (default), fit (the per-image P-fit) or steps (the published demo)", "cluster")
+    .option("--no-colour-fit", "refined parts without the fit to each image's colours (the server always fits them)")
     .option("--refine-iterations <n>", "iterations of per-image refinement", (v) => parseInt(v, 10), 100)
     .option("--boundary-tolerance <px>", "boundary F-score: an edge counts within this many pixels (default: 1% of the image side, ≥ 1)", (v) => parseInt(v, 10))
     .option("--edit-samples <n>", "samples per part for the ROIR", (v) => parseInt(v, 10), 8)
@@ -282,7 +286,9 @@ async function main(): Promise<void> {
     perMethod[name] = {} as Record<Upsampling, Scores>;
     for (const upsampling of UPSAMPLINGS) {
       const table = new IouTable(classes.length, k);
-      const assigned = scores.map((sc, i) => assignParts(sc, k, { width, height }, image, (m) => upsamplers[i].upsample(m, upsampling)));
+      // refined parts are fitted to each image's colours after upsampling, as the server does (ImageParts.partMaps)
+      const joint = name === "pandaRefined" && opts.colourFit ? (i: number) => (maps: Plane[]) => fitPartsToColours(samples.images[i], maps) : () => undefined;
+      const assigned = scores.map((sc, i) => assignParts(sc, k, { width, height }, image, (m) => upsamplers[i].upsample(m, upsampling), joint(i)));
       assigned.forEach((a, i) => table.add(samples.labels[i], a));
       // boundaries of the parts named by their majority class, against the classes' boundaries
       const named = table.partClasses();
@@ -316,7 +322,7 @@ async function main(): Promise<void> {
     seed: opts.seed,
     image: `${image.width}×${image.height}`,
     parserInput: `${parserSide}×${parserSide}`,
-    refine: { method: opts.refineMethod, iterations: opts.refineIterations },
+    refine: { method: opts.refineMethod, iterations: opts.refineIterations, colourFit: opts.colourFit ? COLOUR_FIT_DEFAULTS : false },
     boundaryTolerancePixels: tolerance,
     panda: { solver: report.solver, objective: report.objective, relativeObjective: report.relativeObjective, seconds: report.seconds },
     meanIoU: Object.fromEntries(Object.entries(perMethod).map(([m, v]) => [m, Object.fromEntries(UPSAMPLINGS.map((u) => [u, v[u].meanIoU]))])),

@@ -7,10 +7,20 @@
 import { resizeBilinear, Size, SpatialMap } from "../../../companion-server/src/engine/panda/maps";
 import { BoxFilter } from "../../../companion-server/src/engine/imaging/box-filter";
 
-/** K·S map-major scores at feature resolution → one part index per image pixel (default: bilinear). */
-export function assignParts(scores: Float32Array, k: number, feature: Size, image: Size, upsample: (map: SpatialMap) => SpatialMap = (m) => resizeBilinear(m, image)): Uint8Array {
+/**
+ * K·S map-major scores at feature resolution → one part index per image pixel (default: bilinear).
+ * `joint` post-processes all K upsampled maps together (e.g. the fit of refined parts to the image's colours).
+ */
+export function assignParts(
+  scores: Float32Array,
+  k: number,
+  feature: Size,
+  image: Size,
+  upsample: (map: SpatialMap) => SpatialMap = (m) => resizeBilinear(m, image),
+  joint: (maps: SpatialMap[]) => SpatialMap[] = (maps) => maps,
+): Uint8Array {
   const s = feature.width * feature.height;
-  const upsampled = Array.from({ length: k }, (_, j) => upsample({ ...feature, data: scores.subarray(j * s, (j + 1) * s) }).data);
+  const upsampled = joint(Array.from({ length: k }, (_, j) => upsample({ ...feature, data: scores.subarray(j * s, (j + 1) * s) }))).map((m) => m.data);
   const labels = new Uint8Array(image.width * image.height);
   for (let p = 0; p < labels.length; p++) {
     let best = 0;

@@ -7,7 +7,7 @@
 import { RgbaImage } from "../../runtime/image-codec";
 import { Factors } from "./types";
 import { SpatialMap } from "./maps";
-import { binaryMask, PartMaps, partMaps, softMask } from "./masks";
+import { binaryMask, fitToImage, PartMaps, partMaps, softMask } from "./masks";
 import { clampPlane, EdgeAwareOptions, feather, MapKind, MapUpsampler, Upsampling } from "../imaging/mask-upsampling";
 import { coordinates, saliency, Saliency, SaliencyStats } from "./saliency";
 import { applyEdits, Edit, editRegion, editsRegion } from "./edits";
@@ -110,11 +110,15 @@ export class ImageParts {
     return this.upsampler.upsample(map, upsampling, kind);
   }
 
-  /** Every part's map at image size (raw and scaled), computed on first use per upsampling. */
+  /**
+   * Every part's map at image size (raw and scaled), computed on first use per upsampling. Refined
+   * parts are then fitted to this image's colours too, so their boundaries follow this face.
+   */
   partMaps(upsampling: Upsampling = DEFAULT_UPSAMPLING): PartMaps {
     let maps = this.mapsCache.get(upsampling);
     if (!maps) {
       maps = partMaps(this.factors, this.size, this.refinedParts, (m) => this.upsample(m, upsampling));
+      if (this.refinedParts) maps = fitToImage(maps, this.image);
       this.mapsCache.set(upsampling, maps);
     }
     return maps;

@@ -7,6 +7,8 @@
  */
 import { PartFactors } from "./types";
 import { partColumn, resizeBilinear, Size, SpatialMap } from "./maps";
+import { fitPartsToColours } from "../imaging/colour-fit";
+import { GuideImage } from "../imaging/guided-filter";
 
 /** Feature-resolution map → image size (e.g. MapUpsampler.upsample with a method). Must map an affine
  * change of its input to the same change of its output (bilinear, Lanczos and the guided filter do). */
@@ -38,6 +40,15 @@ export function partMaps(factors: PartFactors, size: Size, parts?: Float32Array,
     scaled.push({ width: up.width, height: up.height, data });
   }
   return { raw, scaled };
+}
+
+/**
+ * Parts refined for one image, fitted to its colours as well (imaging/colour-fit.ts): each part's
+ * posterior at every pixel, in 0…1, is both its raw and its scaled map.
+ */
+export function fitToImage(maps: PartMaps, image: GuideImage): PartMaps {
+  const fitted = fitPartsToColours(image, maps.raw);
+  return { raw: fitted, scaled: fitted };
 }
 
 /** The soft union of the chosen parts: the largest of their scaled maps at each pixel. */

@@ -1,0 +1,49 @@
+/** Refined parts fitted to one image's colours: boundaries move onto the image's, the prior keeps each part's place. */
+import { fitPartsToColours } from "../../../companion-server/src/engine/imaging/colour-fit";
+import { Plane, resizeBilinear } from "../../../companion-server/src/engine/imaging/resample";
+
+const SIZE = 64;
+
+/** Dark red left of `edge`, light blue from it on, with a little seeded texture so neither colour is flat. */
+function twoColours(edge: number) {
+  const rgba = new Uint8Array(SIZE * SIZE * 4);
+  let seed = 7;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 20 - 10;
+  for (let i = 0; i < SIZE * SIZE; i++) {
+    const base = i % SIZE < edge ? [120, 40, 40] : [150, 190, 230];
+    rgba.set([...base.map((v) => v + noise()), 255], i * 4);
+  }
+  return { width: SIZE, height: SIZE, rgba };
+}
+
+/** Two parts split at column `split` of a 4×4 feature grid, upsampled bilinearly to the image. */
+function priorMaps(split: number): Plane[] {
+  const left = { width: 4, height: 4, data: Float32Array.from({ length: 16 }, (_, i) => (i % 4 < split ? 1 : 0)) };
+  const right = { ...left, data: left.data.map((v) => 1 - v) };
+  return [left, right].map((m) => resizeBilinear(m, { width: SIZE, height: SIZE }));
+}
+
+const row = (maps: Plane[], y: number) => Array.from({ length: SIZE }, (_, x) => (maps[0].data[y * SIZE + x] >= maps[1].data[y * SIZE + x] ? 0 : 1));
+
+it("moves a part's boundary onto the image's colour edge", () => {
+  // the prior puts the boundary at x = 32; the picture's edge is at x = 38, where the prior still favours the right part 3:1
+  const before = priorMaps(2);
+  expect(row(before, 30).indexOf(1)).toBe(32);
+  expect(before[1].data[30 * SIZE + 37]).toBeGreaterThan(3 * before[0].data[30 * SIZE + 37]);
+  const fitted = fitPartsToColours(twoColours(38), before);
+  for (const y of [0, 30, 63]) expect(row(fitted, y).indexOf(1)).toBe(38);
+  for (let i = 0; i < SIZE * SIZE; i++) {
+    expect(fitted[0].data[i]).toBeGreaterThanOrEqual(0);
+    expect(fitted[0].data[i] + fitted[1].data[i]).toBeCloseTo(1, 5);
+  }
+});
+
+it("keeps the prior's split where the colours do not tell the parts apart", () => {
+  const uniform = twoColours(SIZE); // all dark red
+  const fitted = fitPartsToColours(uniform, priorMaps(2));
+  expect(row(fitted, 30).indexOf(1)).toBe(32);
+});
+
+it("refuses maps of another size than the image", () => {
+  expect(() => fitPartsToColours(twoColours(32), [{ width: 4, height: 4, data: new Float32Array(16) }])).toThrow("maps must be 64×64 like the image, got 4×4");
+});
