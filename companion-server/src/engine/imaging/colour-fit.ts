@@ -10,7 +10,7 @@
  * coefficients), the final posterior at full size.
  * Pure TypeScript over arrays (no Node imports): it runs on a worker or in a browser.
  */
-import { defaultSubsample, GuideImage } from "./guided-filter";
+import { colourPlanes, defaultSubsample, GuideImage } from "./guided-filter";
 import { downsampleArea, Plane, Size } from "./resample";
 
 export interface ColourFitOptions {
@@ -41,13 +41,6 @@ interface ColourModel {
   mean: [number, number, number];
   inverse: [number, number, number, number, number, number];
   logNorm: number;
-}
-
-function colourPlanes(image: GuideImage): Float32Array[] {
-  const n = image.width * image.height;
-  const planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) planes[c][i] = image.rgba[i * 4 + c] / 255;
-  return planes;
 }
 
 /** β·log of the maps normalised per pixel (negative values count as 0) mixed with a uniform choice. */

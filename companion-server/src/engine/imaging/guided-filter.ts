@@ -30,7 +30,7 @@ export function defaultSubsample(size: Size): number {
 }
 
 /** The image's colour planes in 0…1 at full resolution. */
-function colourPlanes(image: GuideImage): Float32Array[] {
+export function colourPlanes(image: GuideImage): Float32Array[] {
   const n = image.width * image.height;
   const planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) planes[c][i] = image.rgba[i * 4 + c] / 255;
