@@ -6,7 +6,7 @@
  */
 import { parentPort, threadId } from "node:worker_threads";
 import { tensorToRgba } from "../runtime/image-codec";
-import { PartMaps, partMaps } from "../engine/panda/masks";
+import { imagePartMaps, PartMaps } from "../engine/panda/masks";
 import { toGray8 } from "../engine/panda/maps";
 import { maskOf } from "../engine/panda/image-parts";
 import { clusterParts } from "../engine/panda/refine";
@@ -31,7 +31,7 @@ function mapsFor(task: ImagingOps["mask"]["task"]): PartMaps {
     return hit.maps;
   }
   const upsampler = new MapUpsampler(task.image);
-  const maps = partMaps(task.factors, upsampler.size, task.refinedParts, (m) => upsampler.upsample(m, task.upsampling));
+  const maps = imagePartMaps(task.factors, task.image, (m) => upsampler.upsample(m, task.upsampling), task.refinedParts);
   const bytes = [...maps.raw, ...maps.scaled].reduce((sum, m) => sum + m.data.byteLength, 0);
   kept.set(task.key, { maps, bytes });
   keptBytes += bytes;

@@ -7,7 +7,7 @@
 import { RgbaImage } from "../../runtime/image-codec";
 import { Factors } from "./types";
 import { SpatialMap } from "./maps";
-import { binaryMask, fitToImage, PartMaps, partMaps, softMask } from "./masks";
+import { binaryMask, imagePartMaps, PartMaps, softMask } from "./masks";
 import { clampPlane, EdgeAwareOptions, feather, MapKind, MapUpsampler, Upsampling } from "../imaging/mask-upsampling";
 import { coordinates, saliency, Saliency, SaliencyStats } from "./saliency";
 import { applyEdits, Edit, editRegion, editsRegion } from "./edits";
@@ -117,8 +117,7 @@ export class ImageParts {
   partMaps(upsampling: Upsampling = DEFAULT_UPSAMPLING): PartMaps {
     let maps = this.mapsCache.get(upsampling);
     if (!maps) {
-      maps = partMaps(this.factors, this.size, this.refinedParts, (m) => this.upsample(m, upsampling));
-      if (this.refinedParts) maps = fitToImage(maps, this.image);
+      maps = imagePartMaps(this.factors, this.image, (m) => this.upsample(m, upsampling), this.refinedParts);
       this.mapsCache.set(upsampling, maps);
     }
     return maps;

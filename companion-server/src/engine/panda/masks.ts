@@ -51,6 +51,12 @@ export function fitToImage(maps: PartMaps, image: GuideImage): PartMaps {
   return { raw: fitted, scaled: fitted };
 }
 
+/** The part maps the product shows for one image: the parts upsampled, and refined ones fitted to the image's colours. */
+export function imagePartMaps(factors: PartFactors, image: GuideImage, upsample: Upsample, refinedParts?: Float32Array): PartMaps {
+  const maps = partMaps(factors, { width: image.width, height: image.height }, refinedParts, upsample);
+  return refinedParts ? fitToImage(maps, image) : maps;
+}
+
 /** The soft union of the chosen parts: the largest of their scaled maps at each pixel. */
 export function softMask(maps: PartMaps, indices: readonly number[]): SpatialMap {
   const { width, height } = maps.scaled[0];
