@@ -1,12 +1,14 @@
 /**
  * The per-request maths of the image routes runs on worker threads (imaging threads for RGBA,
- * masks and per-image parts; the ONNX Runtime thread for the generator), and a thread killed while
+ * masks, per-image parts and a fit's contact sheet; the ONNX Runtime thread for the generator), and a thread killed while
  * it holds a request is replaced: the request is sent once more (same answer), or, killed twice,
  * gets a 503 in JSON; /api/health answers throughout and the next request succeeds.
  */
 import { threadId } from "node:worker_threads";
 import { toGray8 } from "../../companion-server/src/engine/panda/maps";
 import { refineParts } from "../../companion-server/src/engine/panda/refine";
+import { renderContactSheet } from "../../companion-server/src/engine/panda/contact-sheet";
+import { CONTACT_SHEET_ROWS, sampleImages } from "../../companion-server/src/engine/panda/fit-factorisation";
 import { buildProductApp, PLANTED, ProductApp } from "./product-app";
 
 let p: ProductApp;
@@ -40,6 +42,28 @@ it("computes refined, feathered masks and generated pixels on imaging threads, t
   const inPlace = await refineParts(features, p.planted.factors, {}, p.app.generators.sessions);
   expect(Array.from(ip.refinedParts!)).toEqual(Array.from(inPlace));
   expect(Array.from(new Uint8Array(res.rawPayload))).toEqual(Array.from(toGray8(ip.mask([0, 2], "soft", { feather: 3 }))));
+});
+
+it("draws a fit's sample images and contact sheet on imaging threads, the same bytes as in place", async () => {
+  const before = p.app.imaging.stats().tasks;
+  const request = { model: "tiny-test", layer: "4x4", parts: 4, appearances: 16, samples: 24, seed: 5, name: "threaded" };
+  const { jobId } = (await p.app.inject({ method: "POST", url: "/api/factorisations", payload: request })).json();
+  let state = "queued";
+  while (state === "queued" || state === "running") {
+    await new Promise((r) => setTimeout(r, 50));
+    state = (await p.app.inject({ method: "GET", url: `/api/jobs/${jobId}` })).json().state;
+  }
+  expect(state).toBe("finished");
+  const tasks = p.app.imaging.stats().tasks;
+  expect(tasks.contactSheet).toBe(before.contactSheet + 1);
+  expect(tasks.rgba).toBe(before.rgba + CONTACT_SHEET_ROWS);
+
+  const generator = p.app.generators.get("tiny-test")!;
+  const fitted = p.app.requireFactorisation("threaded");
+  const inPlace = renderContactSheet(fitted.factors, await sampleImages(generator, 5, CONTACT_SHEET_ROWS), { width: 16, height: 16 });
+  const sheet = await p.app.inject({ method: "GET", url: "/api/factorisations/threaded/contact-sheet.png" });
+  expect(sheet.statusCode).toBe(200);
+  expect(Buffer.compare(sheet.rawPayload, inPlace)).toBe(0);
 });
 
 describe("an imaging thread killed while it holds a mask", () => {

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inMemoryFeatures } from "./sampling";
 import { releaseNow } from "../util/release-memory";
+import { copyInSlices } from "../util/sliced-copy";
 import { throwIfCancelled } from "./panda/cancellation";
 import { passBatchSize } from "./panda/passes";
 import { FeatureShape, FeatureSource } from "./panda/types";
@@ -70,9 +71,9 @@ async function storeInMemory(source: FeatureSource, options: StoreOptions): Prom
   const size = source.shape.channels * source.shape.height * source.shape.width;
   const data = new Float32Array(source.count * size);
   try {
-    await source.forEachBatch(passBatchSize(source.shape), (batch, n, offset) => {
+    await source.forEachBatch(passBatchSize(source.shape), async (batch, n, offset) => {
       throwIfCancelled(options.signal);
-      data.set(batch, offset * size);
+      await copyInSlices(data, batch, offset * size);
       options.onSample?.(offset + n, source.count);
     });
   } catch (err) {

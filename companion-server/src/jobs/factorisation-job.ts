@@ -10,6 +10,7 @@ import { SolverName } from "../engine/panda/types";
 import { FactorisationStore } from "../store/factorisation-store";
 import { JobTask } from "./job-queue";
 import { FitLimits, FitPlan } from "../engine/panda/fit-plan";
+import { ImagingPool } from "../workers/imaging-pool";
 
 /** What a job fits; it is also the job's `request` as GET /api/jobs/:id shows it. */
 export interface FactorisationJobSpec {
@@ -27,7 +28,15 @@ export interface FactorisationJobSpec {
   batchSize?: number;
 }
 
-export function factorisationTask(generator: Generator, spec: FactorisationJobSpec, store: FactorisationStore, sessions: SessionFactory, planned: { limits: FitLimits; plan: FitPlan }): JobTask {
+/** The job's pixel work (sample images to RGBA, the contact sheet) runs on `imaging`, off the event loop. */
+export function factorisationTask(
+  generator: Generator,
+  spec: FactorisationJobSpec,
+  store: FactorisationStore,
+  sessions: SessionFactory,
+  planned: { limits: FitLimits; plan: FitPlan },
+  imaging: ImagingPool,
+): JobTask {
   return async ({ signal, progress }) => {
     const image = generator.manifest.image;
     const { contents } = await fitFactorisation({
@@ -46,8 +55,9 @@ export function factorisationTask(generator: Generator, spec: FactorisationJobSp
         batchSize: spec.batchSize,
       },
       sessions,
-      sampleImages: () => sampleImages(generator, spec.seed, Math.min(CONTACT_SHEET_ROWS, spec.samples)),
+      sampleImages: () => sampleImages(generator, spec.seed, Math.min(CONTACT_SHEET_ROWS, spec.samples), (...image) => imaging.toRgba(...image)),
       imageSize: { width: image.width, height: image.height },
+      contactSheet: (factors, samples, size) => imaging.contactSheet(factors, samples, size),
       featureMemoryBudget: planned.limits.featureMemoryBudget,
       tempDir: planned.limits.tempDir,
       plan: planned.plan,

@@ -128,7 +128,7 @@ class RemoteSession implements OrtSession {
   private async runOnce(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     const binding = await this.current();
     const wire: Record<string, WireTensor> = {};
-    for (const [name, t] of Object.entries(feeds)) wire[name] = { type: t.type, dims: t.dims, data: ownedCopy(t.data) };
+    for (const [name, t] of Object.entries(feeds)) wire[name] = { type: t.type, dims: t.dims, data: await ownedCopy(t.data) };
     const reply = await this.thread.call(binding.worker, { op: "run", session: binding.session, feeds: wire }, transferList(wire));
     const out: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(reply.outputs ?? {})) out[name] = new ort.Tensor(t.type, t.data as Float32Array, t.dims);

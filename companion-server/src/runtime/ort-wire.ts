@@ -4,6 +4,7 @@
  * rather than copied.
  */
 import type * as ort from "onnxruntime-node";
+import { COPY_SLICE_BYTES, copyInSlices } from "../util/sliced-copy";
 
 export interface WireTensor {
   type: ort.Tensor.Type;
@@ -30,8 +31,13 @@ export function transferList(tensors: Record<string, WireTensor>): ArrayBuffer[]
 /**
  * A tensor's data in a buffer of its own. A view is copied: it may be a window into a much larger
  * buffer (a chunk of the feature store) that the caller keeps, and posting it would clone the
- * whole buffer or, transferred, take it from the caller.
+ * whole buffer or, transferred, take it from the caller. Large ones are copied a slice per turn
+ * of the event loop.
  */
-export function ownedCopy(data: ort.Tensor.DataType): ort.Tensor.DataType {
-  return ArrayBuffer.isView(data) ? (data.slice() as ort.Tensor.DataType) : data;
+export async function ownedCopy(data: ort.Tensor.DataType): Promise<ort.Tensor.DataType> {
+  if (!ArrayBuffer.isView(data)) return data;
+  if (!(data instanceof Float32Array) || data.byteLength <= COPY_SLICE_BYTES) return data.slice() as ort.Tensor.DataType;
+  const copy = new Float32Array(data.length);
+  await copyInSlices(copy, data);
+  return copy;
 }

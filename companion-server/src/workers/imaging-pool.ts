@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { Dispatch, WorkerCalls, WorkerStoppedError } from "../runtime/worker-calls";
 import { RgbaImage } from "../runtime/image-codec";
 import { Matrix } from "../engine/tensor/matrix";
+import { PartFactors } from "../engine/panda/types";
+import { Size } from "../engine/panda/maps";
 import { GrayImage, IMAGING_OPS, ImagingOp, ImagingOps, ImagingReply, ImagingRequest } from "./imaging-wire";
 
 /** Half the cores (the ONNX Runtime thread and the server's own want the rest), one to four. */
@@ -54,6 +56,12 @@ export class ImagingPool {
   /** The mask of a union of parts as 8-bit gray at image size (see ImagingOps.mask). */
   mask(task: ImagingOps["mask"]["task"]): Promise<GrayImage> {
     return this.run(() => ({ request: { op: "mask", ...task } }), task.key);
+  }
+
+  /** renderContactSheet on a thread: a ContactSheetRenderer. */
+  async contactSheet(factors: PartFactors, samples: readonly RgbaImage[], size: Size): Promise<Buffer> {
+    const png = await this.run(() => ({ request: { op: "contactSheet", factors: { shape: factors.shape, partsRank: factors.partsRank, parts: factors.parts }, samples, size: { width: size.width, height: size.height } } }));
+    return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
   }
 
   /** clusterParts (refine.ts) on a thread: a ClusterRunner. */

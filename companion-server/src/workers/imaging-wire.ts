@@ -38,12 +38,14 @@ export interface ImagingOps {
     };
     result: GrayImage;
   };
+  /** a factorisation's contact sheet as PNG bytes (renderContactSheet) */
+  contactSheet: { task: { factors: PartFactors; samples: readonly RgbaImage[]; size: { width: number; height: number } }; result: Uint8Array };
   /** per-image parts by clustering (clusterParts) */
   cluster: { task: { coords: Matrix; globalParts: Matrix; iterations: number }; result: Float32Array };
 }
 
 export type ImagingOp = keyof ImagingOps;
-export const IMAGING_OPS: readonly ImagingOp[] = ["rgba", "mask", "cluster"];
+export const IMAGING_OPS: readonly ImagingOp[] = ["rgba", "mask", "contactSheet", "cluster"];
 
 export type ImagingRequest<K extends ImagingOp = ImagingOp> = K extends ImagingOp ? { op: K } & ImagingOps[K]["task"] : never;
 

@@ -1,6 +1,7 @@
 /**
  * An imaging thread: the per-request pixel maths of the server (tensor → RGBA, part masks with
- * their edge-aware upsampling, feathering and threshold, per-image clustering of parts), run
+ * their edge-aware upsampling, feathering and threshold, per-image clustering of parts, a fit's
+ * contact sheet), run
  * here so that they never hold the server's event loop. It calls the engine's pure functions,
  * the same ones the CLI calls in place.
  */
@@ -10,6 +11,7 @@ import { imagePartMaps, PartMaps } from "../engine/panda/masks";
 import { toGray8 } from "../engine/panda/maps";
 import { maskOf } from "../engine/panda/image-parts";
 import { clusterParts } from "../engine/panda/refine";
+import { renderContactSheet } from "../engine/panda/contact-sheet";
 import { MapUpsampler } from "../engine/imaging/mask-upsampling";
 import { ImagingOp, ImagingOps, ImagingReply, ImagingRequest } from "./imaging-wire";
 
@@ -51,12 +53,14 @@ const handlers: Handlers = {
     const mask = maskOf(mapsFor(t), t.parts, t.kind, { threshold: t.threshold, feather: t.feather });
     return { width: mask.width, height: mask.height, gray: toGray8(mask) };
   },
+  // A buffer of its own to hand over (Node may place small buffers in a shared pool).
+  contactSheet: (t) => new Uint8Array(renderContactSheet(t.factors, t.samples, t.size)),
   cluster: (t) => clusterParts(t.coords, t.globalParts, t.iterations),
 };
 
 /** The buffer an answer can hand over whole (every answer here is freshly allocated). */
 function transferOf(result: ImagingOps[ImagingOp]["result"]): ArrayBuffer[] {
-  const view = result instanceof Float32Array ? result : "gray" in result ? result.gray : result.rgba;
+  const view = ArrayBuffer.isView(result) ? result : "gray" in result ? result.gray : result.rgba;
   return [view.buffer as ArrayBuffer];
 }
 

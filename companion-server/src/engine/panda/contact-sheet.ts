@@ -5,7 +5,7 @@
  */
 import { PNG } from "pngjs";
 import { RgbaImage } from "../../runtime/image-codec";
-import { Factors } from "./types";
+import { PartFactors } from "./types";
 import { partMaps } from "./masks";
 import { overlayPart, partColour } from "./overlay";
 import { Size } from "./maps";
@@ -23,8 +23,11 @@ function blit(target: PNG, image: RgbaImage, left: number, top: number, scale: n
   }
 }
 
+/** renderContactSheet, wherever it runs (the server runs it on an imaging thread). */
+export type ContactSheetRenderer = (factors: PartFactors, samples: readonly RgbaImage[], size: Size) => Buffer | Promise<Buffer>;
+
 /** PNG bytes of the sheet. `size` is the image size (used when there are no sample images). */
-export function renderContactSheet(factors: Factors, samples: readonly RgbaImage[], size: Size): Buffer {
+export function renderContactSheet(factors: PartFactors, samples: readonly RgbaImage[], size: Size): Buffer {
   const cellSize = samples.length > 0 ? { width: samples[0].width, height: samples[0].height } : size;
   const maps = partMaps(factors, cellSize).scaled;
   const rows: RgbaImage[][] =

@@ -18,7 +18,8 @@ import { isStored, storeFeatures } from "../feature-store";
 import { ortBackendFor } from "../tensor/ort-backend";
 import type { FitPlan } from "./fit-plan";
 import { decompose } from "./decompose";
-import { renderContactSheet } from "./contact-sheet";
+import { ContactSheetRenderer, renderContactSheet } from "./contact-sheet";
+import type { RgbaConverter } from "../../runtime/tail-renderer";
 import { Size } from "./maps";
 
 /** The fast solver's refinement rounds get at least this long, however quick the sampling was. */
@@ -55,6 +56,8 @@ export interface FitRequest {
   sampleImages: () => Promise<RgbaImage[]>;
   /** size the parts are drawn at when there are no sample images */
   imageSize: Size;
+  /** draws the contact sheet (default: renderContactSheet in place; the server's jobs use an imaging thread) */
+  contactSheet?: ContactSheetRenderer;
   /** bytes of features held in memory; above, a temporary file */
   featureMemoryBudget?: number;
   /** folder of that temporary file */
@@ -79,11 +82,11 @@ export function rankProblem(shape: FeatureShape, parts: number, appearances: num
 }
 
 /** The first `count` samples of `sampleFeatures(generator, layer, N, seed)` as images (same latents). */
-export async function sampleImages(generator: Generator, seed: number, count: number): Promise<RgbaImage[]> {
+export async function sampleImages(generator: Generator, seed: number, count: number, toRgba: RgbaConverter = tensorToRgba): Promise<RgbaImage[]> {
   const m = generator.manifest;
   const latents = sampleLatents(m.latent.distribution, m.latent.size, seed, count);
   const out = await generator.generate(latents, count, 1);
-  return Array.from({ length: count }, (_, i) => tensorToRgba(out.data, i, m.image.channels, m.image.width, m.image.height, m.image.range));
+  return Promise.all(Array.from({ length: count }, (_, i) => toRgba(out.data, i, m.image.channels, m.image.width, m.image.height, m.image.range)));
 }
 
 /** Shares of the progress bar per phase, from the plan's minutes (sampling unknown: a third). */
@@ -150,7 +153,7 @@ export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
     checkCancelled();
     report({ fraction: afterSolver + 0.03, objective: result.report.objective, phase: "contact sheet", message: "contact sheet" });
     const images = await req.sampleImages();
-    const contactSheet = renderContactSheet(result.factors, images, req.imageSize);
+    const contactSheet = await (req.contactSheet ?? renderContactSheet)(result.factors, images, req.imageSize);
     return { contents: { meta: metaOf(req, result, stats, (performance.now() - started) / 1000), factors: result.factors, contactSheet }, report: result.report };
   } finally {
     // Only what this fit stored: a caller that passes stored features keeps them.

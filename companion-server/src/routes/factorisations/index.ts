@@ -169,7 +169,7 @@ const factorisations: FastifyPluginAsyncTypebox = async (app) => {
       // Bounded up front: a queue that only grows would hold every request's memory and the user's patience.
       const pending = app.jobs.pendingCount();
       if (pending >= app.jobLimit) throw new ApiError("TOO_MANY_JOBS", { pending, limit: app.jobLimit }, { "retry-after": String(RETRY_AFTER_S) });
-      const job = app.jobs.submit("factorisation", generator.id, spec, factorisationTask(generator, spec, app.factorisations, app.generators.sessions, { limits, plan }));
+      const job = app.jobs.submit("factorisation", generator.id, spec, factorisationTask(generator, spec, app.factorisations, app.generators.sessions, { limits, plan }, app.imaging));
       return reply.status(202).send({ jobId: job.id, plan, factorisationId: id, events: "/api/events" });
     },
   );
