@@ -10,6 +10,7 @@ import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { WireTensor, WorkerReply, ownedCopy, transferList } from "./ort-wire";
 import { Dispatch, WorkerCalls, WorkerStoppedError } from "./worker-calls";
+import type { SymmetricEigen } from "../engine/tenalg/symmetric-eigen";
 
 /** What the project uses of an inference session. */
 export interface OrtSession {
@@ -43,7 +44,14 @@ export class OrtThread {
     return session;
   }
 
-  /** Calls `listener` as each call (open, run, release) leaves for the thread; returns the function that stops it. */
+  /** The eigendecomposition of a symmetric n×n matrix (symmetric-eigen.ts) on this thread; the caller keeps `a`. */
+  async symmetricEigen(a: Float32Array | Float64Array, n: number): Promise<SymmetricEigen> {
+    const reply = await this.calls.call<Answer>(this.calls.current(), { op: "eigen", values: a, n });
+    if (!reply.eigen) throw new Error("the ONNX Runtime thread answered an eigendecomposition without it");
+    return reply.eigen;
+  }
+
+  /** Calls `listener` as each call (open, run, release, eigen) leaves for the thread; returns the function that stops it. */
   watch(listener: (call: Dispatch) => void): () => void {
     return this.calls.watch(listener);
   }

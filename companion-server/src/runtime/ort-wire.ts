@@ -4,6 +4,7 @@
  * rather than copied.
  */
 import type * as ort from "onnxruntime-node";
+import type { SymmetricEigen } from "../engine/tenalg/symmetric-eigen";
 import { COPY_SLICE_BYTES, copyInSlices } from "../util/sliced-copy";
 
 export interface WireTensor {
@@ -15,10 +16,11 @@ export interface WireTensor {
 export type WorkerRequest =
   | { op: "open"; id: number; session: number; model: string | Uint8Array; options: ort.InferenceSession.SessionOptions }
   | { op: "run"; id: number; session: number; feeds: Record<string, WireTensor> }
-  | { op: "release"; id: number; session: number };
+  | { op: "release"; id: number; session: number }
+  | { op: "eigen"; id: number; values: Float32Array | Float64Array; n: number };
 
 export type WorkerReply =
-  | { id: number; ok: true; inputNames?: readonly string[]; outputNames?: readonly string[]; outputs?: Record<string, WireTensor> }
+  | { id: number; ok: true; inputNames?: readonly string[]; outputNames?: readonly string[]; outputs?: Record<string, WireTensor>; eigen?: SymmetricEigen }
   | { id: number; ok: false; message: string };
 
 /** The buffers to transfer with these tensors (each one owns its buffer whole, see ownedCopy). */

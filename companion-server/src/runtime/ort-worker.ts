@@ -1,12 +1,13 @@
 /**
  * The ONNX Runtime thread: opens sessions and runs them on behalf of the server's thread
- * (ort-thread.ts). onnxruntime-node runs a session synchronously on the thread that calls it, so
+ * (ort-thread.ts), and the tensor backend's one TypeScript-only operation, the eigendecomposition. onnxruntime-node runs a session synchronously on the thread that calls it, so
  * here a generator or a solver's graph no longer stops the server's event loop.
  */
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import { releaseNow } from "../util/release-memory";
 import { WireTensor, WorkerReply, WorkerRequest, transferList } from "./ort-wire";
+import { symmetricEigen } from "../engine/tenalg/symmetric-eigen";
 
 const port = parentPort;
 if (!port) throw new Error("ort-worker runs as a worker thread (see ort-thread.ts)");
@@ -41,6 +42,8 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       }
       return { id: req.id, ok: true, outputs };
     }
+    case "eigen":
+      return { id: req.id, ok: true, eigen: symmetricEigen(req.values, req.n) };
     case "release": {
       await sessions.get(req.session)?.release();
       sessions.delete(req.session);
@@ -51,7 +54,7 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
 
 port.on("message", (req: WorkerRequest) => {
   handle(req).then(
-    (reply) => port.postMessage(reply, reply.ok && reply.outputs ? transferList(reply.outputs) : []),
+    (reply) => port.postMessage(reply, !reply.ok ? [] : reply.outputs ? transferList(reply.outputs) : reply.eigen ? [reply.eigen.values.buffer as ArrayBuffer, reply.eigen.vectors.buffer as ArrayBuffer] : []),
     (err: unknown) => port.postMessage({ id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
   );
 });

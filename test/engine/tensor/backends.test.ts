@@ -6,6 +6,8 @@ import { OrtBackend } from "../../../companion-server/src/engine/tensor/ort-back
 import { TypeScriptBackend } from "../../../companion-server/src/engine/tensor/typescript-backend";
 import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
 import { createRng, fillNormal } from "../../../companion-server/src/runtime/random";
+import { symmetricEigen } from "../../../companion-server/src/engine/tenalg/symmetric-eigen";
+import { threadId } from "node:worker_threads";
 
 const rng = createRng(42);
 const random = (rows: number, cols: number): Matrix => matrix(rows, cols, fillNormal(new Float32Array(rows * cols), rng));
@@ -118,6 +120,21 @@ describe.each(backends)("%s backend", (_name, create) => {
     expect(t.squaredNorm / samples.reduce((acc, z) => acc + z.data.reduce((x, v) => x + v * v, 0), 0)).toBeCloseTo(1, 6);
   });
 
+  test("symmetricEigen gives the in-place decomposition: A·v = λ·v, values descending", async () => {
+    const x = random(7, 7);
+    const sym = multiply(x, x, true); // XᵀX: symmetric, positive semi-definite
+    const eigen = await backend.symmetricEigen(sym.data, 7);
+    const inPlace = symmetricEigen(sym.data, 7);
+    expect(Array.from(eigen.values)).toEqual(Array.from(inPlace.values));
+    expect(Array.from(eigen.vectors)).toEqual(Array.from(inPlace.vectors));
+    for (let j = 1; j < 7; j++) expect(eigen.values[j]).toBeLessThanOrEqual(eigen.values[j - 1]);
+    for (let i = 0; i < 7; i++) {
+      let av = 0;
+      for (let k = 0; k < 7; k++) av += sym.data[i * 7 + k] * eigen.vectors[k * 7];
+      expect(av).toBeCloseTo(eigen.values[0] * eigen.vectors[i * 7], 3);
+    }
+  });
+
   test("a malformed batch is rejected with its sizes", async () => {
     await expect(backend.channelScatter({ ...batch, count: 4 })).rejects.toThrow(/4×6×10 needs 240 values, got 180/);
   });
@@ -134,6 +151,24 @@ test("the ORT and TypeScript backends agree on a larger random case", async () =
   const [x, y] = [await ort.objectiveTerms(big, left, parts), await ts.objectiveTerms(big, left, parts)];
   expect(x.residual / y.residual).toBeCloseTo(1, 4);
   await ort.dispose();
+});
+
+test("the ONNX Runtime backend decomposes on its thread, not the caller's (a fit's O(C³) eigen steps)", async () => {
+  const factory = new SessionFactory();
+  const ort = new OrtBackend(factory);
+  const ops: string[] = [];
+  const stop = factory.thread.watch(({ op }) => ops.push(op));
+  try {
+    const x = random(5, 5);
+    const eigen = await ort.symmetricEigen(multiply(x, x, true).data, 5);
+    expect(eigen.values).toHaveLength(5);
+    expect(ops).toEqual(["eigen"]);
+    expect(factory.thread.threadId).not.toBe(threadId);
+  } finally {
+    stop();
+    await ort.dispose();
+    await factory.close();
+  }
 });
 
 test("a traced program gives the same result on ONNX Runtime as in TypeScript", async () => {

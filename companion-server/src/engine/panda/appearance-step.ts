@@ -9,7 +9,6 @@
  */
 import { TensorBackend } from "../tensor/backend";
 import { Matrix, identity, inner, matrix } from "../tensor/matrix";
-import { symmetricEigen } from "../tenalg/symmetric-eigen";
 
 export interface AppearanceUpdate {
   a: Matrix;
@@ -29,8 +28,8 @@ function fromColumns(vectors: Float64Array, n: number, rank: number, scale: (j: 
   return a;
 }
 
-export function orthonormalAppearances(k: Float64Array, q: Float64Array, channels: number, rank: number, squaredNorm: number): AppearanceUpdate {
-  const eigen = symmetricEigen(
+export async function orthonormalAppearances(backend: TensorBackend, k: Float64Array, q: Float64Array, channels: number, rank: number, squaredNorm: number): Promise<AppearanceUpdate> {
+  const eigen = await backend.symmetricEigen(
     k.map((v, i) => 2 * v - q[i]),
     channels,
   );
@@ -46,7 +45,7 @@ export async function weightTerm(backend: TensorBackend, weight: Matrix, k: Matr
 
 export async function lyapunovWeight(backend: TensorBackend, k: Matrix, q: Matrix, squaredNorm: number): Promise<WeightUpdate> {
   const c = k.rows;
-  const eq = symmetricEigen(q.data, c);
+  const eq = await backend.symmetricEigen(q.data, c);
   const v = matrix(c, c, Float32Array.from(eq.vectors));
   const kt = await backend.matmul(v, await backend.matmul(k, v), { transposeA: true });
   // Directions where Q vanishes do not enter the objective; leave B zero there.
@@ -61,9 +60,9 @@ export async function lyapunovWeight(backend: TensorBackend, k: Matrix, q: Matri
 }
 
 /** A = U·diag(√μ) from B = U·diag(μ)·Uᵀ (negative μ clipped): columns ordered by how much they carry. */
-export function factorWeight(weight: Matrix): Matrix {
+export async function factorWeight(backend: TensorBackend, weight: Matrix): Promise<Matrix> {
   const c = weight.rows;
-  const eigen = symmetricEigen(weight.data, c);
+  const eigen = await backend.symmetricEigen(weight.data, c);
   return fromColumns(eigen.vectors, c, c, (j) => Math.sqrt(Math.max(eigen.values[j], 0)));
 }
 

@@ -17,7 +17,7 @@
 import { createRng } from "../../runtime/random";
 import { TensorBackend } from "../tensor/backend";
 import { Matrix, matrix, toMatrix } from "../tensor/matrix";
-import { topEigenvectors } from "../tenalg/symmetric-eigen";
+import { topColumns } from "../tenalg/symmetric-eigen";
 import { factorWeight, lyapunovWeight, orthonormalAppearances, unitWeight, weightTerm } from "./appearance-step";
 import { BlockProblem, scaledStart, solveBlockProblem } from "./block-problem";
 import { throwIfCancelled } from "./cancellation";
@@ -131,7 +131,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   if (!full) {
     const scatter = await channelScatterPass(source, backend, pass("channel scatter"));
     squaredNorm = trace(scatter, channels);
-    a = matrix(channels, options.appearances, topEigenvectors(scatter, channels, options.appearances));
+    a = matrix(channels, options.appearances, topColumns(await backend.symmetricEigen(scatter, channels), options.appearances));
   }
   let p: Matrix | undefined;
   let grams: { k: Float64Array; q: Float64Array } | undefined;
@@ -151,7 +151,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
       break;
     }
     grams = await appearanceGramsPass(source, backend, p, pass("appearances"));
-    const next = orthonormalAppearances(grams.k, grams.q, channels, options.appearances, squaredNorm);
+    const next = await orthonormalAppearances(backend, grams.k, grams.q, channels, options.appearances, squaredNorm);
     a = next.a;
     const previous = objective;
     objective = next.objective;
@@ -202,7 +202,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     progress("parts", objective);
     if (!improved(previous, objective)) break;
   }
-  const appearances = full ? factorWeight(weight) : a!;
+  const appearances = full ? await factorWeight(backend, weight) : a!;
 
   // The final objective from the residuals themselves: the running values above are float32
   // expansions that lose digits to cancellation when the fit is good.

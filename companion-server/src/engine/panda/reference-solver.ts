@@ -11,7 +11,7 @@
 import { createRng } from "../../runtime/random";
 import { TensorBackend, sampleOf } from "../tensor/backend";
 import { Matrix, matrix } from "../tensor/matrix";
-import { topEigenvectors } from "../tenalg/symmetric-eigen";
+import { topColumns } from "../tenalg/symmetric-eigen";
 import { throwIfCancelled } from "./cancellation";
 import { referenceStep, sampleInputs } from "./gradients";
 import { channelScatterPass, objectivePass, trace } from "./passes";
@@ -53,7 +53,7 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
 
   // HOSVD: the top R_C eigenvectors of the channel scatter (its 1/N does not change them).
   const scatter = await channelScatterPass(source, backend, { signal: options.signal });
-  let a: Matrix = matrix(channels, options.appearances, topEigenvectors(scatter, channels, options.appearances));
+  let a: Matrix = matrix(channels, options.appearances, topColumns(await backend.symmetricEigen(scatter, channels), options.appearances));
   const meanSquaredNorm = trace(scatter, channels) / source.count;
   const lr = options.learningRate ?? defaultReferenceLearningRate(meanSquaredNorm, batchSize);
   let p: Matrix = matrix(positions, options.parts, Float32Array.from({ length: positions * options.parts }, () => 0.01 * rng()));

@@ -26,7 +26,11 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen 
 
 /** The top k eigenvectors as an n×k row-major float32 matrix (the closed-form A of DESIGN §4). */
 export function topEigenvectors(a: ArrayLike<number>, n: number, k: number): Float32Array {
-  const { vectors } = symmetricEigen(a, n);
+  return topColumns(symmetricEigen(a, n), k);
+}
+
+/** The eigenvectors of the k largest eigenvalues as an n×k row-major float32 matrix. */
+export function topColumns({ vectors, n }: SymmetricEigen, k: number): Float32Array {
   const out = new Float32Array(n * k);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[i * k + j] = vectors[i * n + j];
   return out;

@@ -3,6 +3,7 @@
  * they need. Two implementations: ONNX Runtime (fast, runs on the session factory's device) and
  * plain TypeScript (the reference for tests and tiny cases). Algorithms never see which one runs.
  */
+import type { SymmetricEigen } from "../tenalg/symmetric-eigen";
 import { Matrix } from "./matrix";
 import { Program } from "./program";
 
@@ -67,6 +68,11 @@ export interface TensorBackend {
    * it bakes in (e.g. a learning rate): backends may compile it once per key and input shapes.
    */
   run(key: string, program: Program, inputs: Record<string, Matrix>): Promise<Record<string, Matrix>>;
+  /**
+   * The eigendecomposition of a symmetric n×n matrix (tenalg/symmetric-eigen.ts), where the
+   * backend runs its work: O(n³) loops, seconds at n = 512, that must not hold the server's thread.
+   */
+  symmetricEigen(a: Float32Array | Float64Array, n: number): Promise<SymmetricEigen>;
   /** Releases native resources (sessions); the backend must not be used afterwards. */
   dispose(): Promise<void>;
 }

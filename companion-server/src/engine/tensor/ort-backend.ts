@@ -10,6 +10,7 @@ import { CoordinateSummaries, FeatureBatchView, ObjectiveTerms, TensorBackend, c
 import { appearanceGramsGraph, channelScatterGraph, coordinateSummariesGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph, weightedGramsGraph, weightedProductsGraph } from "./graphs";
 import { Matrix, matrix } from "./matrix";
 import { Program, outputPrefix, traceProgram } from "./program";
+import type { SymmetricEigen } from "../tenalg/symmetric-eigen";
 
 function tensor(data: Float32Array, dims: number[]): ort.Tensor {
   return new ort.Tensor("float32", data, dims);
@@ -117,6 +118,11 @@ export class OrtBackend implements TensorBackend {
     const result: Record<string, Matrix> = {};
     for (const [name, t] of Object.entries(out)) result[name.slice(outputPrefix.length)] = matrix(t.dims[0], t.dims[1], t.data as Float32Array);
     return result;
+  }
+
+  /** On the ONNX Runtime thread, in TypeScript (ONNX has no eigendecomposition operator). */
+  symmetricEigen(a: Float32Array | Float64Array, n: number): Promise<SymmetricEigen> {
+    return this.factory.thread.symmetricEigen(a, n);
   }
 
   async dispose(): Promise<void> {

@@ -3,6 +3,7 @@
  * About 1 GFLOP/s, so it is for tests and tiny layers; it is the yardstick the ORT backend is
  * tested against.
  */
+import { SymmetricEigen, symmetricEigen } from "../tenalg/symmetric-eigen";
 import { CoordinateSummaries, FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch, sampleOf } from "./backend";
 import { Matrix, addInto, frobeniusSquared, multiply, toMatrix } from "./matrix";
 import { Program, matrixOps } from "./program";
@@ -115,6 +116,10 @@ export class TypeScriptBackend implements TensorBackend {
 
   async run(_key: string, program: Program, inputs: Record<string, Matrix>): Promise<Record<string, Matrix>> {
     return program(matrixOps, inputs);
+  }
+
+  async symmetricEigen(a: Float32Array | Float64Array, n: number): Promise<SymmetricEigen> {
+    return symmetricEigen(a, n);
   }
 
   async dispose(): Promise<void> {}
