@@ -5,7 +5,7 @@
  */
 import type * as ort from "onnxruntime-node";
 import type { SymmetricEigen } from "../engine/tenalg/symmetric-eigen";
-import { COPY_SLICE_BYTES, copyInSlices } from "../util/sliced-copy";
+import { copyOf } from "../util/sliced-copy";
 
 export interface WireTensor {
   type: ort.Tensor.Type;
@@ -38,8 +38,5 @@ export function transferList(tensors: Record<string, WireTensor>): ArrayBuffer[]
  */
 export async function ownedCopy(data: ort.Tensor.DataType): Promise<ort.Tensor.DataType> {
   if (!ArrayBuffer.isView(data)) return data;
-  if (!(data instanceof Float32Array) || data.byteLength <= COPY_SLICE_BYTES) return data.slice() as ort.Tensor.DataType;
-  const copy = new Float32Array(data.length);
-  await copyInSlices(copy, data);
-  return copy;
+  return data instanceof Float32Array ? copyOf(data) : (data.slice() as ort.Tensor.DataType);
 }

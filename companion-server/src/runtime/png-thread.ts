@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { encodeGrayPng, encodePng } from "./image-codec";
 import { WorkerCalls } from "./worker-calls";
+import { copyOf } from "../util/sliced-copy";
 
 export type PngRequest = { id: number; gray: boolean; width: number; height: number; pixels: Uint8Array };
 export type PngReply = { id: number; ok: true; png: Uint8Array } | { id: number; ok: false; message: string };
@@ -19,8 +20,8 @@ const thread = new WorkerCalls(join(__dirname, "png-worker-entry.js"), "PNG enco
 /** RGBA (4 bytes a pixel) or gray (1) pixels as a PNG, encoded on the PNG thread when large. */
 export async function encodePngOffThread(pixels: Uint8Array, width: number, height: number, gray: boolean): Promise<Buffer> {
   if (width * height < OFF_THREAD_PIXELS) return gray ? encodeGrayPng(pixels, width, height) : encodePng({ width, height, rgba: pixels });
-  const own = pixels.slice(); // the caller keeps its pixels (the image cache holds them)
-  const reply = await thread.call<PngReply & { ok: true }>(thread.current(), { gray, width, height, pixels: own }, [own.buffer]);
+  const own = await copyOf(pixels); // the caller keeps its pixels (the image cache holds them)
+  const reply = await thread.call<PngReply & { ok: true }>(thread.current(), { gray, width, height, pixels: own }, [own.buffer as ArrayBuffer]);
   return Buffer.from(reply.png.buffer, reply.png.byteOffset, reply.png.byteLength);
 }
 

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Dispatch, WorkerCalls, WorkerStoppedError } from "../runtime/worker-calls";
 import { RgbaImage } from "../runtime/image-codec";
 import { Matrix } from "../engine/tensor/matrix";
+import { copyOf } from "../util/sliced-copy";
 import { PartFactors } from "../engine/panda/types";
 import { Size } from "../engine/panda/maps";
 import { GrayImage, IMAGING_OPS, ImagingOp, ImagingOps, ImagingReply, ImagingRequest } from "./imaging-wire";
@@ -32,6 +33,9 @@ export interface ImagingStats {
   retries: number;
 }
 
+/** A task as posted: the request and the buffers made for it, handed over. */
+type Message<K extends ImagingOp> = { request: ImagingRequest<K>; transfer?: ArrayBuffer[] };
+
 export class ImagingPool {
   private readonly threads: WorkerCalls[];
   private readonly tasks = Object.fromEntries(IMAGING_OPS.map((op) => [op, 0])) as Record<ImagingOp, number>;
@@ -46,10 +50,11 @@ export class ImagingPool {
   /** One image of an N·C·H·W tensor batch in the range `range` → opaque RGBA (an RgbaConverter). */
   toRgba(data: Float32Array, index: number, channels: number, width: number, height: number, range: readonly [number, number]): Promise<RgbaImage> {
     const values = channels * width * height;
-    // Only this image's values travel, in a buffer of their own (a view would post its whole buffer).
-    return this.run(() => {
-      const own = data.slice(index * values, (index + 1) * values);
-      return { request: { op: "rgba", data: own, index: 0, channels, width, height, range }, transfer: [own.buffer] };
+    // Only this image's values travel, in a buffer of their own (a view would post its whole
+    // buffer), copied a slice per turn of the event loop (a 1024-px image is 12 MiB).
+    return this.run(async () => {
+      const own = await copyOf(data.subarray(index * values, (index + 1) * values));
+      return { request: { op: "rgba", data: own, index: 0, channels, width, height, range }, transfer: [own.buffer as ArrayBuffer] };
     });
   }
 
@@ -94,10 +99,10 @@ export class ImagingPool {
   }
 
   /** `message` makes the task (again, should its thread die): what to post and which of its buffers to hand over. */
-  private async run<K extends ImagingOp>(message: () => { request: ImagingRequest<K>; transfer?: ArrayBuffer[] }, key?: string): Promise<ImagingOps[K]["result"]> {
+  private async run<K extends ImagingOp>(message: () => Message<K> | Promise<Message<K>>, key?: string): Promise<ImagingOps[K]["result"]> {
     const thread = this.pick(key);
     const once = async () => {
-      const { request, transfer } = message();
+      const { request, transfer } = await message();
       const reply = await thread.call<ImagingReply<K> & { ok: true }>(thread.current(), request, transfer);
       this.tasks[request.op as ImagingOp]++;
       this.answeredBy.add(reply.threadId);
