@@ -6,10 +6,16 @@
  * slider with the mouse (events at about 60 Hz, coalesced by the panel) and isolated key steps.
  * Each phase also says where the time went (p50/p95): the panel's request and its drawing of the
  * frame, and inside the request the server's steps (Server-Timing: parts lookup, Z', the tail).
+ * Then the same two phases with the in-browser engine: the standalone site (build:static) on a
+ * plain file server, the tail run in the page by ONNX Runtime Web (WebAssembly: this Chromium has
+ * no GPU) on the shipped parts; `inBrowser` and the ratios to the server come from the same run.
  * Prints JSON.   npm run bench:preview [-- --model ID --steps N]
  */
+import type { AddressInfo } from "node:net";
+import type { Page } from "playwright-core";
 import { defaultModelDirs } from "../companion-server/src/cli/paths";
-import { ensureWebBuild, launchBrowser } from "../test/helpers/browser";
+import { ensureStaticBuild, ensureWebBuild, launchBrowser } from "../test/helpers/browser";
+import { staticFileServer } from "../scripts/serve-static";
 import { startTestServer, tempDir } from "../test/helpers/server";
 import { PanelDriver } from "../test/e2e/helpers";
 import { benchModelId, numberArg, percentile } from "./bench-util";
@@ -59,9 +65,81 @@ function profile({ frames, server }: Recorded) {
   };
 }
 
-async function main(): Promise<void> {
-  const model = benchModelId();
-  const steps = numberArg("--steps", 30);
+/** The panel's state once an image, a part and an appearance are picked (set up through the panel model). */
+interface Ready {
+  error: string | null;
+  image: { width: number; height: number } | null;
+  factorisation: string | null;
+}
+
+/** Drags the slider, then steps it with the keys, recording every input and every preview frame. */
+async function measure(page: Page, steps: number) {
+  await page.evaluate(() => {
+    const recorded: Recorded = { inputs: [], shown: [], frames: [], server: [] };
+    const m = window.pandaStudio!.panel!.model;
+    const slider = document.querySelector('[data-field="strength"]')!;
+    let last = m.state.strength;
+    // registered after the panel's own listener, so the model has the new strength already
+    slider.addEventListener("input", () => {
+      if (m.state.strength !== last) recorded.inputs.push([performance.now(), (last = m.state.strength)]);
+    });
+    document.addEventListener("panda-preview-shown", (e) => {
+      const { strength, requestMs, drawMs } = (e as CustomEvent<{ strength: number; requestMs: number; drawMs: number }>).detail;
+      recorded.frames.push({ requestMs, drawMs });
+      requestAnimationFrame(() => recorded.shown.push([performance.now(), strength]));
+    });
+    performance.setResourceTimingBufferSize(100000);
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as PerformanceResourceTiming[])
+        if (/\/api\/images\/[^/]+\/edits$/.test(new URL(entry.name).pathname)) recorded.server.push(Object.fromEntries(entry.serverTiming.map((t) => [t.name, t.duration])));
+    }).observe({ type: "resource" });
+    (window as unknown as { benchRecord: Recorded }).benchRecord = recorded;
+  });
+  const take = () =>
+    page.evaluate(() => {
+      const w = window as unknown as { benchRecord: Recorded };
+      const r = w.benchRecord;
+      const copy = { inputs: [...r.inputs], shown: [...r.shown], frames: [...r.frames], server: [...r.server] };
+      for (const list of [r.inputs, r.shown, r.frames, r.server]) list.length = 0;
+      return copy;
+    });
+  const settle = () => page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle()).then(() => page.waitForTimeout(100));
+
+  // Phase 1: drag the handle back and forth with the mouse, one move per frame.
+  const track = page.locator('[data-field="strength"] #controls');
+  await track.scrollIntoViewIfNeeded();
+  const box = (await track.boundingBox())!;
+  const y = box.y + box.height / 2;
+  const x = (fraction: number) => box.x + box.width * fraction;
+  await page.mouse.move(x(0.5), y);
+  await page.mouse.down();
+  const moves = 240;
+  for (let i = 0; i < moves; i++) {
+    await page.mouse.move(x(0.5 + 0.35 * Math.sin((i / moves) * 4 * Math.PI)), y);
+    await page.waitForTimeout(16);
+  }
+  await page.mouse.up();
+  await settle();
+  const drag = await take();
+
+  // Phase 2: isolated steps with the arrow keys on the focused slider.
+  await page.locator('[data-field="strength"] input').first().focus();
+  for (let i = 0; i < steps; i++) {
+    await page.keyboard.press(i % 2 ? "ArrowLeft" : "ArrowRight");
+    await settle();
+  }
+  const keys = await take();
+  const dragLatency = latencies(drag);
+  const stepLatency = latencies(keys);
+  return {
+    drag: { ...summary(dragLatency), inputEvents: drag.inputs.length, previewUpdates: drag.shown.length, profile: profile(drag) },
+    steps: { ...summary(stepLatency), profile: profile(keys) },
+    met: percentile(dragLatency, 50) <= TARGET_P50_MS && percentile(stepLatency, 50) <= TARGET_P50_MS,
+  };
+}
+
+/** The companion server serving the web editor; parts discovered on the server. */
+async function serverEngine(model: string, steps: number) {
   const data = tempDir("panda-bench-data-");
   const server = await startTestServer({ modelDirs: defaultModelDirs(), dataDir: data.dir, webRoot: ensureWebBuild() });
   const browser = await launchBrowser();
@@ -71,7 +149,7 @@ async function main(): Promise<void> {
     const panel = new PanelDriver(page);
     await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null);
     // Setup through the panel model: an image, its parts, the biggest part and the first appearance.
-    const ready = await page.evaluate(async (id) => {
+    const ready: Ready = await page.evaluate(async (id) => {
       const m = window.pandaStudio!.panel!.model;
       await m.selectModel(id);
       m.setGenerate({ seed: 1 });
@@ -81,85 +159,74 @@ async function main(): Promise<void> {
       const part = m.state.parts.reduce((a, b) => (b.coverage > a.coverage ? b : a)).index;
       m.selectPart(part);
       m.selectAppearance(0);
-      return { error: m.state.error, image: m.state.image, factorisation: m.state.factorisationId, part };
+      return { error: m.state.error, image: m.state.image, factorisation: m.state.factorisationId };
     }, model);
     if (ready.error || !ready.image) throw new Error(`setup failed: ${ready.error}`);
-
-    await page.evaluate(() => {
-      const recorded: Recorded = { inputs: [], shown: [], frames: [], server: [] };
-      const m = window.pandaStudio!.panel!.model;
-      const slider = document.querySelector('[data-field="strength"]')!;
-      let last = m.state.strength;
-      // registered after the panel's own listener, so the model has the new strength already
-      slider.addEventListener("input", () => {
-        if (m.state.strength !== last) recorded.inputs.push([performance.now(), (last = m.state.strength)]);
-      });
-      document.addEventListener("panda-preview-shown", (e) => {
-        const { strength, requestMs, drawMs } = (e as CustomEvent<{ strength: number; requestMs: number; drawMs: number }>).detail;
-        recorded.frames.push({ requestMs, drawMs });
-        requestAnimationFrame(() => recorded.shown.push([performance.now(), strength]));
-      });
-      performance.setResourceTimingBufferSize(100000);
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries() as PerformanceResourceTiming[])
-          if (/\/api\/images\/[^/]+\/edits$/.test(new URL(entry.name).pathname)) recorded.server.push(Object.fromEntries(entry.serverTiming.map((t) => [t.name, t.duration])));
-      }).observe({ type: "resource" });
-      (window as unknown as { benchRecord: Recorded }).benchRecord = recorded;
-    });
-    const take = () =>
-      page.evaluate(() => {
-        const w = window as unknown as { benchRecord: Recorded };
-        const r = w.benchRecord;
-        const copy = { inputs: [...r.inputs], shown: [...r.shown], frames: [...r.frames], server: [...r.server] };
-        for (const list of [r.inputs, r.shown, r.frames, r.server]) list.length = 0;
-        return copy;
-      });
-    const settle = () => page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle()).then(() => page.waitForTimeout(100));
-
-    // Phase 1: drag the handle back and forth with the mouse, one move per frame.
-    const track = page.locator('[data-field="strength"] #controls');
-    await track.scrollIntoViewIfNeeded();
-    const box = (await track.boundingBox())!;
-    const y = box.y + box.height / 2;
-    const x = (fraction: number) => box.x + box.width * fraction;
-    await page.mouse.move(x(0.5), y);
-    await page.mouse.down();
-    const moves = 240;
-    for (let i = 0; i < moves; i++) {
-      await page.mouse.move(x(0.5 + 0.35 * Math.sin((i / moves) * 4 * Math.PI)), y);
-      await page.waitForTimeout(16);
-    }
-    await page.mouse.up();
-    await settle();
-    const drag = await take();
-
-    // Phase 2: isolated steps with the arrow keys on the focused slider.
-    await page.locator('[data-field="strength"] input').first().focus();
-    for (let i = 0; i < steps; i++) {
-      await page.keyboard.press(i % 2 ? "ArrowLeft" : "ArrowRight");
-      await settle();
-    }
-    const keys = await take();
-
-    const dragLatency = latencies(drag);
-    const stepLatency = latencies(keys);
-    const result = {
-      bench: "preview-latency",
-      model,
-      image: `${ready.image.width}×${ready.image.height}`,
-      factorisation: ready.factorisation,
-      design: "one POST /api/images/:id/edits per preview, raw RGBA; slider events coalesced (at most one request in flight, the next one sent while a frame is drawn); preview layer updated in place",
-      drag: { ...summary(dragLatency), inputEvents: drag.inputs.length, previewUpdates: drag.shown.length, profile: profile(drag) },
-      steps: { ...summary(stepLatency), profile: profile(keys) },
-      targetP50Ms: TARGET_P50_MS,
-      met: percentile(dragLatency, 50) <= TARGET_P50_MS && percentile(stepLatency, 50) <= TARGET_P50_MS,
-    };
-    console.log(JSON.stringify(result, null, 2));
+    return { ready, ...(await measure(page, steps)) };
   } finally {
     await browser.close();
     await server.close();
     data.remove();
   }
+}
+
+/** The standalone site on a plain file server: the model and the shipped parts in the page. */
+async function inBrowserEngine(steps: number) {
+  const files = await staticFileServer(ensureStaticBuild());
+  await files.listen({ host: "127.0.0.1", port: 0 });
+  const browser = await launchBrowser();
+  const { page } = browser;
+  try {
+    await page.goto(`http://127.0.0.1:${(files.server.address() as AddressInfo).port}/`);
+    await page.waitForFunction(() => window.pandaStudio?.panel?.model.state.factorisationId != null, undefined, { timeout: 120_000 });
+    const ready: Ready = await page.evaluate(async () => {
+      const m = window.pandaStudio!.panel!.model;
+      m.setGenerate({ seed: 1 });
+      await m.generate();
+      const part = m.state.parts.reduce((a, b) => (b.coverage > a.coverage ? b : a)).index;
+      m.selectPart(part);
+      m.selectAppearance(0);
+      return { error: m.state.error, image: m.state.image, factorisation: m.state.factorisationId };
+    });
+    if (ready.error || !ready.image) throw new Error(`in-browser setup failed: ${ready.error}`);
+    const backend = await page.evaluate(() => window.pandaStudio!.panel!.model.state.connection.health?.device.active ?? null);
+    return { ready, backend, ...(await measure(page, steps)) };
+  } finally {
+    await browser.close();
+    await files.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const model = benchModelId();
+  const steps = numberArg("--steps", 30);
+  const server = await serverEngine(model, steps);
+  // the static site carries the default model only
+  const inBrowser = model === "synthfaces" ? await inBrowserEngine(steps) : null;
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const result = {
+    bench: "preview-latency",
+    model,
+    image: `${server.ready.image!.width}×${server.ready.image!.height}`,
+    factorisation: server.ready.factorisation,
+    design: "one POST /api/images/:id/edits per preview, raw RGBA; slider events coalesced (at most one request in flight, the next one sent while a frame is drawn); preview layer updated in place",
+    drag: server.drag,
+    steps: server.steps,
+    targetP50Ms: TARGET_P50_MS,
+    met: server.met,
+    inBrowser: inBrowser
+      ? {
+          design: "the standalone site (no server): Z' and the tail in the page, ONNX Runtime Web, single-threaded (no cross-origin isolation on a plain file server)",
+          engine: inBrowser.backend,
+          factorisation: inBrowser.ready.factorisation,
+          drag: inBrowser.drag,
+          steps: inBrowser.steps,
+          met: inBrowser.met,
+          p50VersusServer: { drag: ratio(inBrowser.drag.p50, server.drag.p50), steps: ratio(inBrowser.steps.p50, server.steps.p50) },
+        }
+      : { skipped: `the static site carries synthfaces only, not ${model}` },
+  };
+  console.log(JSON.stringify(result, null, 2));
 }
 
 main().catch((err) => {

@@ -152,3 +152,15 @@ export class PanelDriver {
     });
   }
 }
+
+/** Mean absolute RGB change inside and outside a mask. */
+export function meanChange(a: number[], b: number[], mask: number[]): { inside: number; outside: number } {
+  const sums = { inside: 0, outside: 0 };
+  const counts = { inside: 0, outside: 0 };
+  mask.forEach((m, i) => {
+    const where = m >= 128 ? "inside" : "outside";
+    counts[where]++;
+    for (let c = 0; c < 3; c++) sums[where] += Math.abs(a[i * 4 + c] - b[i * 4 + c]);
+  });
+  return { inside: sums.inside / Math.max(1, counts.inside * 3), outside: sums.outside / Math.max(1, counts.outside * 3) };
+}

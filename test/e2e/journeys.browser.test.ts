@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { screenshot } from "../helpers/browser";
 import { tempDir } from "../helpers/server";
-import { openStudio, Studio } from "./helpers";
+import { meanChange, openStudio, Studio } from "./helpers";
 
 // A real browser on a 2-core CI machine: one retry absorbs a timing hiccup; a real failure fails twice.
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
@@ -151,15 +151,3 @@ test("export .ora and reopen it: the panel's layers and masks survive", async ()
   await page.waitForFunction((count) => window.pandaStudio!.app.store.doc?.layers.length === count, before.length);
   expect(await panel.layers()).toEqual(before);
 });
-
-/** Mean absolute RGB change inside and outside a mask. */
-function meanChange(a: number[], b: number[], mask: number[]): { inside: number; outside: number } {
-  const sums = { inside: 0, outside: 0 };
-  const counts = { inside: 0, outside: 0 };
-  mask.forEach((m, i) => {
-    const where = m >= 128 ? "inside" : "outside";
-    counts[where]++;
-    for (let c = 0; c < 3; c++) sums[where] += Math.abs(a[i * 4 + c] - b[i * 4 + c]);
-  });
-  return { inside: sums.inside / Math.max(1, counts.inside * 3), outside: sums.outside / Math.max(1, counts.outside * 3) };
-}

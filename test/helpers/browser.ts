@@ -31,6 +31,20 @@ export function ensureWebBuild(): string {
   return WEB_ROOT;
 }
 
+export const STATIC_ROOT = join(ROOT, "dist", "static");
+/** the standalone site also carries the server's shared maths, the site script and the default bundle */
+const STATIC_SOURCES = [...WEB_SOURCES, join(ROOT, "companion-server", "src"), join(ROOT, "scripts", "build-static.ts"), join(ROOT, "models", "synthfaces", "model.json")];
+
+/** Builds dist/static (npm run build:static) unless it is newer than every source of it. */
+export function ensureStaticBuild(): string {
+  const site = join(STATIC_ROOT, "panda-site.json");
+  const builtAt = existsSync(site) ? statSync(site).mtimeMs : 0;
+  if (builtAt < Math.max(...STATIC_SOURCES.filter(existsSync).map(newestMtime))) {
+    execFileSync(process.execPath, [require.resolve("tsx/cli"), join(ROOT, "scripts", "build-static.ts")], { cwd: ROOT, stdio: "pipe" });
+  }
+  return STATIC_ROOT;
+}
+
 export interface TestBrowser {
   context: BrowserContext;
   page: Page;

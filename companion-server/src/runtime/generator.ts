@@ -6,6 +6,7 @@ import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { BundleManifest, LayerSpec } from "./bundle-manifest";
 import { LoadedBundle } from "./bundle-loader";
+import { defaultLayer, defaultTruncation, truncatedLatents } from "./model-info";
 import { SessionFactory } from "./execution-providers";
 import { OrtSession } from "./ort-thread";
 
@@ -42,14 +43,14 @@ export class Generator {
 
   /** The layer with this id, or the bundle's default layer. Throws for an unknown id. */
   layer(id?: string): LayerSpec {
-    if (id === undefined) return this.manifest.layers.find((l) => l.default) ?? this.manifest.layers[0];
+    if (id === undefined) return defaultLayer(this.manifest);
     const layer = this.manifest.layers.find((l) => l.id === id);
     if (!layer) throw new UnknownLayerError(this.id, id, this.manifest.layers.map((l) => l.id));
     return layer;
   }
 
   defaultTruncation(): number {
-    return this.manifest.truncation.method === "none" ? 1 : (this.manifest.truncation.default ?? 1);
+    return defaultTruncation(this.manifest);
   }
 
   async head(layerId: string, latents: Float32Array, count: number, truncation = this.defaultTruncation()): Promise<FeatureBatch> {
@@ -57,7 +58,7 @@ export class Generator {
     const { size } = this.manifest.latent;
     if (latents.length !== size * count) throw new Error(`expected ${size * count} latent values, got ${latents.length}`);
     const method = this.manifest.truncation.method;
-    const z = method === "latent" && truncation !== 1 ? latents.map((v) => v * truncation) : latents;
+    const z = truncatedLatents(this.manifest, latents, truncation);
     const feeds: Record<string, ort.Tensor> = { z: new ort.Tensor("float32", z, [count, size]) };
     if (method === "input") feeds.truncation = new ort.Tensor("float32", Float32Array.of(truncation), [1]);
     const session = await this.session(layer.head);

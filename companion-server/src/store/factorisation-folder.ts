@@ -5,11 +5,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatNpy, parseNpy, toFloat32 } from "../engine/io/npy";
+import { formatNpy } from "../engine/io/npy";
 import { Factors } from "../engine/panda/types";
-import { FactorisationModel } from "../engine/panda/image-parts";
+import { FactorFileError, SavedFactorisation, savedFactorisation } from "./factorisation-factors";
 import { writeFolderAtomic } from "../util/atomic-write";
 import { FactorisationMeta, parseFactorisationMeta } from "./factorisation-meta";
+
+export type { SavedFactorisation } from "./factorisation-factors";
 
 export const FOLDER_FILES = {
   parts: "parts.npy",
@@ -18,10 +20,6 @@ export const FOLDER_FILES = {
   contactSheet: "contact-sheet.png",
 } as const;
 
-export interface SavedFactorisation extends FactorisationModel {
-  meta: FactorisationMeta;
-}
-
 export class FactorisationFolderError extends Error {
   constructor(
     readonly file: string,
@@ -29,22 +27,6 @@ export class FactorisationFolderError extends Error {
   ) {
     super(`${file}: ${problem}`);
   }
-}
-
-function readMatrix(dir: string, file: string, rows: number, cols: number, what: string): Float32Array {
-  const path = join(dir, file);
-  if (!existsSync(path)) throw new FactorisationFolderError(path, "file not found");
-  let array;
-  try {
-    array = parseNpy(readFileSync(path));
-  } catch (err) {
-    throw new FactorisationFolderError(path, (err as Error).message);
-  }
-  if (array.shape.length !== 2 || array.shape[0] !== rows || array.shape[1] !== cols)
-    throw new FactorisationFolderError(path, `${what} has shape (${array.shape.join(", ")}), meta.json says (${rows}, ${cols})`);
-  const data = toFloat32(array);
-  if (!data.every(Number.isFinite)) throw new FactorisationFolderError(path, `${what} holds NaN or infinite values`);
-  return data;
 }
 
 export function readFactorisationFolder(dir: string): SavedFactorisation {
@@ -56,12 +38,14 @@ export function readFactorisationFolder(dir: string): SavedFactorisation {
   } catch (err) {
     throw new FactorisationFolderError(metaPath, err instanceof SyntaxError ? `bad JSON (${err.message})` : (err as Error).message);
   }
-  const { channels, height, width } = meta.shape;
-  const parts = readMatrix(dir, FOLDER_FILES.parts, height * width, meta.ranks.parts, "P");
-  const appearances = readMatrix(dir, FOLDER_FILES.appearances, channels, meta.ranks.appearances, "A");
-  if (parts.some((v) => v < 0)) throw new FactorisationFolderError(join(dir, FOLDER_FILES.parts), "P has negative values (parts must be non-negative)");
-  const factors: Factors = { shape: meta.shape, partsRank: meta.ranks.parts, appearancesRank: meta.ranks.appearances, parts, appearances };
-  return { meta, factors, saliency: meta.saliency, background: meta.background };
+  const file = (name: keyof typeof FOLDER_FILES) => join(dir, FOLDER_FILES[name]);
+  for (const name of ["parts", "appearances"] as const) if (!existsSync(file(name))) throw new FactorisationFolderError(file(name), "file not found");
+  try {
+    return savedFactorisation(meta, readFileSync(file("parts")), readFileSync(file("appearances")));
+  } catch (err) {
+    if (err instanceof FactorFileError) throw new FactorisationFolderError(file(err.file), err.message);
+    throw err;
+  }
 }
 
 export interface FolderContents {

@@ -10,7 +10,11 @@ export type ClientErrorKind =
   /** the answer did not have the shape the contract promises */
   | "protocol"
   /** the caller aborted the request */
-  | "aborted";
+  | "aborted"
+  /** the in-browser engine cannot do this: it needs the companion server (the message says how to start it) */
+  | "needs-server"
+  /** the in-browser engine refused the request or failed; `message` is its own */
+  | "engine";
 
 export class ClientError extends Error {
   constructor(
@@ -28,6 +32,11 @@ export class ClientError extends Error {
 
 export function unreachable(serverUrl: string): ClientError {
   return new ClientError("unreachable", `Cannot reach the PandA server at ${serverUrl}. Is it running? Start it with "npm start", or correct the address.`);
+}
+
+/** Features of the companion server only, in the words the panel shows when it runs in the browser alone. */
+export function needsServer(feature: string): ClientError {
+  return new ClientError("needs-server", `${feature} needs the PandA companion server; this page runs the shipped model in the browser alone. Start it in a PandA Studio checkout with "npm install && npm start" and open http://127.0.0.1:8710/.`);
 }
 
 export function isAbort(err: unknown): boolean {

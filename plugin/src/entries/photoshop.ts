@@ -2,7 +2,8 @@
 /**
  * The Photoshop (UXP) entry: mounts the PandA panel with the Photoshop host, talking to the
  * companion server whose address was fixed at build time (PANDA_SERVER_URL; the manifest's network
- * permissions list the same origins).
+ * permissions list the same origins). The web editor's in-browser engine (ONNX Runtime Web) is not
+ * offered here: UXP does not officially support WebAssembly (README, "Without a server").
  */
 import * as photoshop from "photoshop";
 import { entrypoints } from "uxp";

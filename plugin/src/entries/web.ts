@@ -1,10 +1,20 @@
 /**
- * The web build's entry: the editor fills the page and the PandA panel mounts in its dock,
- * talking to the companion server that served this page.
+ * The web build's entry: the editor fills the page and the PandA panel mounts in its dock. The
+ * server's build (dist/web) talks to the companion server that served it. The standalone site
+ * (build:static → dist/static) asks first whether a companion server serves it, and uses it if
+ * so; on any other static file server the shipped model runs in the page.
  */
 import { EditorApp } from "../editor/ui/app";
 import { WebHost } from "../hosts/web/web-host";
 import { MountedPanel, mountPanel } from "../panel";
+import type { PandaClient } from "../client/client";
+import { InBrowserPandaClient } from "../engine/in-browser-client";
+import { BundleFiles, DownloadProgress } from "../engine/bundle-files";
+import { loadOrtWeb } from "../engine/ort-web";
+import { parseSiteManifest, SITE_FILE } from "../engine/static-site";
+
+/** true in the standalone site's build (webpack's DefinePlugin, build:static) */
+declare const PANDA_STATIC_SITE: boolean;
 
 declare global {
   interface Window {
@@ -16,17 +26,71 @@ declare global {
 const app = new EditorApp(document.getElementById("app")!);
 const host = new WebHost(app.store, app.status);
 let panel: MountedPanel | null = null;
+window.pandaStudio = { app, host, panel };
+
 /** The LAN-mode token from the address the server printed (…/#token=…), taken off the address bar at once. */
 function tokenFromAddress(): string | undefined {
   const token = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
   if (token) history.replaceState(null, "", location.pathname + location.search);
   return token;
 }
-try {
-  panel = mountPanel(app.dock, host, { serverUrl: location.origin, token: tokenFromAddress() });
-} catch (err) {
-  // The editor stays usable without its panel; say why the panel is missing.
-  app.dock.textContent = `The PandA panel could not start: ${(err as Error).message}`;
-  app.status.show(`PandA panel: ${(err as Error).message}`, "error", false);
+
+/** Whether a companion server serves this page: it answers /api/health (a LAN-mode server answers 401 without the token). */
+async function servedByServer(): Promise<boolean> {
+  try {
+    const response = await fetch(new URL("/api/health", location.origin).href, { headers: { accept: "application/json" } });
+    if (response.status === 401) return true;
+    return response.ok && ((await response.json()) as { status?: unknown }).status === "ok";
+  } catch {
+    return false;
+  }
 }
-window.pandaStudio = { app, host, panel };
+
+/** The in-browser engine when this page is the standalone site; undefined when it is not one. */
+async function inBrowserEngine(onProgress: (p: DownloadProgress) => void): Promise<InBrowserPandaClient | undefined> {
+  const siteUrl = new URL(".", location.href).href;
+  let response: Response;
+  try {
+    response = await fetch(new URL(SITE_FILE, siteUrl).href, { cache: "no-cache" });
+  } catch {
+    return undefined;
+  }
+  if (!response.ok) return undefined;
+  const site = parseSiteManifest(await response.json());
+  const files = new BundleFiles({ siteUrl, files: site.files, onProgress });
+  const ortUrl = new URL(site.ort, siteUrl).href;
+  return new InBrowserPandaClient({ siteUrl, site, files, ort: () => loadOrtWeb(ortUrl, (file) => files.bytes(site.ort + file)) });
+}
+
+function mount(inBrowser?: PandaClient): MountedPanel {
+  panel = mountPanel(app.dock, host, { serverUrl: location.origin, token: tokenFromAddress(), inBrowser });
+  window.pandaStudio = { app, host, panel };
+  return panel;
+}
+
+async function startStaticSite(): Promise<void> {
+  let download: ((p: DownloadProgress) => void) | null = null;
+  const inBrowser = (await servedByServer()) ? undefined : await inBrowserEngine((p) => download?.(p));
+  const mounted = mount(inBrowser);
+  if (!inBrowser) return;
+  const model = mounted.model;
+  download = (p) => model.showDownload(p.loaded >= p.total ? null : { file: p.file, loaded: p.loaded, total: p.total });
+  // fetch and compile the model now: the first Generate then does not wait for the download
+  inBrowser.prepare().catch((err: Error) => model.store.update({ error: `The model could not be loaded in this browser: ${err.message}` }));
+}
+
+/** The editor stays usable without its panel; say why the panel is missing. */
+function panelFailed(err: Error): void {
+  app.dock.textContent = `The PandA panel could not start: ${err.message}`;
+  app.status.show(`PandA panel: ${err.message}`, "error", false);
+}
+
+if (PANDA_STATIC_SITE) {
+  startStaticSite().catch(panelFailed);
+} else {
+  try {
+    mount();
+  } catch (err) {
+    panelFailed(err as Error);
+  }
+}

@@ -15,7 +15,7 @@ import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
 import { pngDataUrl } from "./png-data-url";
 import { SaliencyOutput, Settings, normaliseServerUrl, normaliseToken } from "./settings";
-import { CurrentImage, DiscoverSettings, GenerateSettings, MaskKind, PanelState, initialState } from "./state";
+import { CurrentImage, DiscoverSettings, DownloadState, EngineKind, GenerateSettings, MaskKind, PanelState, initialState } from "./state";
 import { Store } from "./store";
 import { roundStrength } from "./strength";
 import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./validate";
@@ -34,6 +34,8 @@ export interface PanelModelOptions {
   appearanceThumbnails?: number;
   /** called each time the live preview layer shows a new strength (the latency bench listens) */
   onPreviewShown?: (strength: number, timing: PreviewTiming) => void;
+  /** "browser": the client runs the model in this page (no server address to change); default "server" */
+  engine?: EngineKind;
 }
 
 export class PanelModel {
@@ -56,7 +58,7 @@ export class PanelModel {
   constructor(private readonly options: PanelModelOptions) {
     const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
     const token = options.settings.token();
-    this.store = new Store({ ...initialState(serverUrl, options.settings.preferences(), token), partSets: options.settings.partSets() });
+    this.store = new Store({ ...initialState(serverUrl, options.settings.preferences(), token, options.engine), partSets: options.settings.partSets() });
     this.client = options.createClient(serverUrl, token);
     this.host = options.host;
     this.preview = new LivePreview(
@@ -101,6 +103,11 @@ export class PanelModel {
     } catch (err) {
       if (before !== "offline") this.fail(err);
     }
+  }
+
+  /** The model's files arriving in the page (in-browser engine); null once they are all there. */
+  showDownload(download: DownloadState | null): void {
+    this.store.update({ download });
   }
 
   async setServerUrl(text: string): Promise<void> {

@@ -69,6 +69,11 @@ function base64(bytes: Uint8Array): string {
   return out;
 }
 
+/** The image as base64 PNG (what the server's part thumbnails carry). */
+export function pngBase64(image: PixelImage): string {
+  return base64(encodeStoredPng(image));
+}
+
 export function pngDataUrl(image: PixelImage): string {
-  return `data:image/png;base64,${base64(encodeStoredPng(image))}`;
+  return `data:image/png;base64,${pngBase64(image)}`;
 }

@@ -13,7 +13,18 @@ export type MaskKind = "binary" | "soft";
 
 export type ConnectionStatus = "connecting" | "connected" | "offline";
 
+/** Where the model runs: the companion server, or this page alone (ONNX Runtime Web, the static site). */
+export type EngineKind = "server" | "browser";
+
+/** Bytes of the model arriving in the page (in-browser engine only). */
+export interface DownloadState {
+  file: string;
+  loaded: number;
+  total: number;
+}
+
 export interface Connection {
+  engine: EngineKind;
   status: ConnectionStatus;
   serverUrl: string;
   /** the LAN-mode token sent with every request; null for a loopback server */
@@ -128,13 +139,15 @@ export interface PanelState {
   error: string | null;
   /** the last success worth telling, e.g. "Added layer …" */
   notice: string | null;
+  /** the model's files arriving in the page (in-browser engine), null when none are */
+  download: DownloadState | null;
 }
 
 export const DEFAULT_SEED = 1;
 
-export function initialState(serverUrl: string, preferences: Preferences, token: string | null = null): PanelState {
+export function initialState(serverUrl: string, preferences: Preferences, token: string | null = null, engine: EngineKind = "server"): PanelState {
   return {
-    connection: { status: "connecting", serverUrl, token, health: null },
+    connection: { engine, status: "connecting", serverUrl, token, health: null },
     models: [],
     modelId: null,
     layerId: null,
@@ -165,5 +178,6 @@ export function initialState(serverUrl: string, preferences: Preferences, token:
     busy: null,
     error: null,
     notice: null,
+    download: null,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { render } from "lit";
 import type { Host } from "../hosts/host";
+import type { PandaClient } from "../client/client";
 import { HttpPandaClient } from "../client/http-client";
 import { PanelModel } from "../model/panel-model";
 import type { PreviewTiming } from "../model/live-preview";
@@ -19,6 +20,8 @@ export interface PanelOptions {
   token?: string;
   /** how often the server's health is checked, in ms (0: never) */
   healthIntervalMs?: number;
+  /** the model runs in this page through this client (the static site without a server); default: the server at serverUrl */
+  inBrowser?: PandaClient;
 }
 
 export interface MountedPanel {
@@ -37,7 +40,8 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
   if (options.token) settings.rememberToken(options.token);
   const model = new PanelModel({
     host,
-    createClient: (url, token) => new HttpPandaClient(url, { token }),
+    createClient: (url, token) => options.inBrowser ?? new HttpPandaClient(url, { token }),
+    engine: options.inBrowser ? "browser" : "server",
     settings,
     defaultServerUrl: options.serverUrl,
     onPreviewShown: (strength, timing) => announcePreview(container, strength, timing),

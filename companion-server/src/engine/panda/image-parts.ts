@@ -4,10 +4,10 @@
  * parts' maps at image size), so a client dragging a strength slider pays only for Z' and the
  * generator's tail. Routes and the CLI both use it; neither knows the math.
  */
-import { RgbaImage } from "../../runtime/image-codec";
+import type { RgbaImage } from "../imaging/rgba";
 import { Factors } from "./types";
 import { SpatialMap } from "./maps";
-import { binaryMask, imagePartMaps, PartMaps, softMask } from "./masks";
+import { binaryMask, imagePartMaps, PartMaps, partLabels, softMask } from "./masks";
 import { clampPlane, EdgeAwareOptions, feather, MapKind, MapUpsampler, Upsampling } from "../imaging/mask-upsampling";
 import { coordinates, saliency, Saliency, SaliencyStats } from "./saliency";
 import { applyEdits, Edit, editRegion, editsRegion } from "./edits";
@@ -134,6 +134,14 @@ export class ImageParts {
   mask(parts: readonly number[], kind: MaskKind, options: MaskOptions = {}): SpatialMap {
     this.checkParts(parts);
     return maskOf(this.partMaps(options.upsampling), parts, kind, options);
+  }
+
+  /** Each part's share of the image's pixels, where it is the strongest part (argmax labels). */
+  coverage(upsampling?: Upsampling): number[] {
+    const labels = partLabels(this.partMaps(upsampling));
+    const counts = new Array<number>(this.factors.partsRank).fill(0);
+    for (const l of labels) counts[l]++;
+    return counts.map((c) => c / labels.length);
   }
 
   /** Each part as a coloured overlay on the image, in part order. */

@@ -1,5 +1,5 @@
 /** Drawing parts for people: a fixed palette and a part map blended over an image as a coloured overlay. */
-import { RgbaImage } from "../../runtime/image-codec";
+import type { RgbaImage } from "../imaging/rgba";
 import { SpatialMap } from "./maps";
 
 /** Distinct hues, so neighbouring part indices never look alike. */

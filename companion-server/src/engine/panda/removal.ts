@@ -13,7 +13,7 @@ import { Factors } from "./types";
 import { borderShare, partColumn, SpatialMap } from "./maps";
 import { normaliser, saliencyAtFeatures, SaliencyStats } from "./saliency";
 import { editRegion } from "./edits";
-import { RgbaImage } from "../../runtime/image-codec";
+import type { RgbaImage } from "../imaging/rgba";
 
 export interface Background {
   /** the part with most border mass */

@@ -18,7 +18,6 @@ import {
   SaliencyRequestSchema,
 } from "../../api/image-parts";
 import { encodePngOffThread } from "../../runtime/png-thread";
-import { partLabels } from "../../engine/panda/masks";
 import { DEFAULT_UPSAMPLING } from "../../engine/panda/image-parts";
 import { partColour } from "../../engine/panda/overlay";
 import { SpatialMap, toGray8 } from "../../engine/panda/maps";
@@ -82,16 +81,14 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, request.query.factorisation, { refine: request.query.refine });
       const { upsampling } = request.query;
-      const labels = partLabels(ip.partMaps(upsampling));
-      const counts = new Array<number>(f.factors.partsRank).fill(0);
-      for (const l of labels) counts[l]++;
+      const coverage = ip.coverage(upsampling);
       return {
         image: request.params.id,
         factorisation: f.id,
         width: ip.image.width,
         height: ip.image.height,
         parts: await Promise.all(
-          ip.thumbnails(upsampling).map(async (thumb, index) => ({ index, colour: partColour(index), coverage: counts[index] / labels.length, png: (await encodePngOffThread(thumb.rgba, thumb.width, thumb.height, false)).toString("base64") })),
+          ip.thumbnails(upsampling).map(async (thumb, index) => ({ index, colour: partColour(index), coverage: coverage[index], png: (await encodePngOffThread(thumb.rgba, thumb.width, thumb.height, false)).toString("base64") })),
         ),
       };
     },

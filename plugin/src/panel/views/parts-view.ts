@@ -7,7 +7,6 @@ import { numberOf, picker, progressBar, section, textField, thumbnail, valueOf, 
 
 export function partsView(state: PanelState, ctx: ViewContext) {
   const { model } = ctx;
-  const connected = state.connection.status === "connected";
   const idle = state.busy === null;
   const hasPart = state.partIndices.length > 0;
   return section(state, ctx, "parts", "Parts", () => html`
@@ -22,40 +21,7 @@ export function partsView(state: PanelState, ctx: ViewContext) {
           })}
           ${partSetActions(state, ctx)}`
         : html`<p class="hint" data-hint="no-saved-parts">No saved parts for ${state.layerId ? `layer ${state.layerId}` : "this model"} yet: discover them (a few seconds).</p>`}
-      <div class="row">
-        ${textField({ field: "parts", label: "Parts", tip: TIPS.parts, value: String(state.discover.parts), onInput: (e) => model.setDiscover({ parts: numberOf(e) }) })}
-        ${textField({
-          field: "appearances",
-          label: "Appearances",
-          tip: TIPS.appearances,
-          value: state.discover.appearances === null ? "" : String(state.discover.appearances),
-          onInput: (e) => model.setDiscover({ appearances: valueOf(e).trim() === "" ? null : numberOf(e) }),
-        })}
-        ${textField({ field: "samples", label: "Samples", tip: TIPS.samples, value: String(state.discover.samples), onInput: (e) => model.setDiscover({ samples: numberOf(e) }) })}
-      </div>
-      <div class="row">
-        ${textField({ field: "discover-seed", label: "Seed", tip: TIPS.discoverSeed, value: String(state.discover.seed), onInput: (e) => model.setDiscover({ seed: numberOf(e) }) })}
-        ${picker(ctx, {
-          field: "solver",
-          label: "Solver",
-          tip: TIPS.solver,
-          value: state.discover.solver,
-          items: [
-            { value: "fast", label: "fast" },
-            { value: "reference", label: "reference" },
-          ],
-          onChange: (solver) => model.setDiscover({ solver: solver as SolverName }),
-        })}
-      </div>
-      ${state.job
-        ? html`<div class="job">
-            ${progressBar(state.job.fraction, state.job.message, state.job.determinate)}
-            <sp-button size="s" variant="negative" treatment="outline" data-action="cancel" title=${TIPS.cancel} ?disabled=${state.job.cancelling}
-              @click=${() => model.cancelJob()}>Cancel</sp-button>
-          </div>`
-        : html`<sp-button size="s" variant="primary" data-action="discover" title=${TIPS.discover} ?disabled=${!connected || !idle}
-              @click=${() => model.discoverParts()}>Discover parts</sp-button>
-            <p class="hint">The same settings and seed find the same parts again.</p>`}
+      ${state.connection.engine === "browser" ? html`<p class="hint" data-hint="discover-needs-server">Discovering new parts needs the companion server; the parts above ship with the model.</p>` : discoverControls(state, ctx)}
       ${state.parts.length > 0
         ? html`<div class="thumbs" aria-label="Parts">
               ${state.parts.map((p) =>
@@ -120,4 +86,46 @@ function partsHint({ image, modelId, factorisationId, layerNote }: PanelState): 
   if (!image) return layerNote ?? "Generate an image, or select a layer PandA generated, to see its parts.";
   if (image.model !== modelId) return `The selected layer is from ${image.model}: pick that model, or generate an image with this one, to see its parts.`;
   return factorisationId ? "Loading parts…" : "Discover parts, or pick saved ones.";
+}
+
+/** Ranks, samples, seed and solver of a new factorisation, and its progress while it runs (server only). */
+function discoverControls(state: PanelState, ctx: ViewContext) {
+  const { model } = ctx;
+  const connected = state.connection.status === "connected";
+  const idle = state.busy === null;
+  return html`
+      <div class="row">
+        ${textField({ field: "parts", label: "Parts", tip: TIPS.parts, value: String(state.discover.parts), onInput: (e) => model.setDiscover({ parts: numberOf(e) }) })}
+        ${textField({
+          field: "appearances",
+          label: "Appearances",
+          tip: TIPS.appearances,
+          value: state.discover.appearances === null ? "" : String(state.discover.appearances),
+          onInput: (e) => model.setDiscover({ appearances: valueOf(e).trim() === "" ? null : numberOf(e) }),
+        })}
+        ${textField({ field: "samples", label: "Samples", tip: TIPS.samples, value: String(state.discover.samples), onInput: (e) => model.setDiscover({ samples: numberOf(e) }) })}
+      </div>
+      <div class="row">
+        ${textField({ field: "discover-seed", label: "Seed", tip: TIPS.discoverSeed, value: String(state.discover.seed), onInput: (e) => model.setDiscover({ seed: numberOf(e) }) })}
+        ${picker(ctx, {
+          field: "solver",
+          label: "Solver",
+          tip: TIPS.solver,
+          value: state.discover.solver,
+          items: [
+            { value: "fast", label: "fast" },
+            { value: "reference", label: "reference" },
+          ],
+          onChange: (solver) => model.setDiscover({ solver: solver as SolverName }),
+        })}
+      </div>
+      ${state.job
+        ? html`<div class="job">
+            ${progressBar(state.job.fraction, state.job.message, state.job.determinate)}
+            <sp-button size="s" variant="negative" treatment="outline" data-action="cancel" title=${TIPS.cancel} ?disabled=${state.job.cancelling}
+              @click=${() => model.cancelJob()}>Cancel</sp-button>
+          </div>`
+        : html`<sp-button size="s" variant="primary" data-action="discover" title=${TIPS.discover} ?disabled=${!connected || !idle}
+              @click=${() => model.discoverParts()}>Discover parts</sp-button>
+            <p class="hint">The same settings and seed find the same parts again.</p>`}`;
 }

@@ -1,0 +1,169 @@
+/**
+ * The standalone site (npm run build:static) in Chromium, served by a plain static file server
+ * with no companion server anywhere: the panel runs the shipped SynthFaces model in the page on
+ * ONNX Runtime Web (WebAssembly; this Chromium has no GPU) and walks generate → part → layer
+ * mask → strength drag → apply → export, asserting pixels. Then the same site served by the
+ * companion server: the panel uses the server.
+ */
+import { readFileSync } from "node:fs";
+import type { FastifyInstance } from "fastify";
+import type { AddressInfo } from "node:net";
+import { ensureStaticBuild, launchBrowser, screenshot, TestBrowser } from "../helpers/browser";
+import { startTestServer, tempDir } from "../helpers/server";
+import { staticFileServer } from "../../scripts/serve-static";
+import { decodePng } from "../../companion-server/src/runtime/image-codec";
+import { DEFAULT_MODELS_DIR } from "../../companion-server/src/cli/paths";
+import { meanChange, PanelDriver } from "./helpers";
+
+// A real browser on a 2-core CI machine: one retry absorbs a timing hiccup; a real failure fails twice.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
+const IMAGE = "synthfaces seed 42";
+let root: string;
+
+beforeAll(() => {
+  root = ensureStaticBuild();
+}, 300_000);
+
+describe("served by a plain static file server", () => {
+  let files: FastifyInstance;
+  let browser: TestBrowser;
+  let panel: PanelDriver;
+  /** the page's address */
+  let siteUrl: string;
+  /** requests the page made to a PandA API path beyond the one probe for a server */
+  const apiRequests: string[] = [];
+  /** answers other than 2xx/3xx: only the probe's 404 for /api/health is expected */
+  const failed: string[] = [];
+
+  beforeAll(async () => {
+    files = await staticFileServer(root);
+    await files.listen({ host: "127.0.0.1", port: 0 });
+    browser = await launchBrowser();
+    browser.page.on("request", (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith("/api/") && path !== "/api/health") apiRequests.push(r.url());
+    });
+    browser.page.on("response", (r) => r.status() >= 400 && failed.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    siteUrl = `http://127.0.0.1:${(files.server.address() as AddressInfo).port}/`;
+    await browser.page.goto(siteUrl);
+    await browser.page.waitForFunction(() => window.pandaStudio?.panel != null);
+    panel = new PanelDriver(browser.page);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await files?.close();
+  });
+
+  test("the panel runs the shipped model in the page and says what needs the server", async () => {
+    const state = await panel.waitFor((s) => s.connection.status === "connected" && s.factorisationId !== null);
+    expect(state.connection.engine).toBe("browser");
+    expect(state.modelId).toBe("synthfaces");
+    expect(state.factorisationId).toBe("synthfaces-8x8");
+    expect(state.connection.health?.device.active).toBe("in this browser (WebAssembly)");
+    const hint = await browser.page.locator('[data-hint="needs-server"]').textContent();
+    expect(hint).toContain("Discovering parts, other models and GPUs need the companion server");
+    expect(await browser.page.locator('[data-action="discover"]').count()).toBe(0);
+    await screenshot(browser.page, "static-0-in-browser");
+    await browser.page.setViewportSize({ width: 1024, height: 700 });
+    await screenshot(browser.page, "static-0-in-browser-1024x700");
+    await browser.page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  test("generate → part → layer mask → strength drag → apply → export, with no server", async () => {
+    const { page } = browser;
+    // a fresh editor (a retry must not find the layers of a first attempt); the model now comes from the Cache API
+    await page.goto(siteUrl);
+    await page.waitForFunction(() => window.pandaStudio?.panel?.model.state.factorisationId != null, undefined, { timeout: 120_000 });
+    await panel.fill("seed", "42");
+    // the page compiles the model on its main thread meanwhile (single-threaded WebAssembly): allow a slow CI machine
+    await page.locator('[data-action="generate"]').click({ timeout: 120_000 });
+    expect((await panel.waitFor((s) => s.busy === null, 180_000)).error).toBeNull();
+    expect(await panel.layers()).toEqual([{ name: IMAGE, width: 256, height: 256, hasMask: false }]);
+    // the model's files are in the Cache API, keyed by their hashes (the next visit reads them there)
+    const cached: string[] = await page.evaluate(async () => (await (await caches.open("panda-studio-bundles-v1")).keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search));
+    for (const file of ["/models/synthfaces/8x8/head.onnx", "/models/synthfaces/8x8/tail.onnx", "/ort/ort-wasm-simd-threaded.wasm"]) expect(cached.some((u) => new RegExp(`^${file}\\?v=[0-9a-f]{16}$`).test(u))).toBe(true);
+    const original = await panel.layerPixels(IMAGE);
+    // a face, not a flat or broken image: many distinct colours
+    expect(new Set(original.rgba.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(100);
+
+    await page.locator('[data-part="7"] img').waitFor();
+    const state = await panel.state();
+    expect(state.parts).toHaveLength(8);
+    // the largest part that is not the background
+    const part = state.parts.filter((p) => p.coverage < 0.5).reduce((a, b) => (b.coverage > a.coverage ? b : a)).index;
+    await panel.pickPart(part);
+    await panel.click("mask");
+    expect((await panel.idle()).error).toBeNull();
+    const mask = (await panel.layerPixels(IMAGE)).mask!;
+    expect(mask).toHaveLength(256 * 256);
+    const inside = mask.filter((v) => v === 255).length;
+    expect(inside).toBeGreaterThan(256 * 256 * 0.01);
+    expect(inside).toBeLessThan(256 * 256 * 0.6);
+    await screenshot(page, "static-1-mask");
+
+    await panel.pickAppearance(0);
+    await panel.dragStrength(0.7);
+    await page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle());
+    const dragged = await panel.state();
+    expect(dragged.error).toBeNull();
+    expect(dragged.strength).toBeGreaterThan(0);
+    expect((await panel.layers()).filter((l) => l.name === "PandA preview")).toHaveLength(1);
+    await screenshot(page, "static-2-preview");
+
+    await panel.click("apply");
+    expect((await panel.idle()).error).toBeNull();
+    const names = (await panel.layers()).map((l) => l.name);
+    expect(names).not.toContain("PandA preview");
+    const editedName = names.find((n) => n.includes(`appearance 0 +${dragged.strength}`))!;
+    expect(editedName).toBeDefined();
+    const edited = await panel.layerPixels(editedName);
+    expect(edited.mask).toEqual(mask);
+    const change = meanChange(original.rgba, edited.rgba, mask);
+    expect(change.inside).toBeGreaterThan(2);
+    expect(change.inside).toBeGreaterThan(change.outside);
+    await screenshot(page, "static-3-applied");
+
+    // export: the PNG is the composite, the edit inside the part and the original outside it
+    await page.getByTestId("menu-file").click();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("cmd-export-png").click()]);
+    const png = decodePng(readFileSync((await download.path())!));
+    expect([png.width, png.height]).toEqual([256, 256]);
+    const exported = Array.from(png.rgba);
+    expect(meanChange(exported, edited.rgba, mask).inside).toBeLessThan(0.5);
+    // both layers are masked to the part: outside it the export is transparent
+    const alphaOutside = mask.flatMap((m, i) => (m === 0 ? [exported[i * 4 + 3]] : []));
+    expect(Math.max(...alphaOutside)).toBe(0);
+
+    expect(apiRequests).toEqual([]);
+    // the page asks once per load whether a companion server serves it; the static server's 404 is the answer
+    expect(new Set(failed)).toEqual(new Set(["404 /api/health"]));
+    expect(browser.errors.filter((e) => !e.includes("status of 404"))).toEqual([]);
+  }, 300_000);
+});
+
+test("served by the companion server, the same site uses the server", async () => {
+  const data = tempDir("panda-data-");
+  const server = await startTestServer({ webRoot: root, dataDir: data.dir, modelDirs: [DEFAULT_MODELS_DIR] });
+  const browser = await launchBrowser();
+  try {
+    const generated: string[] = [];
+    browser.page.on("request", (r) => r.url().endsWith("/api/generate") && generated.push(r.method()));
+    await browser.page.goto(server.url);
+    await browser.page.waitForFunction(() => window.pandaStudio?.panel != null);
+    const panel = new PanelDriver(browser.page);
+    const state = await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null);
+    expect(state.connection.engine).toBe("server");
+    expect(state.connection.health?.version).not.toBe("in-browser");
+    expect(await browser.page.locator('[data-action="discover"]').count()).toBe(1);
+    await panel.fill("seed", "42");
+    await panel.click("generate");
+    // the server's first image opens the model's ONNX sessions
+    expect((await panel.waitFor((s) => s.busy === null, 180_000)).error).toBeNull();
+    expect(generated).toEqual(["POST"]);
+  } finally {
+    await browser.close();
+    await server.close();
+    data.remove();
+  }
+}, 300_000);
