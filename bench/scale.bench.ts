@@ -1,20 +1,26 @@
 /**
  * `npm run bench:scale`: a StyleGAN2 generator at real size, end to end, in one run. It builds
- * StyleGAN2-256 (and -1024) from NVlabs' code in ../shared/gan-code with random weights, pickled as
- * NVlabs pickles them, exports it with the documented command, and prints one JSON document:
- * export seconds and peak memory, bundle size over parameter bytes, ms per generated image; for the
- * 32×32 layer (512 samples) and the 64×64 layer (256 samples) the sampling seconds, the fast and the
- * reference solver's seconds and objectives, the seconds after the solver (statistics, contact
- * sheet), everything-after-sampling over sampling, and peak memory; ms per HTTP edit at 256 and 1024.
- * Each measurement with a peak memory runs in its own process, so the peaks do not mix.
+ * StyleGAN2-256 from NVlabs' code in ../shared/gan-code with random weights, pickled as NVlabs
+ * pickles them, exports it with the documented command, and prints one JSON document: export
+ * seconds and peak memory, bundle size over parameter bytes, ms per generated image; for the 32×32
+ * layer (512 samples) and the 64×64 layer (256 samples) the sampling seconds, the fast and the
+ * reference solver's seconds, objectives and objective traces, the second at which the fast solver
+ * first reached the reference's final objective, the seconds after the solver (statistics, contact
+ * sheet), everything-after-sampling over sampling, and peak memory per phase; ms per HTTP edit at 256.
+ * `--edit-1024` adds StyleGAN2-1024 (built and exported the same way, which alone takes longer than
+ * the rest of the run on two cores) and ms per HTTP edit at 1024.
+ * Each measurement with a peak memory runs in its own process; peaks are the kernel's high-water
+ * mark of resident memory (VmHWM), reset at the start of each phase, so each phase's peak is its own.
  *
  * Env: BENCH_OUT (scratch folder, default a temporary one), BENCH_BUNDLE / BENCH_BUNDLE_1024 (use
- * exported bundles instead of building them), BENCH_1024=0 (skip the 1024 model), BENCH_SAMPLES_32
- * (512), BENCH_SAMPLES_64 (256), BENCH_PARTS (16), BENCH_REF_ITERATIONS (10000, the published
- * schedule), BENCH_LAYERS (32x32,64x64), BENCH_EDITS (10). `--device cuda` runs ONNX Runtime on a GPU.
+ * exported bundles instead of building them), BENCH_SAMPLES_32 (512), BENCH_SAMPLES_64 (256),
+ * BENCH_PARTS (16), BENCH_REF_ITERATIONS (10000, the published schedule), BENCH_REF_TRACE_EVERY
+ * (1000: the reference's exact objective every so many iterations), BENCH_LAYERS (32x32,64x64),
+ * BENCH_EDITS (10). `--device cuda` runs ONNX Runtime on a GPU (and says so plainly where its CUDA
+ * provider is not installed).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildApp } from "../companion-server/src/app";
@@ -26,6 +32,8 @@ import { parseDevice, SessionFactory } from "../companion-server/src/runtime/exe
 import { GeneratorRegistry } from "../companion-server/src/runtime/generator-registry";
 import { sampleLatents } from "../companion-server/src/runtime/random";
 import { writeFactorisationFolder } from "../companion-server/src/store/factorisation-folder";
+import { gemmGraph } from "../companion-server/src/engine/tensor/graphs";
+import { ObjectivePoint } from "../companion-server/src/engine/panda/types";
 import { nowMs, percentile } from "./bench-util";
 
 const ROOT = resolve(__dirname, "..");
@@ -34,12 +42,25 @@ const PYTHON = process.env.PYTHON ?? "/usr/bin/python3";
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const round = (x: number, digits = 4) => Number(x.toPrecision(digits));
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
-const peakRss = () => process.resourceUsage().maxRSS * 1024;
+/** The kernel's high-water mark of this process's resident memory (bytes), since the last reset. */
+function peakRss(): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return match ? Number(match[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
+}
+/** Starts a new high-water mark at the current resident memory (Linux: clear_refs 5). */
+function resetPeakRss(): void {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // elsewhere the peak stays the process's own since its start
+  }
+}
 const argValue = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const device = argValue("--device") ?? "cpu";
+const with1024 = process.argv.includes("--edit-1024");
 
 function log(message: string): void {
   process.stderr.write(`bench:scale: ${message}\n`);
@@ -103,6 +124,7 @@ async function main() {
   const out = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : mkdtempSync(join(tmpdir(), "panda-bench-scale-"));
   mkdirSync(out, { recursive: true });
   if (!existsSync(GAN_CODE) && !process.env.BENCH_BUNDLE) throw new Error(`${GAN_CODE} is missing: bench:scale builds its generators from that code (or give BENCH_BUNDLE)`);
+  await checkDevice();
   try {
     const b256 = bundleFor(256, out, process.env.BENCH_BUNDLE);
     const layers: Record<string, unknown> = {};
@@ -116,16 +138,37 @@ async function main() {
     log("ms per image and per HTTP edit at 256");
     edits["256"] = child(["edit", b256.dir, data, out]);
     let export1024 = null;
-    if (process.env.BENCH_1024 !== "0") {
+    if (with1024) {
       const b1024 = bundleFor(1024, out, process.env.BENCH_BUNDLE_1024);
       export1024 = b1024.export;
       log("ms per image and per HTTP edit at 1024");
       edits["1024"] = child(["edit", b1024.dir, data, out]);
     }
-    const document = { device, export: { "256": b256.export, "1024": export1024 }, layers, http: edits };
+    const document = { device, export: { "256": b256.export, "1024": with1024 ? export1024 : "not run: pass --edit-1024" }, layers, http: edits };
     process.stdout.write(JSON.stringify(document, null, 2) + "\n");
   } finally {
     if (!process.env.BENCH_OUT) rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** `--device cuda` (or dml, coreml) where ONNX Runtime cannot start that provider: one clear line, exit 1. */
+async function checkDevice(): Promise<void> {
+  if (parseDevice(device).kind === "cpu") return;
+  const sessions = new SessionFactory(parseDevice(device));
+  try {
+    const session = await sessions.create(gemmGraph(2, 2, 2, false, false));
+    await session.release();
+    const status = sessions.status();
+    if (status.fallbackReason) {
+      process.stderr.write(
+        `bench:scale: --device ${device}: ONNX Runtime's ${status.requested} execution provider cannot start here (${status.fallbackReason}). ` +
+          "On a machine with an NVIDIA GPU and CUDA 12, install it once with `node node_modules/onnxruntime-node/script/install` (see README, NVIDIA GPUs) and run again; without --device the bench runs on the CPU.\n",
+      );
+      process.exit(1);
+    }
+    log(`ONNX Runtime runs on ${status.active}`);
+  } finally {
+    await sessions.close();
   }
 }
 
@@ -137,14 +180,22 @@ function registryOf(bundleDir: string) {
   return { sessions, registry, generator: registry.get(id)! };
 }
 
+/** The trace rounded for the JSON: [seconds, objective] pairs. */
+function traceOf(points: ObjectivePoint[] | undefined): Array<[number, number]> {
+  return (points ?? []).map((p) => [round(p.seconds), round(p.objective, 6)]);
+}
+
 /** One layer: sample once, the product's fit (fast solver, statistics, contact sheet), then the reference. */
 async function layerChild(bundleDir: string, layer: string, samples: number, dataDir: string, tempDir: string) {
   const { sessions, registry, generator } = registryOf(bundleDir);
-  const [channels] = generator.layer(layer).shape;
+  const [channels, height, width] = generator.layer(layer).shape;
   const parts = env("BENCH_PARTS", 16);
+  resetPeakRss();
   const t0 = nowMs();
   const stored = await storeFeatures(sampleFeatures(generator, layer, samples, 0), { tempDir });
   const samplingSeconds = (nowMs() - t0) / 1000;
+  const peakSampling = peakRss();
+  resetPeakRss();
   const phaseStarts: Record<string, number> = {};
   const fitStart = nowMs();
   const fit = await fitFactorisation({
@@ -156,36 +207,42 @@ async function layerChild(bundleDir: string, layer: string, samples: number, dat
     // as a job that sampled these features itself would budget its refinement rounds
     solver: { parts, appearances: channels, solver: "fast", seed: 0, timeBudgetSeconds: Math.max(SOLVER_MIN_BUDGET_SECONDS, 0.75 * samplingSeconds) },
     sessions,
-    sampleImages: () => sampleImages(generator, 0, Math.min(CONTACT_SHEET_ROWS, samples)),
+    sampleImages: () => sampleImages(generator, 0, Math.min(CONTACT_SHEET_ROWS, samples), { layer }),
     imageSize: { width: generator.manifest.image.width, height: generator.manifest.image.height },
     onProgress: (p) => (phaseStarts[p.phase] ??= nowMs()),
   });
   const fitSeconds = (nowMs() - fitStart) / 1000;
   const afterSolver = (nowMs() - (phaseStarts.statistics ?? nowMs())) / 1000;
-  const peakAfterFit = peakRss();
+  const peakFit = peakRss();
   await writeFactorisationFolder(join(dataDir, "factorisations", generator.id, `bench-${layer}`), fit.contents);
   const referenceIterations = env("BENCH_REF_ITERATIONS", 10_000);
-  const r0 = nowMs();
-  const reference = await decompose(stored, { parts, appearances: channels, solver: "reference", seed: 0, iterations: referenceIterations }, sessions);
-  const referenceSeconds = (nowMs() - r0) / 1000;
+  resetPeakRss();
+  const reference = await decompose(stored, { parts, appearances: channels, solver: "reference", seed: 0, iterations: referenceIterations, traceEvery: env("BENCH_REF_TRACE_EVERY", 1000) }, sessions);
+  const peakReference = peakRss();
   await stored.dispose();
   await registry.close();
-  const featureBytes = samples * channels * generator.layer(layer).shape[1] * generator.layer(layer).shape[2] * 4;
+  const featureBytes = samples * channels * height * width * 4;
   const held = stored.location === "memory" ? featureBytes : DEFAULT_FEATURE_MEMORY_BUDGET;
+  // The fast solver's running objective after each block solve against the reference's final one.
+  const reached = (fit.report.trace ?? []).find((point) => point.objective <= reference.report.objective);
+  const peak = Math.max(peakSampling, peakFit);
   return {
     samples,
     parts,
     appearances: channels,
     features: { MiB: mib(featureBytes), kept: stored.location },
     samplingSeconds: round(samplingSeconds),
-    fast: { seconds: round(fit.report.seconds), objective: round(fit.report.objective, 6), relativeObjective: round(fit.report.relativeObjective, 6), iterations: fit.report.iterations },
-    reference: { seconds: round(referenceSeconds), objective: round(reference.report.objective, 6), relativeObjective: round(reference.report.relativeObjective, 6), iterations: referenceIterations },
-    fastReachesReference: fit.report.objective <= reference.report.objective && fit.report.seconds < referenceSeconds,
+    fast: { seconds: round(fit.report.seconds), objective: round(fit.report.objective, 6), relativeObjective: round(fit.report.relativeObjective, 6), iterations: fit.report.iterations, trace: traceOf(fit.report.trace) },
+    reference: { seconds: round(reference.report.seconds), objective: round(reference.report.objective, 6), relativeObjective: round(reference.report.relativeObjective, 6), iterations: referenceIterations, trace: traceOf(reference.report.trace) },
+    fastSecondsToReferenceObjective: reached ? round(reached.seconds) : null,
+    fastReachesReference: reached !== undefined && reached.seconds < reference.report.seconds,
+    fastObjectiveOverReference: round(fit.report.objective / reference.report.objective, 4),
     secondsAfterSolver: round(afterSolver),
     afterSamplingSeconds: round(fitSeconds),
     afterSamplingOverSampling: round(fitSeconds / samplingSeconds, 3),
-    peakMemoryMiB: mib(peakAfterFit),
-    peakOverFeaturesInMemory: round(peakAfterFit / held, 3),
+    peakMemoryMiB: { sampling: mib(peakSampling), afterSampling: mib(peakFit), reference: mib(peakReference) },
+    heldMiB: mib(held),
+    peakOverFeaturesInMemory: round(peak / held, 3),
   };
 }
 

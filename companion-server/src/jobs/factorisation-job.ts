@@ -55,7 +55,7 @@ export function factorisationTask(
         batchSize: spec.batchSize,
       },
       sessions,
-      sampleImages: () => sampleImages(generator, spec.seed, Math.min(CONTACT_SHEET_ROWS, spec.samples), (...image) => imaging.toRgba(...image)),
+      sampleImages: () => sampleImages(generator, spec.seed, Math.min(CONTACT_SHEET_ROWS, spec.samples), { layer: spec.layer, toRgba: (...image) => imaging.toRgba(...image) }),
       imageSize: { width: image.width, height: image.height },
       contactSheet: (factors, samples, size) => imaging.contactSheet(factors, samples, size),
       featureMemoryBudget: planned.limits.featureMemoryBudget,

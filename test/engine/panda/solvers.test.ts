@@ -59,6 +59,19 @@ describe("fast solver", () => {
     for (const e of events) expect(e.fraction).toBeLessThanOrEqual(1);
   });
 
+  test("traces its objective after each block solve: time goes forward, the objective down, the last point is the exact objective", async () => {
+    const result = await decompose(source, fast, sessions);
+    const trace = result.report.trace!;
+    expect(trace.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < trace.length; i++) {
+      expect(trace[i].seconds).toBeGreaterThanOrEqual(trace[i - 1].seconds);
+      // running values are float32 expansions: allow their rounding
+      expect(trace[i].objective).toBeLessThanOrEqual(trace[i - 1].objective * (1 + 1e-4));
+    }
+    expect(trace[trace.length - 1].objective).toBe(result.report.objective);
+    expect(trace[trace.length - 1].seconds).toBeLessThanOrEqual(result.report.seconds);
+  });
+
   test("reaches a lower objective than the reference solver on the same data", async () => {
     const reference = await referenceSolve(smallSource, { parts: 5, appearances: 12, solver: "reference", seed: 1, iterations: 1500 }, new TypeScriptBackend());
     const result = await decompose(smallSource, { parts: 5, appearances: 12, solver: "fast", seed: 1 }, sessions);
@@ -85,6 +98,19 @@ describe("reference solver", () => {
     const [x, y] = [await decompose(smallSource, { ...options, iterations: 30 }, sessions), await decompose(smallSource, { ...options, iterations: 30 }, sessions)];
     expect(Array.from(x.factors.parts)).toEqual(Array.from(y.factors.parts));
     expect(x.report).toMatchObject({ solver: "reference", iterations: 30 });
+  });
+
+  test("traceEvery records the exact objective of the iterates along the way, and the final one last", async () => {
+    const traced = await referenceSolve(smallSource, { ...options, iterations: 300, traceEvery: 100 }, backend);
+    const shorter = await referenceSolve(smallSource, { ...options, iterations: 200 }, backend);
+    const trace = traced.report.trace!;
+    expect(trace).toHaveLength(3);
+    expect(trace[1].objective / shorter.report.objective).toBeCloseTo(1, 10);
+    expect(trace[2].objective).toBe(traced.report.objective);
+    expect(trace[0].objective).toBeGreaterThan(trace[2].objective);
+    for (let i = 1; i < trace.length; i++) expect(trace[i].seconds).toBeGreaterThanOrEqual(trace[i - 1].seconds);
+    expect(shorter.report.trace).toBeUndefined();
+    await expect(decompose(smallSource, { ...options, traceEvery: 0 }, sessions)).rejects.toThrow("traceEvery must be a whole number ≥ 1, got 0");
   });
 
   test("gradients summed over a batch of samples also descend", async () => {

@@ -53,6 +53,42 @@ describe.each(backends)("%s backend", (_name, create) => {
     expectClose(out.data, multiply(x, y).data);
   });
 
+  test("fixedProducts keeps M (and N) for products with X of any width, and refuses products after release", async () => {
+    const m = random(s, s);
+    const nm = random(s, s);
+    const both = await backend.fixedProducts(m, nm);
+    for (const cols of [3, 1]) {
+      const x = random(s, cols);
+      const out = await both.products(x);
+      expect([out.mx.rows, out.mx.cols, out.nx.rows, out.nx.cols]).toEqual([s, cols, s, cols]);
+      expectClose(out.mx.data, multiply(m, x).data);
+      expectClose(out.nx.data, multiply(nm, x).data);
+    }
+    await both.release();
+    const alone = await backend.fixedProducts(m);
+    const x = random(s, 2);
+    const out = await alone.products(x);
+    expectClose(out.nx.data, multiply(m, x).data);
+    await alone.release();
+    await expect(alone.products(x)).rejects.toThrow("fixed products used after release");
+  });
+
+  test("halfResolution halves each 2×2 cell's sum and gives both squared norms", async () => {
+    const [h, w] = [2, 10];
+    const data = fillNormal(new Float32Array(n * c * h * w), rng);
+    const out = await backend.halfResolution({ data, count: n, channels: c, positions: h * w }, h, w);
+    expect(out.pooled).toHaveLength(n * c * 5);
+    const expected = new Float32Array(n * c * 5);
+    for (let plane = 0; plane < n * c; plane++)
+      for (let x = 0; x < 5; x++) {
+        const at = plane * h * w + 2 * x;
+        expected[plane * 5 + x] = (data[at] + data[at + 1] + data[at + w] + data[at + w + 1]) / 2;
+      }
+    expectClose(out.pooled, expected);
+    expect(out.squaredNorm).toBeCloseTo(data.reduce((sum, v) => sum + v * v, 0), 3);
+    expect(out.pooledSquaredNorm).toBeCloseTo(expected.reduce((sum, v) => sum + v * v, 0), 3);
+  });
+
   test("coordinateSummaries reduce each sample's AᵀZᵢ over positions: min, max, mean, weighted sum", async () => {
     const weights = Float32Array.from({ length: s }, (_, j) => (j + 1) / 55);
     const out = await backend.coordinateSummaries(batch, a, weights);

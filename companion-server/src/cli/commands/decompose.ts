@@ -159,7 +159,7 @@ export function registerDecompose(program: Command): void {
           tempDir: limits.tempDir,
           plan,
           sessions: runtime.sessions,
-          sampleImages: async () => (sampled ? sampleImages(generator, opts.seed, Math.min(CONTACT_SHEET_ROWS, source.count)) : []),
+          sampleImages: async () => (sampled ? sampleImages(generator, opts.seed, Math.min(CONTACT_SHEET_ROWS, source.count), { layer: layer as string }) : []),
           imageSize: generator ? { width: generator.manifest.image.width, height: generator.manifest.image.height } : { width: source.shape.width, height: source.shape.height },
           onProgress: (p) => bar.update(p.fraction, progressLine(p)),
         });

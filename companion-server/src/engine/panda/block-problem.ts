@@ -32,6 +32,21 @@ async function products(backend: TensorBackend, problem: BlockProblem, x: Matrix
   return { mx, nx: problem.n ? await backend.matmul(problem.n, x) : mx };
 }
 
+/**
+ * Runs `use` on the problem with its formed M and N kept on the backend (FixedProducts), so that
+ * the solve's hundreds of products send only X; released afterwards. Problems given as `products`
+ * pass through as they are.
+ */
+export async function withFixedMatrices<T>(backend: TensorBackend, problem: BlockProblem, use: (problem: BlockProblem) => Promise<T>): Promise<T> {
+  if (problem.products || !problem.m) return use(problem);
+  const fixed = await backend.fixedProducts(problem.m, problem.n);
+  try {
+    return await use({ nonnegative: problem.nonnegative, products: (x) => fixed.products(x) });
+  } finally {
+    await fixed.release();
+  }
+}
+
 export interface BlockProblemOptions {
   /** Σ‖Z_i‖²: added to f to give the objective (summed over samples) */
   offset: number;
@@ -40,6 +55,8 @@ export interface BlockProblemOptions {
   tolerance: number;
   patience?: number;
   signal?: AbortSignal;
+  /** performance.now() after which no further iteration starts (the best point so far is returned; at least one iteration runs) */
+  deadline?: number;
   onIteration?: (iteration: number, objective: number) => void;
 }
 
@@ -94,6 +111,7 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
   let iteration = 0;
   while (iteration < options.maxIterations) {
     throwIfCancelled(options.signal);
+    if (iteration > 0 && options.deadline !== undefined && performance.now() > options.deadline) break;
     iteration++;
     // Backtracking: the largest step 1/L for which the quadratic model upper-bounds f.
     let next: Evaluation;

@@ -19,10 +19,11 @@ import { TensorBackend } from "../tensor/backend";
 import { Matrix, matrix, toMatrix } from "../tensor/matrix";
 import { topColumns } from "../tenalg/symmetric-eigen";
 import { factorWeight, lyapunovWeight, orthonormalAppearances, unitWeight, weightTerm } from "./appearance-step";
-import { BlockProblem, scaledStart, solveBlockProblem } from "./block-problem";
+import { BlockProblem, BlockProblemResult, scaledStart, solveBlockProblem, withFixedMatrices } from "./block-problem";
 import { throwIfCancelled } from "./cancellation";
+import { coarseStartPays, liftParts, pooledFeatures } from "./coarse-start";
 import { PassOptions, appearanceGramsPass, channelScatterPass, objectivePass, spatialGramPass, trace, weightedGramsPass, weightedProductsPass } from "./passes";
-import { FeatureSource, SolverOptions, SolverResult } from "./types";
+import { FeatureSource, ObjectivePoint, SolverOptions, SolverResult } from "./types";
 
 export const FAST_DEFAULTS = {
   /** FISTA iterations per block solve */
@@ -83,6 +84,9 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   let round = 0;
   let iterations = 0;
   let objective = Infinity;
+  // The objective after each block solve, as the solve goes (running values; the last one exact).
+  const history: ObjectivePoint[] = [];
+  const record = (value: number) => history.push({ seconds: (performance.now() - started) / 1000, objective: value / count });
 
   // Rounds stop on convergence, not on a count: the fraction approaches 1 as rounds go by.
   let passes = 0;
@@ -100,10 +104,11 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     passes++;
     return { signal: options.signal, onBatch: (done) => progress(`pass ${passes} (${message})`, undefined, { done, total: count }) };
   };
-  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations) => {
+  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations, deadline?: number): Promise<BlockProblemResult> => {
     const result = await solveBlockProblem(backend, problem, start, {
       offset,
       maxIterations: budget,
+      deadline,
       tolerance,
       signal: options.signal,
       onIteration: (i, value) => i % 10 === 0 && progress(`${label}, iteration ${i}`, value),
@@ -114,7 +119,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   // Rounds cost passes over the samples; stop them at ten times the inner solves' tolerance.
   const improved = (previous: number, next: number) => (previous - next) / Math.max(Math.abs(next), 1e-30) >= 10 * tolerance;
 
-  const bestOfStarts = async (problem: BlockProblem) => {
+  const bestOfStarts = async (problem: BlockProblem): Promise<BlockProblemResult> => {
     const rng = createRng(options.seed);
     let best: { solution: Matrix; objective: number } | undefined;
     for (let i = 0; i < startsFor(positions); i++) {
@@ -125,25 +130,60 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     return solve(problem, best!.solution, squaredNorm, "parts");
   };
 
-  // Phase 1: orthonormal A.
   let a: Matrix | undefined;
   let squaredNorm = 0;
-  if (!full) {
+  let p: Matrix | undefined;
+  let grams: { k: Float64Array; q: Float64Array } | undefined;
+  let gramSeconds = 0;
+  const streamParts = streamedPartsCheaper(count, channels, positions, options.parts);
+  // Seconds of one pass over the full features, where the coarse start measured it.
+  let passSeconds: number | undefined;
+  const coarse = coarseStartPays(source.shape, streamParts);
+  if (coarse) {
+    // Phases 1 and 2 on the 2×2-pooled features (see coarse-start.ts), then P-steps at full resolution.
+    const poolStarted = performance.now();
+    const pooled = await pooledFeatures(source, backend, { memoryBudget: options.featureMemoryBudget, signal: options.signal, ...pass("half resolution") });
+    passSeconds = (performance.now() - poolStarted) / 1000;
+    try {
+      const elapsed = (performance.now() - started) / 1000;
+      const shift = (pooled.squaredNorm - pooled.pooledSquaredNorm) / count;
+      const inner = await fastSolve(
+        pooled.source,
+        {
+          ...options,
+          timeBudgetSeconds: options.timeBudgetSeconds === undefined ? undefined : options.timeBudgetSeconds - elapsed,
+          onProgress: (e) => options.onProgress?.({ ...e, fraction: 0.8 * e.fraction, objective: e.objective === undefined ? undefined : e.objective + shift, message: `${height / 2}×${width / 2} first: ${e.message ?? ""}` }),
+        },
+        backend,
+      );
+      for (const point of inner.report.trace ?? []) history.push({ seconds: elapsed + point.seconds, objective: point.objective + shift });
+      iterations += inner.report.iterations;
+      round = 1;
+      squaredNorm = pooled.squaredNorm;
+      objective = inner.report.objective * count + pooled.squaredNorm - pooled.pooledSquaredNorm;
+      a = matrix(channels, options.appearances, inner.factors.appearances);
+      p = liftParts(matrix(positions / 4, options.parts, inner.factors.parts), height, width);
+    } finally {
+      await pooled.source.dispose();
+    }
+  }
+
+  // Phase 1: orthonormal A.
+  if (!coarse && !full) {
     const scatter = await channelScatterPass(source, backend, pass("channel scatter"));
     squaredNorm = trace(scatter, channels);
     a = matrix(channels, options.appearances, topColumns(await backend.symmetricEigen(scatter, channels), options.appearances));
   }
-  let p: Matrix | undefined;
-  let grams: { k: Float64Array; q: Float64Array } | undefined;
-  let gramSeconds = 0;
-  for (;;) {
+  while (!coarse) {
     const gramStarted = performance.now();
     const m = await spatialGramPass(source, backend, a, pass("spatial Gram"));
     gramSeconds = (performance.now() - gramStarted) / 1000;
     if (full) squaredNorm = trace(m, positions);
     const problem: BlockProblem = { m: toMatrix(positions, positions, m), nonnegative: true };
-    const solved = p ? await solve(problem, p, squaredNorm, "parts") : await bestOfStarts(problem);
+    const start = p;
+    const solved = await withFixedMatrices(backend, problem, (fixed) => (start ? solve(fixed, start, squaredNorm, "parts") : bestOfStarts(fixed)));
     p = solved.solution;
+    record(solved.objective);
     round++;
     // With R_C = C any orthonormal A gives AAᵀ = I: P alone is the phase's optimum.
     if (full) {
@@ -155,48 +195,65 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     a = next.a;
     const previous = objective;
     objective = next.objective;
+    record(objective);
     progress("appearances (closed form)", objective);
     if (!improved(previous, objective) || round >= FAST_DEFAULTS.rounds) break;
   }
 
+  if (!p) throw new Error("the fast solver's first phase found no parts"); // unreachable: phase 1 or the coarse start sets P
+
   // Phase 2: free A, alternating exact-structure block solves on the weighting B = AAᵀ.
   let weight = a ? await backend.matmul(a, a, { transposeB: true }) : unitWeight(channels);
-  const streamParts = streamedPartsCheaper(count, channels, positions, options.parts);
-  // What a P-step costs, from the first Gram pass's measured rate until one has run.
+  // What a P-step costs: from the first Gram pass's measured rate, or (streamed, after the coarse
+  // start) at least one FISTA iteration's passes; then as the last one took.
   const gramFlops = 2 * count * channels * positions * positions;
-  let partsStepSeconds = (gramSeconds * partsStepFlops(count, channels, positions, options.parts, streamParts)) / gramFlops;
-  const overBudget = (next: number) => options.timeBudgetSeconds !== undefined && (performance.now() - started) / 1000 + next > options.timeBudgetSeconds;
-  for (let free = 0; free < FAST_DEFAULTS.rounds; free++) {
-    throwIfCancelled(options.signal);
-    const previous = objective;
-    grams ??= await appearanceGramsPass(source, backend, p, pass("appearances"));
+  let partsStepSeconds = passSeconds !== undefined ? 2.5 * passSeconds : (gramSeconds * partsStepFlops(count, channels, positions, options.parts, streamParts)) / gramFlops;
+  const deadline = options.timeBudgetSeconds === undefined ? undefined : started + 1000 * options.timeBudgetSeconds;
+  const overBudget = (next: number) => deadline !== undefined && performance.now() + 1000 * next > deadline;
+  // The A-step: closed form (R_C = C) or FISTA on (K, Q), from one pass with the current P.
+  const appearancesStep = async (parts: Matrix) => {
+    grams ??= await appearanceGramsPass(source, backend, parts, pass("appearances"));
     const k = toMatrix(channels, channels, grams.k);
     const q = toMatrix(channels, channels, grams.q);
     grams = undefined;
     if (full) {
       // The closed form is a stationary point, not always a descent from the current B: keep the better.
       const closed = await lyapunovWeight(backend, k, q, squaredNorm);
-      if (closed.objective <= squaredNorm + (await weightTerm(backend, weight, k, q))) weight = closed.weight;
+      const current = squaredNorm + (await weightTerm(backend, weight, k, q));
+      if (closed.objective <= current) weight = closed.weight;
+      record(Math.min(closed.objective, current));
       progress("appearances (closed form)", closed.objective);
     } else {
-      a = (await solve({ m: k, n: q, nonnegative: false }, a!, squaredNorm, "appearances")).solution;
+      const solvedA = await withFixedMatrices(backend, { m: k, n: q, nonnegative: false }, (fixed) => solve(fixed, a!, squaredNorm, "appearances"));
+      a = solvedA.solution;
+      record(solvedA.objective);
       weight = await backend.matmul(a, a, { transposeB: true });
     }
+  };
+  for (let free = 0; free < FAST_DEFAULTS.rounds; free++) {
+    throwIfCancelled(options.signal);
+    const previous = objective;
+    await appearancesStep(p);
     // Phase 1 always completes, and so does each A-step (one cheap pass); a P-step that would end
     // after the time budget is skipped.
     if (overBudget(partsStepSeconds)) break;
     const partsStarted = performance.now();
-    let solved;
+    let solved: BlockProblemResult;
     if (streamParts) {
       const b = weight;
       const problem: BlockProblem = { nonnegative: true, products: (x) => weightedProductsPass(source, backend, b, x, pass("parts products")) };
-      solved = await solve(problem, p, squaredNorm, "parts", FAST_DEFAULTS.streamedIterations);
+      // Each iteration is a few passes over the samples: stop at the budget with the best point so far.
+      solved = await solve(problem, p, squaredNorm, "parts", FAST_DEFAULTS.streamedIterations, deadline);
     } else {
       const mn = await weightedGramsPass(source, backend, weight, pass("weighted Gram"));
-      solved = await solve({ m: toMatrix(positions, positions, mn.m), n: toMatrix(positions, positions, mn.n), nonnegative: true }, p, squaredNorm, "parts");
+      const start = p;
+      solved = await withFixedMatrices(backend, { m: toMatrix(positions, positions, mn.m), n: toMatrix(positions, positions, mn.n), nonnegative: true }, (fixed) =>
+        solve(fixed, start, squaredNorm, "parts"),
+      );
     }
     p = solved.solution;
     objective = solved.objective;
+    record(objective);
     partsStepSeconds = (performance.now() - partsStarted) / 1000;
     round++;
     progress("parts", objective);
@@ -207,6 +264,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   // The final objective from the residuals themselves: the running values above are float32
   // expansions that lose digits to cancellation when the fit is good.
   const terms = await objectivePass(source, backend, appearances, p, pass("objective"));
+  record(terms.residual);
   options.onProgress?.({ fraction: 1, iteration: iterations, objective: terms.residual / count, message: "done" });
   return {
     factors: { shape: source.shape, partsRank: options.parts, appearancesRank: options.appearances, parts: p.data, appearances: appearances.data },
@@ -216,6 +274,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
       relativeObjective: terms.residual / terms.squaredNorm,
       iterations,
       seconds: (performance.now() - started) / 1000,
+      trace: history,
     },
   };
 }

@@ -14,6 +14,7 @@ export function validateSolverOptions(options: SolverOptions, shape: FeatureShap
   if (options.parts > positions) throw new Error(`parts (R_S) must be ≤ the layer's ${shape.height}×${shape.width} = ${positions} positions, got ${options.parts}: use at most ${positions}`);
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new Error(`seed must be a whole number from 0 to 4294967295, got ${options.seed}`);
   if (options.iterations !== undefined) positiveInteger(options.iterations, "iterations");
+  if (options.traceEvery !== undefined) positiveInteger(options.traceEvery, "traceEvery");
   if (options.batchSize !== undefined) {
     positiveInteger(options.batchSize, "batchSize");
     if (options.batchSize > count) throw new Error(`batchSize must be ≤ the ${count} samples, got ${options.batchSize}`);

@@ -15,7 +15,7 @@ import { topColumns } from "../tenalg/symmetric-eigen";
 import { throwIfCancelled } from "./cancellation";
 import { referenceStep, sampleInputs } from "./gradients";
 import { channelScatterPass, objectivePass, trace } from "./passes";
-import { FeatureSource, SolverOptions, SolverResult } from "./types";
+import { FeatureSource, ObjectivePoint, SolverOptions, SolverResult } from "./types";
 
 export const REFERENCE_DEFAULTS = { iterations: 10000, batchSize: 1 };
 
@@ -64,6 +64,16 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
   const chunk = chunkSize(channels * positions * 4, batchSize, source.count);
   const progressEvery = Math.max(1, Math.floor(iterations / 100));
   let done = 0;
+  // The exact objective every `traceEvery` iterations: a pass over the samples, its time left out.
+  const history: ObjectivePoint[] = [];
+  let tracingSeconds = 0;
+  const solverSeconds = () => (performance.now() - started) / 1000 - tracingSeconds;
+  const traceNow = async () => {
+    const t = performance.now();
+    const terms = await objectivePass(source, backend, a, p, { signal: options.signal });
+    history.push({ seconds: solverSeconds(), objective: terms.residual / source.count });
+    tracingSeconds += (performance.now() - t) / 1000;
+  };
   // Sources cannot be stopped mid-pass; throwing this (and catching it below) skips reading the
   // rest of the pass once the budget is spent, which matters when every chunk re-runs a generator.
   const spent = new Error("iteration budget spent");
@@ -77,6 +87,7 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
         const samples = order.slice(start, start + batchSize).map((i) => sampleOf(batch, i));
         ({ a, p } = await backend.run(stepKey, step, { a, p, ...sampleInputs(samples) }));
         done++;
+        if (options.traceEvery && done % options.traceEvery === 0 && done < iterations) await traceNow();
         if (done % progressEvery === 0) options.onProgress?.({ fraction: done / iterations, iteration: done, phase: "solver", done, total: iterations, message: `iteration ${done}/${iterations}` });
       }
     }).catch((err) => {
@@ -87,8 +98,10 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
     throw new Error(`the reference solver diverged with learning rate ${lr}: use a smaller learningRate`);
   }
 
+  const seconds = solverSeconds();
   const terms = await objectivePass(source, backend, a, p, { signal: options.signal });
   const total = terms.residual;
+  if (options.traceEvery) history.push({ seconds, objective: total / source.count });
   return {
     factors: { shape: source.shape, partsRank: options.parts, appearancesRank: options.appearances, parts: p.data, appearances: a.data },
     report: {
@@ -96,7 +109,8 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
       objective: total / source.count,
       relativeObjective: total / terms.squaredNorm,
       iterations: done,
-      seconds: (performance.now() - started) / 1000,
+      seconds,
+      ...(options.traceEvery ? { trace: history } : {}),
     },
   };
 }

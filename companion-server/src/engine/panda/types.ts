@@ -47,6 +47,8 @@ export interface SolverOptions {
    * A-steps, one cheap pass each, still run. None: rounds run until they stop improving.
    */
   timeBudgetSeconds?: number;
+  /** the reference solver evaluates the exact objective every this many iterations into its report's trace */
+  traceEvery?: number;
   /** the fast solver stops when an iteration improves the objective by less than this fraction (default 1e-6) */
   tolerance?: number;
   /** reports progress in [0, 1] with the current objective when known */
@@ -78,6 +80,17 @@ export interface SolverReport {
   iterations: number;
   /** solver time, excluding loading of features */
   seconds: number;
+  /**
+   * The objective (mean over samples) as the solve went: the fast solver's after each block solve,
+   * the reference's every `traceEvery` iterations (exact, its evaluation not counted in `seconds`).
+   */
+  trace?: ObjectivePoint[];
+}
+
+export interface ObjectivePoint {
+  /** solver seconds at that point */
+  seconds: number;
+  objective: number;
 }
 
 /** P ∈ R^{S×R_S} (P ≥ 0) and A ∈ R^{C×R_C}. */

@@ -36,6 +36,24 @@ export interface CoordinateSummaries {
   weighted: Float32Array;
 }
 
+/**
+ * Products with two fixed symmetric matrices M and N (S×S), kept where the backend computes, so
+ * that the many products of an iterative solve send only X: at 64×64 M alone is 64 MB, and sending
+ * it with every product cost more than the product itself.
+ */
+export interface FixedProducts {
+  /** MX and NX (NX = MX when there is no N) */
+  products(x: Matrix): Promise<{ mx: Matrix; nx: Matrix }>;
+  /** frees M and N; no products afterwards */
+  release(): Promise<void>;
+}
+
+export interface HalfResolution {
+  pooled: Float32Array;
+  squaredNorm: number;
+  pooledSquaredNorm: number;
+}
+
 export interface TensorBackend {
   readonly name: string;
   /** op(A)·op(B). */
@@ -55,6 +73,13 @@ export interface TensorBackend {
    * P-problem's products without forming its S×S matrices, for layers where S ≫ R makes those dear.
    */
   weightedProducts(batch: FeatureBatchView, weight: Matrix, x: Matrix): Promise<{ mx: Matrix; nx: Matrix }>;
+  /** Keeps M (and N, default M) for products with many X (see FixedProducts). */
+  fixedProducts(m: Matrix, n?: Matrix): Promise<FixedProducts>;
+  /**
+   * Each sample on the 2×2-pooled grid, Z'_i = (sum of each 2×2 cell)/2 (count·C·(H/2)·(W/2) values;
+   * see coarse-start.ts for why halved sums), with Σ‖Z_i‖² and Σ‖Z'_i‖² of the batch.
+   */
+  halfResolution(batch: FeatureBatchView, height: number, width: number): Promise<HalfResolution>;
   /** Σ_i Z_iZ_iᵀ (C×C): the channel scatter of the HOSVD initialisation. */
   channelScatter(batch: FeatureBatchView): Promise<Matrix>;
   /** K = Σ W_iW_iᵀ and Q = Σ W_i(PᵀP)W_iᵀ (C×C), W_i = Z_iP: what the A-update needs. */

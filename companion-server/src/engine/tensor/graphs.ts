@@ -57,6 +57,28 @@ export function weightedProductsGraph(count: number, channels: number, positions
   return g.toModelBytes();
 }
 
+/** MX and NX for M, N (S×S) stored in the graph: only X (S×R, any R) travels with a run. Without N, NX is MX. */
+export function fixedProductsGraph(m: Float32Array, n: Float32Array | undefined, positions: number): Uint8Array {
+  const g = new GraphBuilder("fixed_products");
+  const x = g.input("x", [positions, "rank"]);
+  g.output(g.node("MatMul", [g.constant(m, [positions, positions]), x]), "mx", [positions, "rank"]);
+  if (n) g.output(g.node("MatMul", [g.constant(n, [positions, positions]), x]), "nx", [positions, "rank"]);
+  return g.toModelBytes();
+}
+
+/** Z' = 2 × the 2×2 average (= half the 2×2 sum) of each sample, and Σ‖Z‖², Σ‖Z'‖². */
+export function halfResolutionGraph(count: number, channels: number, height: number, width: number): Uint8Array {
+  const g = new GraphBuilder("half_resolution");
+  const z = g.input("z", [count, channels, height * width]);
+  const grid = g.node("Reshape", [z, g.int64Constant([count, channels, height, width])]);
+  const pooled = g.node("Mul", [g.node("AveragePool", [grid], { kernel_shape: [2, 2], strides: [2, 2] }), g.constant([2], [])]);
+  const everything = (t: string) => g.node("ReduceSumSquare", [t], { keepdims: 0 });
+  g.output(g.node("Reshape", [pooled, g.int64Constant([count, channels, (height / 2) * (width / 2)])]), "pooled", [count, channels, (height / 2) * (width / 2)]);
+  g.output(everything(z), "squared_norm", []);
+  g.output(everything(pooled), "pooled_squared_norm", []);
+  return g.toModelBytes();
+}
+
 /** Σ_i Z_iZ_iᵀ: the channels' rows of all samples side by side make it one YYᵀ. */
 export function channelScatterGraph(count: number, channels: number, positions: number): Uint8Array {
   const g = new GraphBuilder("channel_scatter");

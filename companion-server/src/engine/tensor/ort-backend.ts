@@ -6,8 +6,8 @@
 import * as ort from "onnxruntime-node";
 import { SessionFactory } from "../../runtime/execution-providers";
 import { OrtSession } from "../../runtime/ort-thread";
-import { CoordinateSummaries, FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
-import { appearanceGramsGraph, channelScatterGraph, coordinateSummariesGraph, gemmGraph, objectiveTermsGraph, spatialGramGraph, weightedGramsGraph, weightedProductsGraph } from "./graphs";
+import { CoordinateSummaries, FeatureBatchView, FixedProducts, HalfResolution, ObjectiveTerms, TensorBackend, checkBatch } from "./backend";
+import { appearanceGramsGraph, channelScatterGraph, coordinateSummariesGraph, fixedProductsGraph, gemmGraph, halfResolutionGraph, objectiveTermsGraph, spatialGramGraph, weightedGramsGraph, weightedProductsGraph } from "./graphs";
 import { Matrix, matrix } from "./matrix";
 import { Program, outputPrefix, traceProgram } from "./program";
 import type { SymmetricEigen } from "../tenalg/symmetric-eigen";
@@ -69,6 +69,31 @@ export class OrtBackend implements TensorBackend {
     const key = `weighted-products:${count}:${channels}:${positions}:${x.cols}`;
     const out = await this.execute(key, () => weightedProductsGraph(count, channels, positions, x.cols), { z: features(batch), weight: matrixTensor(weight), x: matrixTensor(x) });
     return { mx: matrix(positions, x.cols, out.mx.data as Float32Array), nx: matrix(positions, x.cols, out.nx.data as Float32Array) };
+  }
+
+  /** M and N ride in a session of their own as constants; released with it. */
+  async fixedProducts(m: Matrix, n?: Matrix): Promise<FixedProducts> {
+    const positions = m.rows;
+    let session: OrtSession | undefined = await this.factory.create(fixedProductsGraph(m.data, n?.data, positions));
+    return {
+      products: async (x) => {
+        if (!session) throw new Error("fixed products used after release");
+        const out = await session.run({ x: matrixTensor(x) });
+        const mx = matrix(positions, x.cols, out.mx.data as Float32Array);
+        return { mx, nx: n ? matrix(positions, x.cols, out.nx.data as Float32Array) : mx };
+      },
+      release: async () => {
+        const open = session;
+        session = undefined;
+        await open?.release();
+      },
+    };
+  }
+
+  async halfResolution(batch: FeatureBatchView, height: number, width: number): Promise<HalfResolution> {
+    const { count, channels } = batch;
+    const out = await this.execute(`half-resolution:${count}:${channels}:${height}:${width}`, () => halfResolutionGraph(count, channels, height, width), { z: features(batch) });
+    return { pooled: out.pooled.data as Float32Array, squaredNorm: sum(out.squared_norm), pooledSquaredNorm: sum(out.pooled_squared_norm) };
   }
 
   async channelScatter(batch: FeatureBatchView): Promise<Matrix> {

@@ -4,7 +4,7 @@
  * tested against.
  */
 import { SymmetricEigen, symmetricEigen } from "../tenalg/symmetric-eigen";
-import { CoordinateSummaries, FeatureBatchView, ObjectiveTerms, TensorBackend, checkBatch, sampleOf } from "./backend";
+import { CoordinateSummaries, FeatureBatchView, FixedProducts, HalfResolution, ObjectiveTerms, TensorBackend, checkBatch, sampleOf } from "./backend";
 import { Matrix, addInto, frobeniusSquared, multiply, toMatrix } from "./matrix";
 import { Program, matrixOps } from "./program";
 
@@ -53,6 +53,41 @@ export class TypeScriptBackend implements TensorBackend {
       addInto(nx, multiply(z, multiply(weight, v), true).data);
     }
     return { mx: toMatrix(batch.positions, x.cols, mx), nx: toMatrix(batch.positions, x.cols, nx) };
+  }
+
+  async fixedProducts(m: Matrix, n?: Matrix): Promise<FixedProducts> {
+    let released = false;
+    return {
+      products: async (x) => {
+        if (released) throw new Error("fixed products used after release");
+        const mx = multiply(m, x);
+        return { mx, nx: n ? multiply(n, x) : mx };
+      },
+      release: async () => {
+        released = true;
+      },
+    };
+  }
+
+  async halfResolution(batch: FeatureBatchView, height: number, width: number): Promise<HalfResolution> {
+    checkBatch(batch);
+    const [h, w] = [height / 2, width / 2];
+    const pooled = new Float32Array(batch.count * batch.channels * h * w);
+    let squaredNorm = 0;
+    let pooledSquaredNorm = 0;
+    for (let plane = 0; plane < batch.count * batch.channels; plane++) {
+      const from = plane * height * width;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const at = from + 2 * y * width + 2 * x;
+          const cell = [batch.data[at], batch.data[at + 1], batch.data[at + width], batch.data[at + width + 1]];
+          const value = (cell[0] + cell[1] + cell[2] + cell[3]) / 2;
+          pooled[plane * h * w + y * w + x] = value;
+          squaredNorm += cell.reduce((sum, v) => sum + v * v, 0);
+          pooledSquaredNorm += value * value;
+        }
+    }
+    return { pooled, squaredNorm, pooledSquaredNorm };
   }
 
   async channelScatter(batch: FeatureBatchView): Promise<Matrix> {

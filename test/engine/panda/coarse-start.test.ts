@@ -1,0 +1,69 @@
+/**
+ * The fast solver's coarse-to-fine start on large layers: parts constant on 2×2 cells are exactly
+ * the problem on the pooled features (same objective up to the constant Σ‖Z‖² − Σ‖Z'‖²), and a
+ * solve that starts there finds the planted parts at full resolution.
+ */
+import { coarseStartPays, liftParts, pooledFeatures } from "../../../companion-server/src/engine/panda/coarse-start";
+import { decompose, objective } from "../../../companion-server/src/engine/panda/decompose";
+import { streamedPartsCheaper } from "../../../companion-server/src/engine/panda/fast-solver";
+import { objectivePass } from "../../../companion-server/src/engine/panda/passes";
+import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
+import { matrix } from "../../../companion-server/src/engine/tensor/matrix";
+import { TypeScriptBackend } from "../../../companion-server/src/engine/tensor/typescript-backend";
+import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
+import { createRng, fillNormal } from "../../../companion-server/src/runtime/random";
+import { FIVE_BLOBS, matchParts, plantedFeatures } from "../planted";
+
+test("large layers start coarse: 64×64 with 256 samples; not 32×32 with 512, nor a grid that does not halve", () => {
+  const streamed = (c: number, h: number, w: number, n: number) => streamedPartsCheaper(n, c, h * w, 16);
+  expect(coarseStartPays({ channels: 512, height: 64, width: 64 }, streamed(512, 64, 64, 256))).toBe(true);
+  expect(coarseStartPays({ channels: 512, height: 32, width: 32 }, streamed(512, 32, 32, 512))).toBe(false);
+  expect(coarseStartPays({ channels: 512, height: 63, width: 64 }, streamed(512, 63, 64, 256))).toBe(false);
+});
+
+test("parts lifted from the pooled grid have the pooled objective at full resolution, up to Σ‖Z‖² − Σ‖Z'‖²", async () => {
+  const backend = new TypeScriptBackend();
+  const rng = createRng(7);
+  const [count, channels, height, width, parts] = [3, 5, 6, 8, 2];
+  const data = fillNormal(new Float32Array(count * channels * height * width), rng);
+  const source = inMemoryFeatures(data, { channels, height, width }, count);
+  const pooled = await pooledFeatures(source, backend, {});
+  expect(pooled.source.shape).toEqual({ channels, height: 3, width: 4 });
+  // Z' is half of each 2×2 cell's sum: first sample, first channel, first cell.
+  const first: number[] = [];
+  await pooled.source.forEachBatch(count, (batch) => void first.push(batch[0]));
+  expect(first[0]).toBeCloseTo((data[0] + data[1] + data[width] + data[width + 1]) / 2, 5);
+  expect(pooled.squaredNorm).toBeCloseTo(data.reduce((s, v) => s + v * v, 0), 3);
+
+  const a = matrix(channels, 3, fillNormal(new Float32Array(channels * 3), rng));
+  const y = matrix(12, parts, Float32Array.from({ length: 12 * parts }, () => rng()));
+  const coarse = await objectivePass(pooled.source, backend, a, y);
+  const lifted = liftParts(y, height, width);
+  expect(lifted.data[(1 * width + 1) * parts]).toBe(y.data[0] / 2); // cell (0, 0) covers rows 0–1, columns 0–1
+  const fine = await objectivePass(source, backend, a, lifted);
+  expect(coarse.squaredNorm).toBeCloseTo(pooled.pooledSquaredNorm, 3);
+  expect(fine.residual).toBeCloseTo(coarse.residual - pooled.pooledSquaredNorm + pooled.squaredNorm, 2);
+  await pooled.source.dispose();
+});
+
+test("a fit that starts coarse finds the planted parts at full resolution, and reports its exact objective", async () => {
+  const sessions = new SessionFactory();
+  // Five blobs on 32×32: large enough against 8 channels that P-steps are streamed.
+  const planted = plantedFeatures({ channels: 8, count: 8, height: 32, width: 32, seed: 4, blobs: FIVE_BLOBS.map((b) => ({ y: 2 * b.y, x: 2 * b.x, radius: 2 * b.radius })) });
+  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  expect(coarseStartPays(planted.shape, streamedPartsCheaper(8, 8, 32 * 32, 5))).toBe(true);
+  const messages: string[] = [];
+  const result = await decompose(source, { parts: 5, appearances: 8, solver: "fast", seed: 1, onProgress: (p) => messages.push(p.message ?? "") }, sessions);
+  expect(messages.some((m) => m.includes("half resolution"))).toBe(true);
+  expect(messages.some((m) => m.startsWith("16×16 first: "))).toBe(true);
+  expect(messages.some((m) => m.includes("parts products"))).toBe(true); // refined at full resolution
+  for (const score of matchParts(planted.parts, result.factors.parts, 5)) expect(score).toBeGreaterThanOrEqual(0.8);
+  expect(result.factors.parts).toHaveLength(32 * 32 * 5);
+  const evaluated = await objective(source, result.factors, sessions);
+  expect(evaluated.objective / result.report.objective).toBeCloseTo(1, 6);
+  const trace = result.report.trace!;
+  expect(trace[trace.length - 1].objective).toBe(result.report.objective);
+  // the full-resolution refinement never ends above where the coarse start left it
+  expect(result.report.objective).toBeLessThanOrEqual(trace[0].objective * (1 + 1e-4));
+  await sessions.close();
+});
