@@ -16,7 +16,7 @@ export interface FeatureSource {
   count: number;
   /** true when batches are views of data already in memory, so that another pass costs nothing */
   inMemory?: boolean;
-  /** Calls `visit` with consecutive batches (N_b·C·H·W values each) in a fixed order. */
+  /** Calls `visit` with consecutive batches (N_b·C·H·W values each) in a fixed order; a batch is valid during its visit (copy what must outlive it). */
   forEachBatch(batchSize: number, visit: (batch: Float32Array, count: number, offset: number) => Promise<void> | void): Promise<void>;
 }
 
