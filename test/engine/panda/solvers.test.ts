@@ -109,6 +109,7 @@ describe("reference solver", () => {
     expect(trace[2].objective).toBe(traced.report.objective);
     expect(trace[0].objective).toBeGreaterThan(trace[2].objective);
     for (let i = 1; i < trace.length; i++) expect(trace[i].seconds).toBeGreaterThanOrEqual(trace[i - 1].seconds);
+    expect(trace[2].seconds).toBe(traced.report.seconds);
     expect(shorter.report.trace).toBeUndefined();
     await expect(decompose(smallSource, { ...options, traceEvery: 0 }, sessions)).rejects.toThrow("traceEvery must be a whole number ≥ 1, got 0");
   });

@@ -69,9 +69,10 @@ export async function referenceSolve(source: FeatureSource, options: SolverOptio
   let tracingSeconds = 0;
   const solverSeconds = () => (performance.now() - started) / 1000 - tracingSeconds;
   const traceNow = async () => {
+    const at = solverSeconds();
     const t = performance.now();
     const terms = await objectivePass(source, backend, a, p, { signal: options.signal });
-    history.push({ seconds: solverSeconds(), objective: terms.residual / source.count });
+    history.push({ seconds: at, objective: terms.residual / source.count });
     tracingSeconds += (performance.now() - t) / 1000;
   };
   // Sources cannot be stopped mid-pass; throwing this (and catching it below) skips reading the
