@@ -123,7 +123,9 @@ function bundleFor(resolution: number, out: string, given: string | undefined) {
 function child(args: string[]): Record<string, unknown> {
   const res = spawnSync(process.execPath, [...process.execArgv, __filename, "--child", ...args, "--device", device], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "inherit"] });
   if (res.status !== 0) throw new Error(`child ${args.join(" ")} exited ${res.status}`);
-  return JSON.parse(res.stdout.trim().split("\n").pop()!);
+  const result = JSON.parse(res.stdout.trim().split("\n").pop()!);
+  log(`${args[0]} ${args[2] ?? ""} done: ${JSON.stringify(result)}`); // each part as it ends: the whole run takes long
+  return result;
 }
 
 async function main() {
