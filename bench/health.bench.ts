@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { availableParallelism, loadavg } from "node:os";
 import { tempDir } from "../test/helpers/server";
 import { DEFAULT_MODELS_DIR } from "../companion-server/src/cli/paths";
 import { LARGE_MODEL_ID, writeLargeBundle } from "./large-generator";
@@ -69,6 +70,7 @@ function summary(values: number[]) {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = Math.round(loadavg()[0] * 10) / 10;
   const rounds = numberArg("--rounds", 3);
   const bin = argument("--bin", join(__dirname, "..", "companion-server", "bin", "panda.js"));
   const large = tempDir("panda-bench-large-");
@@ -112,6 +114,8 @@ async function main(): Promise<void> {
     });
     const result = {
       server: bin,
+      // 1-minute load averages at the start and the end: on a shared machine, probes wait for a core too
+      loadAverage: { start: loadAtStart, end: Math.round(loadavg()[0] * 10) / 10, cores: availableParallelism() },
       health: { idle: idle.health, refinedMasks: masks.health, factorisationJob: job.health, generate1024: generate1024.health },
       loads: {
         refinedMasks: { ...masks.load, atOnce: MASKS_AT_ONCE, model: "synthfaces", layer: "16x16", seconds: masks.seconds },
