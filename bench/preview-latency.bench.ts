@@ -1,8 +1,8 @@
 /**
  * Slider-to-pixels latency of the panel's live preview, in the web editor in Chromium against
  * the real server on the default model (synthfaces when exported, else tiny-test):
- * from the panel receiving a strength `input` event to the first animation frame after the
- * preview layer shows that strength or a newer one. Two phases: a continuous drag of the real
+ * from the pointer move or key press behind a strength `input` event (its event time) to the first
+ * animation frame after the preview layer shows that strength or a newer one. Two phases: a continuous drag of the real
  * slider with the mouse (events at about 60 Hz, coalesced by the panel) and isolated key steps.
  * Each phase also says where the time went (p50/p95): the panel's request and its drawing of the
  * frame, and inside the request the server's steps (Server-Timing: parts lookup, Z', the tail).
@@ -79,9 +79,17 @@ async function measure(page: Page, steps: number) {
     const m = window.pandaStudio!.panel!.model;
     const slider = document.querySelector('[data-field="strength"]')!;
     let last = m.state.strength;
+    // An input starts when the user's pointer move or key press does: its event's time, not the time
+    // a listener runs (a busy main thread — the in-browser engine computes there — delays both).
+    let cause: number | null = null;
+    for (const type of ["pointerdown", "pointermove", "keydown"])
+      window.addEventListener(type, (e) => {
+        cause = e.timeStamp;
+        setTimeout(() => (cause = null)); // the slider's input event follows within the same task
+      }, true);
     // registered after the panel's own listener, so the model has the new strength already
-    slider.addEventListener("input", () => {
-      if (m.state.strength !== last) recorded.inputs.push([performance.now(), (last = m.state.strength)]);
+    slider.addEventListener("input", (e) => {
+      if (m.state.strength !== last) recorded.inputs.push([Math.min(cause ?? e.timeStamp, e.timeStamp), (last = m.state.strength)]);
     });
     document.addEventListener("panda-preview-shown", (e) => {
       const { strength, requestMs, drawMs } = (e as CustomEvent<{ strength: number; requestMs: number; drawMs: number }>).detail;
