@@ -5,7 +5,7 @@
  * generator's float32 parameter bytes (and the exporter's CPU seconds, and the load average when it ended), the exporter's head∘tail max error per split, and ms per generated
  * image through ONNX Runtime (the default layer's head then tail, batch 1).
  *
- *   npm run bench:exports [-- --only sg3-r-1024,biggan-512] [--record FILE] [--resume] [--keep DIR]
+ *   npm run bench:exports [-- --only sg3-r-1024,biggan-512] [--samples N] [--record FILE] [--resume] [--keep DIR]
  *
  * Full-size exports take minutes each (a 1024 one 15–20 min on two loaded cores), so the record is rewritten
  * (atomically) after every variant: a partial run is not lost, and `--resume` skips what the record holds.
@@ -34,6 +34,9 @@ const argValue = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
+
+/** Latents of the exporter's head∘tail check (its --samples, default 8); fewer shortens a run on a starved machine. */
+const checkSamples = Number(argValue("--samples") ?? 8);
 
 function log(message: string): void {
   process.stderr.write(`bench:exports: ${message}\n`);
@@ -104,7 +107,7 @@ async function measure(variant: string, scratch: string, keep: string | undefine
   if (built.status !== 0) return { error: `building failed: ${built.stderrTail}` };
   const { what, export: exportArgs } = JSON.parse(built.stdout.trim().split("\n").pop()!) as { what: string; export: string[] };
   log(`${variant}: exporting (${what})`);
-  const exported = runMeasured(["models/export/export.py", ...exportArgs, "--out", bundle, "--id", variant], scratch);
+  const exported = runMeasured(["models/export/export.py", ...exportArgs, "--out", bundle, "--id", variant, "--samples", String(checkSamples)], scratch);
   rmSync(weights, { recursive: true, force: true });
   const base = { what, exportSeconds: round(exported.seconds), exportCpuSeconds: round(exported.cpuSeconds), peakRssMiB: mib(exported.peakBytes), loadAverage: round(loadavg()[0], 3) };
   if (exported.status !== 0) return { ...base, error: exported.stderrTail };
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
   const keep = argValue("--keep") ? resolve(argValue("--keep")!) : undefined;
   const record = process.argv.includes("--resume") && existsSync(recordFile)
     ? JSON.parse(readFileSync(recordFile, "utf8"))
-    : { machine: { cpus: cpus().length, loadAverageAtStart: round(loadavg()[0], 3) }, noBigGan1024: "BigGAN-deep was published at 128, 256 and 512: there is no 1024 BigGAN, 512 stands in", variants: {} };
+    : { machine: { cpus: cpus().length, loadAverageAtStart: round(loadavg()[0], 3) }, checkSamples, noBigGan1024: "BigGAN-deep was published at 128, 256 and 512: there is no 1024 BigGAN, 512 stands in", variants: {} };
   const scratch = mkdtempSync(join(tmpdir(), "panda-bench-exports-"));
   try {
     for (const variant of only ?? VARIANTS) {

@@ -6,7 +6,7 @@
 - On CPU, `upfirdn2d` runs its reference implementation, which builds the filter kernel with
   `.repeat([num_channels, ...])` from `x.shape`: traced for ONNX the convolution's kernel has no
   static shape ("kernel of unknown shape"). While exporting it is replaced by the same maths with the
-  channel count read as a constant and a free batch axis."""
+  channel count read as a constant and a free batch axis (and downsampling as a strided convolution)."""
 import contextlib
 import importlib
 import sys
@@ -53,11 +53,13 @@ def _static_upfirdn2d_ref(ops):
         if not flip_filter:
             f = f.flip(list(range(f.ndim)))
         f = f[np.newaxis, np.newaxis].repeat([channels, 1] + [1] * f.ndim)
+        # NVlabs filters every pixel and then keeps every down-th; a strided convolution computes only the
+        # kept ones (the same sums): StyleGAN3's filtered activations downsample from 2–4× the layer's size,
+        # so this saves most of their time and the largest temporaries, in the export and in ONNX Runtime.
         if f.ndim == 4:
-            x = F.conv2d(x, f, groups=channels)
-        else:
-            x = F.conv2d(F.conv2d(x, f.unsqueeze(2), groups=channels), f.unsqueeze(3), groups=channels)
-        return x[:, :, ::downy, ::downx]
+            return F.conv2d(x, f, groups=channels, stride=(downy, downx))
+        x = F.conv2d(x, f.unsqueeze(2), groups=channels, stride=(1, downx))  # along x
+        return F.conv2d(x, f.unsqueeze(3), groups=channels, stride=(downy, 1))  # along y
 
     return upfirdn2d_ref
 
