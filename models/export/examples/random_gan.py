@@ -22,14 +22,12 @@ Random weights are made "trained-looking" (tests/real_code.trained_looking): no 
 Writes into the --out folder; prints one JSON line: family, size, file, parameters, seconds, export
 (the exporter's arguments, without --out)."""
 import argparse
-import contextlib
 import importlib
 import json
 import os
 import pickle
 import sys
 import time
-import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence
@@ -41,7 +39,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # pandaexport
 
 import random_nvlabs  # noqa: E402
-from pandaexport.extensions import compiled_extensions_skipped  # noqa: E402
+from pandaexport.extensions import public_code_imported  # noqa: E402
 
 CODE = random_nvlabs.SHARED_CODE
 NVLABS_SG2 = CODE / "stylegan2-ada-pytorch"
@@ -55,7 +53,7 @@ def import_public(folder: Path, dotted: str):
     """A module of the public code, imported as the exporter imports --module (from its checkout)."""
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
-    with compiled_extensions_skipped():
+    with public_code_imported():
         return importlib.import_module(dotted)
 
 
@@ -148,26 +146,6 @@ def _progan(folder: Path, size: int) -> List[str]:
 
 # ---- BigGAN-deep (pytorch-pretrained-BigGAN) --------------------------------------------------------------
 
-@contextlib.contextmanager
-def biggan_download_helpers():
-    """pytorch-pretrained-BigGAN imports boto3, botocore and tqdm (for downloading weights) when its package
-    is imported; pip installs them with it, this machine has not. Empty stand-ins while they are missing."""
-    added = []
-    for name in ("boto3", "botocore", "botocore.exceptions", "tqdm"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            stand_in = types.ModuleType(name)
-            stand_in.ClientError, stand_in.tqdm = Exception, None
-            sys.modules[name] = stand_in
-            added.append(name)
-    try:
-        yield
-    finally:
-        for name in added:
-            sys.modules.pop(name, None)
-
-
 def biggan_deep_layers(size: int):
     """The GenBlocks of the published biggan-deep-128/256/512 configs: per resolution a block that keeps the
     size and one that doubles it, channel multipliers (of channel_width 128) from 16 down."""
@@ -176,8 +154,7 @@ def biggan_deep_layers(size: int):
 
 
 def save_biggan(folder: Path, config_kwargs: Dict, class_index: int, splits: Sequence[str], truncation=0.4) -> List[str]:
-    with biggan_download_helpers():
-        model = import_public(BIGGAN, "pytorch_pretrained_biggan.model")
+    model = import_public(BIGGAN, "pytorch_pretrained_biggan.model")
     g = model.BigGAN(model.BigGANConfig(**config_kwargs))
     with torch.no_grad():  # trained-looking statistics: converged spectral-norm vectors, spread batch norms
         for m in g.modules():
@@ -209,7 +186,6 @@ class Family:
     what: str
     make: Callable[[Path, int], List[str]]  # writes the weights into a folder; returns the exporter arguments
     sizes: Sequence[int] = (256, 1024)
-    context: Callable = contextlib.nullcontext  # around building and exporting
 
 
 FAMILIES: Dict[str, Family] = {
@@ -221,7 +197,7 @@ FAMILIES: Dict[str, Family] = {
     "sg3-r": Family("NVlabs StyleGAN3-R", _nvlabs("stylegan3-r", NVLABS_SG3, "training/networks_stylegan3.py")),
     "rosinality": Family("rosinality stylegan2-pytorch (config-f)", _rosinality),
     "progan": Family("pytorch_GAN_zoo ProGAN (GNet)", _progan),
-    "biggan": Family("pytorch-pretrained-BigGAN BigGAN-deep", _biggan, (128, 256, 512), biggan_download_helpers),
+    "biggan": Family("pytorch-pretrained-BigGAN BigGAN-deep", _biggan, (128, 256, 512)),
 }
 
 
@@ -247,8 +223,7 @@ def main(argv=None) -> int:
     start = time.monotonic()
     args.out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
-    with family.context():
-        export = family.make(args.out, args.size)
+    export = family.make(args.out, args.size)
     weights = Path(export[export.index("--weights") + 1])
     print(json.dumps({"family": args.family, "what": family.what, "size": args.size, "file": str(weights),
                       "fileBytes": os.path.getsize(weights), "seconds": round(time.monotonic() - start, 2),

@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional
 import torch
 
 from .errors import ExportError, first_line
-from .extensions import compiled_extensions_skipped
+from .extensions import public_code_imported
 
 
 _LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C  # first pickled object of torch.save(..., _use_new_zipfile_serialization=False)
@@ -50,7 +50,7 @@ def import_name(spec: str):
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     try:
-        with compiled_extensions_skipped():
+        with public_code_imported():
             module = importlib.import_module(dotted)
     except Exception as e:
         raise ExportError(f"--module: importing {file} failed: {type(e).__name__}: {e}") from e

@@ -48,8 +48,7 @@ def real_case(name: str, out: Path) -> None:
     weights = out / f"{name}.weights"
     weights.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
-    with case.context():
-        listing = _export(name, case.make(weights), out)
+    listing = _export(name, case.make(weights), out)
     (out / f"{name}.case.json").write_text(json.dumps({**listing, "what": case.what}))
 
 

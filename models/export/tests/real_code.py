@@ -3,7 +3,6 @@ code base saves its checkpoints, with the exporter arguments that bring each one
 
 Weights are random (none can be downloaded here); sizes are small so that tests stay fast. Nothing of
 the public code is copied: where ../shared is absent, the tests that need it skip and say why."""
-import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ sys.path.insert(0, str(EXPORT_DIR / "examples"))
 import random_gan  # noqa: E402  (the full-size builders; the cases here are the same savers at small sizes)
 import random_nvlabs  # noqa: E402
 from random_gan import (BIGGAN, GAN_ZOO, NVLABS_SG2, NVLABS_SG3, ROSINALITY,  # noqa: E402,F401
-                        biggan_download_helpers, trained_looking)
+                        trained_looking)
 
 CODE = random_gan.CODE
 AVAILABLE = CODE.is_dir()
@@ -30,7 +29,6 @@ class RealCase:
     name: str
     what: str  # the implementation and variant, for messages
     make: Callable[[Path], List[str]]  # writes the weights into a folder; returns the exporter arguments
-    context: Callable = contextlib.nullcontext  # around building, exporting and running the generator
 
 
 def _nvlabs(network: str, code: Path, module: str, split: Callable, *options: str, flags=(), resolution=32) -> Callable:
@@ -76,5 +74,5 @@ CASES = [
                      flags=["--class", "0"], resolution=16)),
     RealCase("rosinality", "rosinality stylegan2-pytorch", _rosinality),
     RealCase("progan", "pytorch_GAN_zoo ProGAN (GNet)", _progan),
-    RealCase("biggan", "pytorch-pretrained-BigGAN (BigGAN-deep)", _biggan, biggan_download_helpers),
+    RealCase("biggan", "pytorch-pretrained-BigGAN (BigGAN-deep)", _biggan),
 ]
