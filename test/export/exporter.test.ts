@@ -163,6 +163,6 @@ describeWithTorch("models/export", () => {
         await close();
         out.remove();
       }
-    }, 300_000);
+    }, 900_000); // eight real-code bundles, each a panda decompose process: minutes on a loaded machine
   });
 });
