@@ -6,6 +6,7 @@
 import { coarseStartPays, liftParts, pooledFeatures } from "../../../companion-server/src/engine/panda/coarse-start";
 import { decompose, objective } from "../../../companion-server/src/engine/panda/decompose";
 import { streamedPartsCheaper } from "../../../companion-server/src/engine/panda/fast-solver";
+import { ASSUMED_GFLOPS, BASE_BYTES, planFit } from "../../../companion-server/src/engine/panda/fit-plan";
 import { objectivePass } from "../../../companion-server/src/engine/panda/passes";
 import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
 import { matrix } from "../../../companion-server/src/engine/tensor/matrix";
@@ -66,4 +67,23 @@ test("a fit that starts coarse finds the planted parts at full resolution, and r
   // the full-resolution refinement never ends above where the coarse start left it
   expect(result.report.objective).toBeLessThanOrEqual(trace[0].objective * (1 + 1e-4));
   await sessions.close();
+});
+
+test("the plan of a 64×64 fit counts its coarse start: the Gram over S/4 positions and the pooled samples (a quarter of the bytes)", () => {
+  const limits = { featureMemoryBudget: 1 << 30, memoryLimit: 64 * 2 ** 30, tempDir: "/tmp", diskFree: Infinity };
+  const job = { shape: { channels: 512, height: 64, width: 64 }, samples: 256, parts: 16, appearances: 512, sampled: true, headSecondsPerSample: 1 };
+  const fast = planFit({ ...job, solver: "fast" }, limits);
+  const featureBytes = 256 * 512 * 4096 * 4;
+  expect(fast).toMatchObject({ featureBytes, features: "disk", diskBytes: featureBytes });
+  // the pooled 512 MiB stay in memory; no 64 MB S×S matrices are planned
+  expect(fast.memoryBytes).toBeGreaterThan(BASE_BYTES + featureBytes / 4);
+  expect(fast.memoryBytes - BASE_BYTES - featureBytes / 4).toBeLessThan(6 * 8 * 4096 * 4096);
+  // with a smaller budget the pooled samples go to disk too
+  const tight = planFit({ ...job, solver: "fast" }, { ...limits, featureMemoryBudget: 256 << 20 });
+  expect(tight.diskBytes).toBe(featureBytes + featureBytes / 4);
+  // the Gram over 1024 positions: 2·N·C·S'² flops at the plan's assumed rate
+  const gramMinutes = (2 * 256 * 512 * 1024 * 1024) / (ASSUMED_GFLOPS * 1e9) / 60;
+  expect(fast.minutes.solver).toBeGreaterThanOrEqual(Math.round(gramMinutes * 100) / 100);
+  // then refinement rounds, cut to about the sampling's time (0.75 × 256 s)
+  expect(fast.minutes.solver).toBeLessThanOrEqual(gramMinutes + (0.75 * 256) / 60 + 0.01);
 });

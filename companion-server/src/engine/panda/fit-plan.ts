@@ -15,6 +15,7 @@ import { DEFAULT_FEATURE_MEMORY_BUDGET, featureBytes } from "../feature-store";
 import { passBatchSize } from "./passes";
 import { FeatureShape, SolverName } from "./types";
 import { partsStepFlops, streamedPartsCheaper } from "./fast-solver";
+import { coarseStartPays } from "./coarse-start";
 import { SOLVER_MIN_BUDGET_SECONDS } from "./fit-factorisation";
 
 /** The process itself, ONNX Runtime and the generator's sessions, before any features. */
@@ -99,8 +100,15 @@ function solverFlops(job: FitJob): { first: number; rounds: number } {
     const perSample = 2 * (c * c * s + 6 * c * s * job.parts + 4 * c * c * job.parts);
     return { first: (job.iterations ?? 10_000) * (job.batchSize ?? 1) * perSample, rounds: 0 };
   }
-  const gram = 2 * n * c * s * s;
+  // Large layers start on the 2×2-pooled grid (coarse-start.ts): their Gram is over S/4 positions.
+  const grid = startsCoarse(job) ? s / 4 : s;
+  const gram = 2 * n * c * grid * grid;
   return { first: gram, rounds: EXPECTED_ROUNDS * partsStepFlops(n, c, s, job.parts, streamedPartsCheaper(n, c, s, job.parts)) };
+}
+
+function startsCoarse(job: FitJob): boolean {
+  const { channels: c, height, width } = job.shape;
+  return job.solver === "fast" && coarseStartPays(job.shape, streamedPartsCheaper(job.samples, c, height * width, job.parts));
 }
 
 export function planFit(job: FitJob, limits: FitLimits): FitPlan {
@@ -109,9 +117,14 @@ export function planFit(job: FitJob, limits: FitLimits): FitPlan {
   const s = height * width;
   const onDisk = job.sampled && bytes > limits.featureMemoryBudget;
   const batchBytes = passBatchSize(job.shape) * c * s * 4;
-  // Two S×S float64 sums, their float32 copies and ORT's two outputs; C×C matrices likewise.
-  const working = 6 * 8 * s * s + 6 * 8 * c * c + 4 * batchBytes;
-  const memoryBytes = BASE_BYTES + (onDisk ? 0 : bytes) + working;
+  // Two S×S float64 sums, their float32 copies and ORT's two outputs; C×C matrices likewise. A
+  // coarse start forms them over S/4 positions and keeps the pooled samples (a quarter of the bytes).
+  const coarse = startsCoarse(job);
+  const grid = coarse ? s / 4 : s;
+  const pooledBytes = coarse ? bytes / 4 : 0;
+  const pooledOnDisk = pooledBytes > limits.featureMemoryBudget;
+  const working = 6 * 8 * grid * grid + 6 * 8 * c * c + 4 * batchBytes;
+  const memoryBytes = BASE_BYTES + (onDisk ? 0 : bytes) + (pooledOnDisk ? 0 : pooledBytes) + working;
   const sampling = job.sampled && job.headSecondsPerSample !== undefined ? (job.headSecondsPerSample * job.samples) / 60 : job.sampled ? null : 0;
   const flops = solverFlops(job);
   const minutesOf = (f: number) => f / (ASSUMED_GFLOPS * 1e9) / 60;
@@ -125,7 +138,7 @@ export function planFit(job: FitJob, limits: FitLimits): FitPlan {
     featureBytes: bytes,
     features: onDisk ? "disk" : "memory",
     memoryBytes,
-    diskBytes: onDisk ? bytes : 0,
+    diskBytes: (onDisk ? bytes : 0) + (pooledOnDisk ? pooledBytes : 0),
     minutes: { sampling: sampling === null ? null : round(sampling), solver: round(solver), after: round(after), total: round((sampling ?? 0) + solver + after) },
   };
 }
