@@ -61,6 +61,14 @@ afterAll(async () => {
   const state = await panel.state();
   const bilinear = await fetchPartMask(page, state.image!.id, state.factorisationId!, part, { upsampling: "bilinear" });
   expect(edgeContrast(original.rgba, edited.mask!, side)).toBeGreaterThan(1.5 * edgeContrast(original.rgba, bilinear, side));
+  // The panel shows the parts refined for this face (thumbnails and masks): the layer's mask is the
+  // server's refined mask, which moved off the global part's edges onto this picture's.
+  const refined = await fetchPartMask(page, state.image!.id, state.factorisationId!, part, { refine: true });
+  const global = await fetchPartMask(page, state.image!.id, state.factorisationId!, part);
+  expect(edited.mask).toEqual(refined);
+  const moved = refined.filter((v, i) => v !== global[i]).length;
+  console.log(JSON.stringify({ part, moved, refined: edgeContrast(original.rgba, refined, side), global: edgeContrast(original.rgba, global, side), bilinear: edgeContrast(original.rgba, bilinear, side) }));
+  expect(edgeContrast(original.rgba, refined, side)).toBeGreaterThan(edgeContrast(original.rgba, global, side));
 
   await page.evaluate(() => document.querySelector(".panda-panel .parts .thumbs")?.scrollIntoView());
   await screenshot(page, "panel-faces-edit");

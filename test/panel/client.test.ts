@@ -76,6 +76,10 @@ describe("with a fitted factorisation", () => {
   test("part thumbnails, masks, saliency, edits and removal", async () => {
     const thumbs = await client.partThumbnails(imageId, factorisationId);
     expect(thumbs.parts).toHaveLength(4);
+    // the parts refined for this image (as the panel shows them) are other overlays than the global ones
+    const refined = await client.partThumbnails(imageId, factorisationId, { refine: true });
+    expect(refined.parts.map((p) => p.index)).toEqual([0, 1, 2, 3]);
+    expect(refined.parts.map((p) => p.png)).not.toEqual(thumbs.parts.map((p) => p.png));
     const mask = await client.partMask(imageId, { factorisation: factorisationId, parts: [0] });
     expect(mask.gray).toHaveLength(16 * 16);
     expect(mask.gray.every((v) => v === 0 || v === 255)).toBe(true);

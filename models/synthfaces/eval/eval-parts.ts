@@ -241,7 +241,10 @@ async function main(): Promise<void> {
   const parserFile = join(generator.bundle.dir, evaluation.parser);
   const parserSide = readModelSignature(parserFile).inputs[0].dims[2] ?? image.width;
   const parser = await sessions.create(parserFile);
+  // progress on stderr (stdout is the JSON): a full run takes many minutes
+  const progress = (message: string) => console.error(`eval:parts ${((Date.now() - started) / 1000).toFixed(0)} s: ${message}`);
   const samples = await generateSamples(generator, layer.id, opts.samples, opts.seed, parser, parserSide);
+  progress(`${samples.count} samples generated and parsed`);
   const classes = evaluation.classes;
   const classIndex = (name: string) => classes.findIndex((c) => c.startsWith(name));
   const layoutClasses = { skin: classIndex("skin"), eyes: classIndex("eye"), mouth: classIndex("mouth") };
@@ -259,6 +262,7 @@ async function main(): Promise<void> {
 
   const source = inMemoryFeatures(samples.features, { channels, height, width }, samples.count);
   const { factors, report } = await decompose(source, { parts: k, appearances: channels, solver: "fast", seed: opts.seed }, sessions);
+  progress(`PandA fitted (${report.seconds.toFixed(1)} s); baselines next`);
   const backend = ortBackendFor(sessions);
   const vectors = featureVectors(samples.features, samples.count, channels, positions);
   const globalScores = partScores(factors.parts, k, positions);
@@ -282,6 +286,7 @@ async function main(): Promise<void> {
   const perMethod: Record<string, Record<Upsampling, Scores>> = {};
   const upsamplers = samples.images.map((img) => new MapUpsampler(img));
   for (const [name, scoresOf] of Object.entries(methods)) {
+    progress(`scoring ${name}`);
     const scores = await Promise.all(Array.from({ length: samples.count }, (_, i) => scoresOf(i)));
     perMethod[name] = {} as Record<Upsampling, Scores>;
     for (const upsampling of UPSAMPLINGS) {
@@ -307,6 +312,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  progress("edit locality (ROIR)");
   const roir = await editLocality(generator, layer.id, factors, samples, Math.min(opts.editSamples, samples.count));
   const validRoir = roir.filter((r) => Number.isFinite(r.roir));
 

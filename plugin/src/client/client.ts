@@ -46,7 +46,8 @@ export interface PandaClient {
   /** Subscribes to events first, then starts the job, so a fast job's events are never missed. */
   startFactorisation(request: CreateFactorisationRequest): Promise<JobRun>;
   cancelJob(jobId: string): Promise<void>;
-  partThumbnails(imageId: string, factorisation: string): Promise<PartThumbnails>;
+  /** `refine`: the parts fitted to this image (as its masks are, when asked with `refine`) */
+  partThumbnails(imageId: string, factorisation: string, options?: { refine?: boolean }): Promise<PartThumbnails>;
   partMask(imageId: string, request: MaskRequest): Promise<GrayImage>;
   /** Where the appearance is present, 0–255 (the concept's min–max over the factorisation's samples). */
   saliencyHeat(imageId: string, request: SaliencySource): Promise<GrayImage>;

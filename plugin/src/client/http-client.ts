@@ -97,8 +97,9 @@ export class HttpPandaClient implements PandaClient {
     await this.send("DELETE", `/api/jobs/${encodeURIComponent(jobId)}`);
   }
 
-  partThumbnails(imageId: string, factorisation: string): Promise<PartThumbnails> {
-    return this.json<PartThumbnails>("GET", `${imageRoute(imageId, "parts")}?${new URLSearchParams({ factorisation })}`);
+  partThumbnails(imageId: string, factorisation: string, options: { refine?: boolean } = {}): Promise<PartThumbnails> {
+    const query = new URLSearchParams({ factorisation, ...(options.refine ? { refine: "true" } : {}) });
+    return this.json<PartThumbnails>("GET", `${imageRoute(imageId, "parts")}?${query}`);
   }
 
   async partMask(imageId: string, request: MaskRequest): Promise<GrayImage> {
