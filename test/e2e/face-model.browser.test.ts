@@ -66,9 +66,9 @@ afterAll(async () => {
   const refined = await fetchPartMask(page, state.image!.id, state.factorisationId!, part, { refine: true });
   const global = await fetchPartMask(page, state.image!.id, state.factorisationId!, part);
   expect(edited.mask).toEqual(refined);
-  const moved = refined.filter((v, i) => v !== global[i]).length;
-  console.log(JSON.stringify({ part, moved, refined: edgeContrast(original.rgba, refined, side), global: edgeContrast(original.rgba, global, side), bilinear: edgeContrast(original.rgba, bilinear, side) }));
-  expect(edgeContrast(original.rgba, refined, side)).toBeGreaterThan(edgeContrast(original.rgba, global, side));
+  // (seed 3, part 5: 2913 pixels moved; colour change across the edge 20.7 refined, 7.8 global edge-aware, 0.5 bilinear)
+  expect(refined.filter((v, i) => v !== global[i]).length).toBeGreaterThan(500);
+  expect(edgeContrast(original.rgba, refined, side)).toBeGreaterThan(1.5 * edgeContrast(original.rgba, global, side));
 
   await page.evaluate(() => document.querySelector(".panda-panel .parts .thumbs")?.scrollIntoView());
   await screenshot(page, "panel-faces-edit");
