@@ -61,7 +61,7 @@ afterAll(async () => {
   const state = await panel.state();
   const bilinear = await fetchPartMask(page, state.image!.id, state.factorisationId!, part, { upsampling: "bilinear" });
   expect(edgeContrast(original.rgba, edited.mask!, side)).toBeGreaterThan(1.5 * edgeContrast(original.rgba, bilinear, side));
-  // The panel shows the parts refined for this face (thumbnails and masks): the layer's mask is the
+  // The panel's masks are the parts refined for this face: the layer's mask is the
   // server's refined mask, which moved off the global part's edges onto this picture's.
   const refined = await fetchPartMask(page, state.image!.id, state.factorisationId!, part, { refine: true });
   const global = await fetchPartMask(page, state.image!.id, state.factorisationId!, part);

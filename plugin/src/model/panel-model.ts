@@ -22,8 +22,8 @@ import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./v
 
 /** the server's cap on parts per factorisation (its CreateFactorisationRequest schema) */
 const MAX_PARTS = 64;
-/** Thumbnails and masks show the parts refined for each image: their boundaries follow this face's hair, skin and background. */
-const REFINED_PARTS = true;
+/** Masks (selection, layer mask, an edit's mask) are the parts refined for each image: their edges follow this face's hair, skin and background. */
+const REFINED_MASKS = true;
 
 export interface PanelModelOptions {
   host: Host;
@@ -470,7 +470,8 @@ export class PanelModel {
     if (factorisation.model !== image.model) {
       throw new InputError(`The parts "${factorisation.id}" are of model ${factorisation.model}, the image of ${image.model}: generate an image with that model, or discover parts for this one.`);
     }
-    const thumbnails = await this.client.partThumbnails(image.id, factorisationId, { refine: REFINED_PARTS });
+    // the global parts: quick to show, and what a part means in every image (its mask is then refined for this one)
+    const thumbnails = await this.client.partThumbnails(image.id, factorisationId);
     if (generation !== this.partsGeneration) return;
     this.store.update({
       parts: thumbnails.parts.map((p) => ({ index: p.index, coverage: p.coverage, thumbnail: `data:image/png;base64,${p.png}` })),
@@ -638,7 +639,7 @@ export class PanelModel {
     const key = this.maskKey();
     let mask = this.masks.get(key);
     if (!mask) {
-      mask = await this.client.partMask(image.id, { factorisation: factorisationId, parts, kind: this.state.maskKind, refine: REFINED_PARTS });
+      mask = await this.client.partMask(image.id, { factorisation: factorisationId, parts, kind: this.state.maskKind, refine: REFINED_MASKS });
       this.masks.set(key, mask);
     }
     return { image, mask, label: partsLabel(parts) };
