@@ -74,6 +74,62 @@ afterAll(async () => {
   await screenshot(page, "panel-faces-edit");
 }, 300_000); // discovery, previews and edits at 256 px on a shared 2-core machine
 
+(available ? test : test.skip)("the saliency layer is a heat-map overlay: clear where the appearance is absent, hottest where it is strongest, the face visible under it", async () => {
+  const { panel, page } = studio;
+  const state = await panel.state();
+  const appearance = state.appearanceIndex!;
+  await panel.click("saliency"); // colour by default
+  expect((await panel.idle()).error).toBeNull();
+  // Measured in the page (256×256 layers are slow to ship out one by one on a busy machine).
+  const m = await page.evaluate(
+    async ({ image, body, name }) => {
+      const response = await fetch(`/api/images/${image}/saliency`, { method: "POST", headers: { accept: "application/octet-stream", "content-type": "application/json" }, body: JSON.stringify(body) });
+      const heat = new Uint8Array(await response.arrayBuffer());
+      const layers = window.pandaStudio!.app.store.doc!.layers;
+      const overlay = layers.find((l) => l.name === name)!;
+      const face = layers.find((l) => l.name === "synthfaces seed 3")!.pixels.rgba;
+      const editMask = layers.find((l) => l.name.includes(" · part "))!.mask!.image.gray;
+      const opacity = overlay.mask!.image.gray;
+      const rgba = overlay.pixels.rgba;
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid="canvas"]')!;
+      const canvas = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set<number>();
+      const byHeat = Array.from(heat, (v, i) => [v, opacity[i]]).sort((a, b) => a[0] - b[0]);
+      const tenth = Math.floor(byHeat.length / 10);
+      const mean = (rows: number[][]) => rows.reduce((sum, r) => sum + r[1], 0) / rows.length;
+      let clear = 0, compared = 0, same = 0, hot = 0, changedWhereHot = 0;
+      for (let i = 0; i < opacity.length; i++) {
+        colours.add((rgba[i * 4] << 16) | (rgba[i * 4 + 1] << 8) | rgba[i * 4 + 2]);
+        const differs = [0, 1, 2].some((k) => canvas[i * 4 + k] !== face[i * 4 + k]);
+        if (opacity[i] === 0) clear++;
+        if (opacity[i] === 0 && editMask[i] === 0) (compared++, !differs && same++);
+        if (opacity[i] >= 200) (hot++, differs && changedWhereHot++);
+      }
+      return {
+        pixels: opacity.length, clear: clear / opacity.length, maxOpacity: Math.max(...opacity), opacityLevels: new Set(opacity).size, colours: colours.size,
+        hottestTenth: mean(byHeat.slice(-tenth)), coldestTenth: mean(byHeat.slice(0, tenth)), compared, same, hot, changedWhereHot,
+      };
+    },
+    { image: state.image!.id, body: { factorisation: state.factorisationId!, appearance, output: "heat" }, name: `synthfaces seed 3 · heat map of appearance ${appearance}` },
+  );
+  expect(m.pixels).toBe(256 * 256);
+  // Not a flat blob: clear in part of the face, many levels of opacity and colour, the most where the heat is.
+  expect(m.clear).toBeGreaterThan(0.05);
+  expect(m.clear).toBeLessThan(0.95);
+  expect(m.maxOpacity).toBe(Math.round(255 * 0.85));
+  // every 8-bit heat level from the threshold up is its own opacity and colour
+  expect(m.opacityLevels).toBeGreaterThan(25);
+  expect(m.colours).toBeGreaterThan(25);
+  expect(m.hottestTenth).toBeGreaterThan(m.coldestTenth + 100);
+  // On screen: where the overlay is clear (and no edit lies over the face) the canvas shows the face as it is.
+  expect(m.compared).toBeGreaterThan(1000);
+  expect(m.same).toBe(m.compared);
+  expect(m.hot).toBeGreaterThan(100);
+  expect(m.changedWhereHot / m.hot).toBeGreaterThan(0.9);
+  await page.evaluate(() => window.pandaStudio!.app.view.actualSize());
+  await screenshot(page, "panel-faces-saliency");
+}, 300_000); // a 256-px saliency layer and its checks on a shared 2-core machine
+
 /** Mean colour difference between horizontal/vertical neighbours where the binary mask changes. */
 function edgeContrast(rgba: number[], mask: number[], side: number): number {
   let sum = 0;

@@ -98,12 +98,15 @@ test("3 · edit: dragging previews in place; apply adds a layer masked to the pa
   await screenshot(page, "panel-3-applied");
 });
 
-test("4a · saliency: a layer with the heat map, masked where the appearance is present", async () => {
+test("4a · saliency: a heat-map overlay layer, its mask clear where the appearance is absent and partly opaque where present", async () => {
   const { panel, page } = studio;
   await panel.click("saliency");
   expect((await panel.idle()).error).toBeNull();
-  const layer = (await panel.layers()).find((l) => l.name.endsWith("saliency of appearance 1"));
+  const layer = (await panel.layers()).find((l) => l.name.endsWith("heat map of appearance 1"));
   expect(layer).toMatchObject({ width: 16, height: 16, hasMask: true });
+  const opacity = (await panel.layerPixels(layer!.name)).mask!;
+  expect(opacity.some((v) => v === 0)).toBe(true);
+  expect(Math.max(...opacity)).toBe(Math.round(255 * 0.85));
   await screenshot(page, "panel-4-saliency");
 });
 

@@ -1,6 +1,7 @@
 /** The panel model's journeys against a mock host and a real server holding a fresh tiny bundle. */
 import { inflateSync } from "node:zlib";
 import { INFERNO } from "../../plugin/src/model/colour-map";
+import { OVERLAY_OPACITY } from "../../plugin/src/model/saliency-overlay";
 import { HttpPandaClient } from "../../plugin/src/client/http-client";
 import { PanelModel } from "../../plugin/src/model/panel-model";
 import { Settings } from "../../plugin/src/model/settings";
@@ -150,21 +151,38 @@ describe("journeys", () => {
     model.selectAppearance(0);
   });
 
-  test("saliency becomes a layer whose mask is where the appearance is present: gray, or a colour heat map", async () => {
-    await model.saliencyLayer();
-    const gray = host.layer(/saliency of appearance 0$/);
-    expect(gray?.pixels.rgba).toHaveLength(16 * 16 * 4);
-    expect(gray?.mask?.gray).toHaveLength(16 * 16);
-    const rgba = gray!.pixels.rgba;
-    expect(Array.from({ length: 256 }, (_, i) => rgba[i * 4] === rgba[i * 4 + 1] && rgba[i * 4 + 1] === rgba[i * 4 + 2]).every(Boolean)).toBe(true);
-
-    model.setSaliencyOutput("colour");
+  test("saliency becomes a heat-map overlay layer: colour by default or gray, clear where the appearance is absent", async () => {
     await model.saliencyLayer();
     const colour = host.layer(/heat map of appearance 0$/);
-    expect(colour?.mask?.gray).toEqual(gray?.mask?.gray);
-    // the same heat, through the colour map: each gray value v became INFERNO[v]
-    for (let i = 0; i < 256; i++) expect(Array.from(colour!.pixels.rgba.subarray(i * 4, i * 4 + 3))).toEqual(Array.from(INFERNO.subarray(rgba[i * 4] * 3, rgba[i * 4] * 3 + 3)));
-    expect(new Settings(storage).preferences().saliencyOutput).toBe("colour");
+    expect(colour?.pixels.rgba).toHaveLength(16 * 16 * 4);
+    // the server's heat and threshold mask of the same appearance
+    const client = new HttpPandaClient(server.url, { webSocket });
+    const source = { factorisation: model.state.factorisationId!, appearance: 0 };
+    const heat = (await client.saliencyHeat(model.state.image!.id, source)).gray;
+    const present = (await client.saliencyMask(model.state.image!.id, source)).gray;
+    const opacity = colour!.mask!.gray;
+    // absent (well below the threshold): clear; present: partly opaque, most where the heat is highest
+    const strongest = heat.indexOf(Math.max(...heat));
+    expect(opacity[strongest]).toBe(Math.round(255 * OVERLAY_OPACITY.strongest));
+    const low = Math.min(...heat.filter((_, i) => present[i] === 255));
+    heat.forEach((v, i) => {
+      if (present[i] === 255) expect(opacity[i]).toBeGreaterThanOrEqual(Math.round(255 * OVERLAY_OPACITY.present));
+      if (v < low - 0.2 * (heat[strongest] - low)) expect(opacity[i]).toBe(0);
+    });
+    // pixels: the heat stretched from the threshold (inferno's first colour) to the strongest (its last)
+    const rgb = (i: number) => Array.from(colour!.pixels.rgba.subarray(i * 4, i * 4 + 3));
+    expect(rgb(strongest)).toEqual(Array.from(INFERNO.subarray(255 * 3)));
+    expect(rgb(heat.indexOf(low))).toEqual(Array.from(INFERNO.subarray(0, 3)));
+
+    model.setSaliencyOutput("gray");
+    await model.saliencyLayer();
+    const gray = host.layer(/saliency of appearance 0$/);
+    expect(gray?.mask?.gray).toEqual(opacity);
+    const g = gray!.pixels.rgba;
+    expect(Array.from({ length: 256 }, (_, i) => g[i * 4] === g[i * 4 + 1] && g[i * 4 + 1] === g[i * 4 + 2]).every(Boolean)).toBe(true);
+    expect([g[strongest * 4], g[heat.indexOf(low) * 4]]).toEqual([255, 0]);
+    expect(new Settings(storage).preferences().saliencyOutput).toBe("gray");
+    model.setSaliencyOutput("colour"); // the journeys below expect the default
   });
 
   test("removing a part adds a new layer", async () => {

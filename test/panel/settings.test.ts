@@ -28,8 +28,8 @@ test("addresses are normalised, and nonsense is refused with an example", () => 
 test("the panel's choices are remembered; missing or invalid ones fall back to their defaults", () => {
   const storage = new MemoryStorage();
   expect(new Settings(storage).preferences()).toEqual(DEFAULT_PREFERENCES);
-  expect(DEFAULT_PREFERENCES).toEqual({ placement: { mode: "image", resample: "bicubic" }, discoverSeed: 0, saliencyOutput: "gray" });
-  const chosen = { placement: { mode: "fit" as const, resample: "bilinear" as const }, discoverSeed: 12, saliencyOutput: "colour" as const };
+  expect(DEFAULT_PREFERENCES).toEqual({ placement: { mode: "image", resample: "bicubic" }, discoverSeed: 0, saliencyOutput: "colour" });
+  const chosen = { placement: { mode: "fit" as const, resample: "bilinear" as const }, discoverSeed: 12, saliencyOutput: "gray" as const };
   new Settings(storage).rememberPreferences(chosen);
   expect(new Settings(storage).preferences()).toEqual(chosen);
   storage.setItem("panda-studio.preferences", JSON.stringify({ placement: { mode: "stretch", resample: "lanczos" }, discoverSeed: -1, saliencyOutput: 3 }));

@@ -39,10 +39,3 @@ export function colourise(image: GrayImage, lut: Uint8Array = INFERNO): PixelIma
   });
   return { width: image.width, height: image.height, rgba };
 }
-
-/** The gray image as opaque gray pixels (the heat map as it comes from the server). */
-export function grayPixels(image: GrayImage): PixelImage {
-  const rgba = new Uint8Array(image.width * image.height * 4);
-  image.gray.forEach((v, i) => rgba.set([v, v, v, 255], i * 4));
-  return { width: image.width, height: image.height, rgba };
-}

@@ -6,7 +6,7 @@
 import type { ActiveLayer, GrayImage, Host, LayerRef, PixelImage } from "../hosts/host";
 import type { PandaClient } from "../client/client";
 import { ClientError, isAbort } from "../client/errors";
-import { colourise, grayPixels } from "./colour-map";
+import { colourise, INFERNO } from "./colour-map";
 import { LayerKind, LayerOrigin, ORIGIN_VERSION, decodeOrigin, encodeOrigin, imageKey, sameImage } from "./layer-origin";
 import { progressView } from "./job-progress";
 import { defaultKey, initialPartSet } from "./part-sets";
@@ -14,6 +14,7 @@ import { LivePreview, PreviewFrame, PreviewTiming } from "./live-preview";
 import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
 import { pngDataUrl } from "./png-data-url";
+import { saliencyOverlay } from "./saliency-overlay";
 import { SaliencyOutput, Settings, normaliseServerUrl, normaliseToken } from "./settings";
 import { CurrentImage, DiscoverSettings, DownloadState, EngineKind, GenerateSettings, MaskKind, PanelState, initialState } from "./state";
 import { Store } from "./store";
@@ -596,8 +597,9 @@ export class PanelModel {
   }
 
   /**
-   * Adds the saliency of the selected appearance as a layer: the heat map (gray, or through the
-   * colour map) as pixels, masked to where the concept is present.
+   * Adds the saliency of the selected appearance as a heat-map overlay layer (saliency-overlay.ts):
+   * the heat through the colour map (or gray) as pixels, its mask clear where the concept is absent
+   * and more opaque where it is stronger.
    */
   saliencyLayer(): Promise<void> {
     return this.run("Computing saliency…", async () => {
@@ -608,10 +610,10 @@ export class PanelModel {
       const heat = await this.client.saliencyHeat(image.id, request);
       const mask = await this.client.saliencyMask(image.id, request);
       const colour = this.state.saliencyOutput === "colour";
-      const pixels = colour ? colourise(heat) : grayPixels(heat);
+      const { pixels, mask: opacity } = saliencyOverlay(heat, mask, colour ? INFERNO : null);
       const name = `${image.origin.title} · ${colour ? "heat map" : "saliency"} of appearance ${appearance}`;
       const data = derivedOrigin(image, "saliency", factorisationId, []);
-      await this.host.operation(`Saliency of appearance ${appearance}`, (task) => placed(this.host, image).addLayer(task, name, pixels, mask, data));
+      await this.host.operation(`Saliency of appearance ${appearance}`, (task) => placed(this.host, image).addLayer(task, name, pixels, opacity, data));
       this.store.update({ notice: added(name, image.placement.description) });
     });
   }

@@ -19,7 +19,7 @@ export interface Preferences {
   saliencyOutput: SaliencyOutput;
 }
 
-export const DEFAULT_PREFERENCES: Preferences = { placement: DEFAULT_PLACEMENT, discoverSeed: 0, saliencyOutput: "gray" };
+export const DEFAULT_PREFERENCES: Preferences = { placement: DEFAULT_PLACEMENT, discoverSeed: 0, saliencyOutput: "colour" };
 
 export interface KeyValueStorage {
   getItem(key: string): string | null;
@@ -87,7 +87,7 @@ export class Settings {
         resample: RESAMPLE_METHODS.find((m) => m === placement.resample) ?? DEFAULT_PLACEMENT.resample,
       },
       discoverSeed: Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) <= MAX_SEED ? (seed as number) : DEFAULT_PREFERENCES.discoverSeed,
-      saliencyOutput: stored.saliencyOutput === "colour" ? "colour" : "gray",
+      saliencyOutput: stored.saliencyOutput === "gray" ? "gray" : DEFAULT_PREFERENCES.saliencyOutput,
     };
   }
 

@@ -29,7 +29,7 @@ export const TIPS = {
   strengthValue: "Type a strength and press Enter.",
   apply: "Add the edit as a new layer, masked to the picked part(s).",
   saliency: "Add a layer showing where the appearance is present in this face.",
-  saliencyOutput: "The saliency layer as gray levels or in colour (inferno).",
+  saliencyOutput: "The saliency overlay in colour (inferno: dark where the appearance just starts, pale yellow where it is strongest) or in gray levels.",
   moreAppearances: "Show the next appearances (the first ones change the most).",
   help: "How PandA works, its terms and the shortcuts.",
 } as const;

@@ -60,14 +60,14 @@ export function appearanceView(state: PanelState, ctx: ViewContext) {
           tip: TIPS.saliencyOutput,
           value: state.saliencyOutput,
           items: [
-            { value: "gray", label: "Gray" },
             { value: "colour", label: "Colour (inferno)" },
+            { value: "gray", label: "Gray" },
           ],
           onChange: (output) => model.setSaliencyOutput(output as SaliencyOutput),
         })}
         <sp-button size="s" variant="secondary" data-action="saliency" title=${TIPS.saliency} ?disabled=${state.appearanceIndex === null || state.busy !== null}
           @click=${() => model.saliencyLayer()}>Saliency layer</sp-button>
       </div>
-      <p class="hint">The saliency layer is the heat map, masked to where the appearance is present.</p>
+      <p class="hint">The saliency layer is a heat-map overlay: clear where the appearance is absent, hotter and more opaque where it is stronger.</p>
   `);
 }
