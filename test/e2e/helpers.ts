@@ -88,9 +88,35 @@ export class PanelDriver {
     await this.page.locator(`[data-part="${index}"]`).click();
   }
 
+  /** Waits until the appearances being loaded (after a part click) are shown. */
+  async appearancesShown(): Promise<void> {
+    await this.page.evaluate(() => window.pandaStudio!.panel!.model.appearancesIdle());
+  }
+
+  /** Picks an option of a panel picker, as a user does. */
+  async choose(field: string, value: string): Promise<void> {
+    await this.page.locator(`[data-field="${field}"]`).click();
+    await this.page.locator(`[data-field="${field}"] sp-menu-item[value="${value}"]`).click();
+  }
+
+  /**
+   * Clicks appearance `index`; with parts picked the browser ranks them, so when it is not on the
+   * first page the order goes to "By number" and pages load until it shows (as a user would look for it).
+   */
   async pickAppearance(index: number): Promise<void> {
+    await this.appearancesShown();
+    const thumb = this.page.locator(`[data-appearance="${index}"]`);
+    if ((await thumb.count()) === 0) {
+      await this.choose("appearance-order", "number");
+      await this.waitFor((s) => s.appearanceOrder === "number");
+      await this.appearancesShown();
+      while ((await thumb.count()) === 0) {
+        await this.click("more-appearances");
+        await this.idle();
+      }
+    }
     await this.page.locator(`[data-appearance="${index}"] img`).waitFor();
-    await this.page.locator(`[data-appearance="${index}"]`).click();
+    await thumb.click();
   }
 
   /** Drags the strength slider's handle from the centre (0) towards `fraction` of the way to the right end (1) or left end (−1). */

@@ -7,6 +7,7 @@ import { PanelModel } from "../../plugin/src/model/panel-model";
 import { Settings } from "../../plugin/src/model/settings";
 import { startTestServer, tempDir } from "../helpers/server";
 import { MockHost } from "./mock-host";
+import { MemoryStorage } from "./memory-storage";
 import { panel, webSocket } from "./panel-fixture";
 
 describe("journeys", () => {
@@ -126,11 +127,40 @@ describe("journeys", () => {
     expect(host.layer("PandA preview")).toBeUndefined();
   });
 
-  test("more appearance thumbnails on demand, up to R_C", async () => {
+  test("with a part picked, appearances come ranked for it as previews of the edit, more on demand; by number on request", async () => {
     expect(model.state.appearanceCount).toBe(16);
+    await model.appearancesIdle();
     await model.showMoreAppearances();
-    expect(model.state.appearances.map((a) => a.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(model.state.appearances.every((a) => a.thumbnail !== null)).toBe(true);
+    const shown = model.state.appearances;
+    expect(shown.map((a) => a.rank)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(shown.every((a) => a.thumbnail?.startsWith("data:image/png;base64,") && a.change !== null)).toBe(true);
+    // the server's ranking for part 1, in its order
+    const ranking = await (await fetch(`${server.url}/api/images/${model.state.image!.id}/appearances`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ factorisation: model.state.factorisationId, parts: [1], limit: 8 }),
+    })).json();
+    expect(shown.map((a) => a.index)).toEqual(ranking.appearances.map((a: { appearance: number }) => a.appearance));
+    model.setAppearanceOrder("number");
+    await model.appearancesIdle();
+    expect(model.state.appearances.map((a) => a.index)).toEqual([0, 1, 2, 3]);
+    model.setAppearanceOrder("best");
+    await model.appearancesIdle();
+  });
+
+  test("labels and favourites of the user's are kept by the server and shown to the next panel; favourites come first", async () => {
+    await model.labelPart(1, "upper right");
+    await model.labelAppearance(3, " warm ");
+    await model.toggleFavourite(3);
+    await model.toggleFavourite(5);
+    await model.toggleFavourite(5);
+    expect(model.state.error).toBeNull();
+    expect(model.state.favourites.map((a) => a.index)).toEqual([3]);
+    expect(model.state.favourites[0].thumbnail).toMatch(/^data:image\/png;base64,/);
+    const next = panel(server.url, new MockHost()).model;
+    await next.connect();
+    const notes = next.state.factorisations.find((f) => f.id === model.state.factorisationId)!.notes;
+    expect(notes).toMatchObject({ parts: { "1": "upper right" }, appearances: { "3": "warm" }, favourites: [3] });
   });
 
   test("saved parts can be picked for a new image; the old image's preview goes", async () => {
@@ -335,20 +365,22 @@ describe("journeys", () => {
     model.setDiscover({ appearances: null });
   });
 
-  test("part sets: a human name, renamed and remembered; the chosen default, not the newest, on the next start; delete asks once", async () => {
+  test("part sets: a human name kept by the server; the chosen default, not the newest, on the next start; delete asks once", async () => {
     const first = model.state.factorisationId!;
     const set = model.state.factorisations.find((f) => f.id === first)!;
-    model.renamePartSet("faces, coarse");
-    expect(new Settings(storage).partSets().names[first]).toBe("faces, coarse");
-    model.makeDefaultPartSet();
+    expect(set.title).toMatch(/^4x4 · 4 parts · \d{4}-\d\d-\d\d \d\d:\d\d$/);
+    await model.renamePartSet("faces, coarse");
+    await model.makeDefaultPartSet();
+    expect(model.state.factorisations.find((f) => f.id === first)).toMatchObject({ title: "faces, coarse", default: true });
     model.setDiscover({ parts: 3, samples: 32 });
     await model.discoverParts();
     const newest = model.state.factorisationId!;
     expect(newest).not.toBe(first);
-    // a new session with the same settings shows the chosen set, not the newest discovery
-    const next = panel(server.url, new MockHost(), storage).model;
+    // a new panel, with settings of its own, shows the chosen set and its name: the server keeps them
+    const next = panel(server.url, new MockHost()).model;
     await next.connect();
     expect(next.state.factorisationId).toBe(first);
+    expect(next.state.factorisations.find((f) => f.id === first)?.title).toBe("faces, coarse");
     await model.selectFactorisation(newest);
     expect(model.state.factorisations.length).toBe(2);
     await model.deletePartSet();
@@ -359,6 +391,19 @@ describe("journeys", () => {
     expect(model.state.factorisationId).toBe(first);
     expect(set.readOnly).toBe(false);
     model.setDiscover({ parts: 4, samples: 64 });
+  });
+
+  test("names and the chosen set an older panel kept in its settings move to the server once", async () => {
+    const id = model.state.factorisationId!;
+    await model.renamePartSet("");
+    const storage = new MemoryStorage();
+    storage.setItem("panda-studio.partSets", JSON.stringify({ names: { [id]: "from before", gone: "x" }, defaults: {} }));
+    const older = panel(server.url, new MockHost(), storage).model;
+    await older.connect();
+    expect(older.state.factorisations.find((f) => f.id === id)?.title).toBe("from before");
+    expect(new Settings(storage).legacyPartSets()).toEqual({ names: { gone: "x" }, defaults: {} });
+    await model.refreshFactorisations();
+    expect(model.state.factorisations.find((f) => f.id === id)?.title).toBe("from before");
   });
 
   test("the server's message is shown when it refuses a request", async () => {

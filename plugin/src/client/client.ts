@@ -7,11 +7,11 @@ import type { GrayImage, PixelImage } from "../hosts/host";
 import type { Health } from "@server-api/health";
 import type { ModelInfo } from "@server-api/models";
 import type { GenerateRequest, ImageInfo } from "@server-api/generate";
-import type { CreateFactorisationRequest, FactorisationDetail, FactorisationListQuery, FactorisationSummary } from "@server-api/factorisations";
+import type { CreateFactorisationRequest, FactorisationDetail, FactorisationListQuery, FactorisationSummary, Notes, NotesPatchRequest } from "@server-api/factorisations";
 import type { JobEventMessage } from "@server-api/jobs";
-import type { EditRequest, MaskRequest, PartThumbnails, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
+import type { AppearanceBrowser, AppearanceBrowserRequest, EditRequest, MaskRequest, PartThumbnails, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
 
-export type { Health, ModelInfo, GenerateRequest, ImageInfo, CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, JobEventMessage, PartThumbnails };
+export type { Health, ModelInfo, GenerateRequest, ImageInfo, CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, JobEventMessage, PartThumbnails, Notes, NotesPatchRequest, AppearanceBrowser, AppearanceBrowserRequest };
 
 /** Which saliency: the output kind is chosen by the method called. */
 export type SaliencySource = Omit<SaliencyRequest, "output">;
@@ -41,6 +41,10 @@ export interface PandaClient {
   factorisations(query: FactorisationListQuery): Promise<FactorisationSummary[]>;
   /** One factorisation with its per-appearance saliency statistics (they set the strength scale). */
   factorisation(id: string): Promise<FactorisationDetail>;
+  /** Changes the user's notes on a set (name, labels, favourites, chosen set); answers the set's new summary. */
+  updateNotes(id: string, patch: NotesPatchRequest): Promise<FactorisationSummary>;
+  /** Appearances ranked for parts, with previews of their edits (a page of the ranking, or the ones named). */
+  appearanceBrowser(imageId: string, request: AppearanceBrowserRequest): Promise<AppearanceBrowser>;
   /** Deletes a saved factorisation (shipped ones are refused). */
   deleteFactorisation(id: string): Promise<void>;
   /** Subscribes to events first, then starts the job, so a fast job's events are never missed. */

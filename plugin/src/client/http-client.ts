@@ -8,7 +8,23 @@ import type { FactorisationList, JobAccepted } from "@server-api/factorisations"
 import type { GrayImage, PixelImage } from "../hosts/host";
 import type { FactorisationListQuery } from "@server-api/factorisations";
 import type { EditRequest, MaskRequest, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
-import type { CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, GeneratedImage, GenerateRequest, Health, ImageInfo, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "./client";
+import type {
+  AppearanceBrowser,
+  AppearanceBrowserRequest,
+  CreateFactorisationRequest,
+  FactorisationDetail,
+  FactorisationSummary,
+  GeneratedImage,
+  GenerateRequest,
+  Health,
+  ImageInfo,
+  JobRun,
+  ModelInfo,
+  NotesPatchRequest,
+  PandaClient,
+  PartThumbnails,
+  SaliencySource,
+} from "./client";
 import { eventProtocols } from "@server-api/auth";
 import { ClientError, unreachable } from "./errors";
 import { JobEventSocket, WebSocketFactory } from "./job-events";
@@ -28,7 +44,7 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 const RAW = "application/octet-stream";
 
 /** Paths of the per-image routes, in one place. */
-const imageRoute = (imageId: string, what: "parts" | "masks" | "saliency" | "edits" | "removal") => `/api/images/${encodeURIComponent(imageId)}/${what}`;
+const imageRoute = (imageId: string, what: "parts" | "masks" | "saliency" | "edits" | "removal" | "appearances") => `/api/images/${encodeURIComponent(imageId)}/${what}`;
 
 export class HttpPandaClient implements PandaClient {
   readonly serverUrl: string;
@@ -66,6 +82,14 @@ export class HttpPandaClient implements PandaClient {
   async factorisations(query: FactorisationListQuery): Promise<FactorisationSummary[]> {
     const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
     return (await this.json<FactorisationList>("GET", `/api/factorisations?${params}`)).factorisations;
+  }
+
+  updateNotes(id: string, patch: NotesPatchRequest): Promise<FactorisationSummary> {
+    return this.json<FactorisationSummary>("PATCH", `/api/factorisations/${encodeURIComponent(id)}`, patch);
+  }
+
+  appearanceBrowser(imageId: string, request: AppearanceBrowserRequest): Promise<AppearanceBrowser> {
+    return this.json<AppearanceBrowser>("POST", imageRoute(imageId, "appearances"), request);
   }
 
   async deleteFactorisation(id: string): Promise<void> {

@@ -6,8 +6,8 @@
  * CUDA/DirectML) is refused with a message saying how to start it.
  */
 import type { GrayImage, PixelImage } from "../hosts/host";
-import type { EditRequest, MaskRequest, RemovalRequest } from "@server-api/image-parts";
-import type { FactorisationListQuery } from "@server-api/factorisations";
+import type { AppearanceBrowser, AppearanceBrowserRequest, EditRequest, MaskRequest, RemovalRequest } from "@server-api/image-parts";
+import type { FactorisationListQuery, NotesPatchRequest } from "@server-api/factorisations";
 import type { CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, GeneratedImage, GenerateRequest, Health, ImageInfo, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "../client/client";
 import { ClientError, needsServer } from "../client/errors";
 import { BundleManifest, parseBundleManifest } from "../../../companion-server/src/runtime/bundle-manifest";
@@ -19,7 +19,7 @@ import { describeMeta, summariseMeta } from "../../../companion-server/src/store
 import { FactorIndexError, ImageParts } from "../../../companion-server/src/engine/panda/image-parts";
 import { toGray8, SpatialMap } from "../../../companion-server/src/engine/panda/maps";
 import { partColour } from "../../../companion-server/src/engine/panda/overlay";
-import { toFeatureStrengths } from "@server-api/strength";
+import { PREVIEW_STRENGTH, toFeatureStrengths } from "@server-api/strength";
 import { pngBase64 } from "../model/png-data-url";
 import { BrowserGenerator, ImageFeatures } from "./browser-generator";
 import type { BundleFiles } from "./bundle-files";
@@ -168,6 +168,36 @@ export class InBrowserPandaClient implements PandaClient {
     const f = await this.factorisationOf(request.factorisation);
     const result = await indexedAsync(() => ip.edit(toFeatureStrengths(request.edits, f.meta.strengthScales)));
     return result.image;
+  }
+
+  async updateNotes(_id: string, _patch: NotesPatchRequest): Promise<FactorisationSummary> {
+    throw needsServer("Keeping names, labels and favourites");
+  }
+
+  /** The server's appearance browser, computed here with the same ImageParts (no cache beyond the image's). */
+  async appearanceBrowser(imageId: string, request: AppearanceBrowserRequest): Promise<AppearanceBrowser> {
+    if (request.refine) throw needsServer("Refining parts for one image");
+    const ip = await this.imageParts(imageId, request.factorisation);
+    const f = await this.factorisationOf(request.factorisation);
+    const strength = request.strength ?? PREVIEW_STRENGTH;
+    const ranking = indexed(() => ip.appearanceRanking(request.parts));
+    const rankOf = new Map(ranking.map((r, rank) => [r.appearance, rank]));
+    const offset = request.offset ?? 0;
+    const page = request.appearances
+      ? request.appearances.map((a) => indexed(() => (ip.checkAppearance(a), ranking[rankOf.get(a) as number])))
+      : ranking.slice(offset, offset + (request.limit ?? 12));
+    const previews = await indexedAsync(() => ip.appearancePreviews(request.parts, page.map((r) => ({ appearance: r.appearance, lambda: strength * f.meta.strengthScales[r.appearance] }))));
+    return {
+      image: imageId,
+      factorisation: request.factorisation,
+      parts: request.parts,
+      strength,
+      total: ranking.length,
+      appearances: page.map((r, i) => {
+        const { image, change } = previews[i];
+        return { ...r, rank: rankOf.get(r.appearance) as number, preview: { png: pngBase64(image), width: image.width, height: image.height, change } };
+      }),
+    };
   }
 
   async removal(imageId: string, request: RemovalRequest): Promise<PixelImage> {

@@ -4,19 +4,19 @@
  * Views only render the store and call these methods; tests drive them with fakes.
  */
 import type { ActiveLayer, GrayImage, Host, LayerRef, PixelImage } from "../hosts/host";
-import type { PandaClient } from "../client/client";
+import type { AppearanceBrowser, NotesPatchRequest, PandaClient } from "../client/client";
 import { ClientError, isAbort } from "../client/errors";
 import { colourise, INFERNO } from "./colour-map";
 import { LayerKind, LayerOrigin, ORIGIN_VERSION, decodeOrigin, encodeOrigin, imageKey, sameImage } from "./layer-origin";
 import { progressView } from "./job-progress";
-import { defaultKey, initialPartSet } from "./part-sets";
+import { initialPartSet, legacyPatches, notesOf } from "./part-sets";
 import { LivePreview, PreviewFrame, PreviewTiming } from "./live-preview";
 import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
 import { pngDataUrl } from "./png-data-url";
 import { saliencyOverlay } from "./saliency-overlay";
 import { SaliencyOutput, Settings, normaliseServerUrl, normaliseToken } from "./settings";
-import { CurrentImage, DiscoverSettings, DownloadState, EngineKind, GenerateSettings, MaskKind, PanelState, initialState } from "./state";
+import { AppearanceOrder, AppearanceView, CurrentImage, DiscoverSettings, DownloadState, EngineKind, GenerateSettings, MaskKind, PanelState, initialState } from "./state";
 import { Store } from "./store";
 import { roundStrength } from "./strength";
 import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./validate";
@@ -25,6 +25,9 @@ import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./v
 const MAX_PARTS = 64;
 /** Masks (selection, layer mask, an edit's mask) are the parts refined for each image: their edges follow this face's hair, skin and background. */
 const REFINED_MASKS = true;
+
+/** the server's cap on previews per request (MAX_PREVIEWS of its appearance browser) */
+const MAX_PREVIEWS = 48;
 
 export interface PanelModelOptions {
   host: Host;
@@ -57,11 +60,15 @@ export class PanelModel {
   private shownFactorisation: string | null = null;
   /** true while a user action runs: it decides the image itself, and the check follows when it ends */
   private acting = false;
+  /** bumped whenever the appearances shown must start again (parts, order, image), so late pages are dropped */
+  private appearanceGeneration = 0;
+  /** the appearances loading in the background (after a part click) */
+  private appearanceLoad: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PanelModelOptions) {
     const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
     const token = options.settings.token();
-    this.store = new Store({ ...initialState(serverUrl, options.settings.preferences(), token, options.engine), partSets: options.settings.partSets() });
+    this.store = new Store(initialState(serverUrl, options.settings.preferences(), token, options.engine));
     this.client = options.createClient(serverUrl, token);
     this.host = options.host;
     this.preview = new LivePreview(
@@ -259,7 +266,8 @@ export class PanelModel {
     if (!this.state.image && this.state.layerNote === note) return;
     await this.discardPreview();
     this.partsGeneration++;
-    this.store.update({ image: null, layerNote: note, parts: [], partIndex: null, partIndices: [], appearances: [], appearanceCount: 0, appearanceScales: [], appearanceIndex: null, strength: 0 });
+    this.appearanceGeneration++;
+    this.store.update({ image: null, layerNote: note, parts: [], partIndex: null, partIndices: [], appearances: [], favourites: [], appearanceCount: 0, appearanceScales: [], appearanceIndex: null, strength: 0 });
   }
 
   /** The server's id for the image, generating it again from its latent when the server no longer has it. */
@@ -287,6 +295,7 @@ export class PanelModel {
     const edit = origin.edits[0];
     if (origin.kind !== "edit" || !edit || origin.factorisation !== this.state.factorisationId || this.state.parts.length === 0) return;
     this.store.update({ partIndex: edit.parts[0], partIndices: edit.parts, appearanceIndex: edit.appearance });
+    this.reloadAppearances();
   }
 
   /** Removes the preview layer (a new image starts afresh; a stale preview would be saved with the document). */
@@ -346,30 +355,40 @@ export class PanelModel {
     const { modelId, layerId } = this.state;
     if (!modelId) return this.store.update({ factorisations: [], factorisationId: null });
     try {
-      const list = await this.client.factorisations({ model: modelId, layer: layerId ?? undefined });
+      let list = await this.client.factorisations({ model: modelId, layer: layerId ?? undefined });
+      if (await this.moveLegacyPartSets(list)) list = await this.client.factorisations({ model: modelId, layer: layerId ?? undefined });
       const keep = list.some((f) => f.id === this.state.factorisationId);
-      this.store.update({ factorisations: list, factorisationId: keep ? this.state.factorisationId : initialPartSet(list, this.state.partSets, modelId, layerId) });
+      this.store.update({ factorisations: list, factorisationId: keep ? this.state.factorisationId : initialPartSet(list) });
     } catch (err) {
       this.fail(err);
     }
   }
 
-  /** Names the picked part set (an empty name brings back the automatic one); kept in the settings. */
-  renamePartSet(name: string): void {
-    const id = this.state.factorisationId;
-    if (!id) return;
-    const names = { ...this.state.partSets.names };
-    if (name.trim()) names[id] = name.trim().slice(0, 80);
-    else delete names[id];
-    this.savePartSets({ ...this.state.partSets, names });
-    this.store.update({ notice: name.trim() ? `Renamed the parts to "${name.trim()}".` : "The parts have their automatic name again." });
+  /** Names and chosen sets that an older panel kept in its settings go to the server, once; true when some did. */
+  private async moveLegacyPartSets(list: PanelState["factorisations"]): Promise<boolean> {
+    const legacy = this.options.settings.legacyPartSets();
+    if (Object.keys(legacy.names).length === 0 && Object.keys(legacy.defaults).length === 0) return false;
+    const { patches, left } = legacyPatches(legacy, list);
+    for (const [id, patch] of patches) await this.client.updateNotes(id, patch);
+    this.options.settings.rememberLegacyPartSets(left);
+    return patches.length > 0;
   }
 
-  /** The picked set becomes the one shown for this model and layer whenever the panel starts. */
-  makeDefaultPartSet(): void {
-    const { factorisationId: id, modelId, layerId } = this.state;
-    if (!id || !modelId || !layerId) return;
-    this.savePartSets({ ...this.state.partSets, defaults: { ...this.state.partSets.defaults, [defaultKey(modelId, layerId)]: id } });
+  /** Names the picked part set (an empty name brings back the automatic one); the server keeps it for every panel. */
+  renamePartSet(name: string): Promise<void> {
+    return this.run("Renaming…", async () => {
+      await this.patchNotes({ name: name.trim() || null });
+      this.store.update({ notice: name.trim() ? `Renamed the parts to "${name.trim()}".` : "The parts have their automatic name again." });
+    });
+  }
+
+  /** The picked set becomes the one shown for this model and layer whenever a panel starts. */
+  makeDefaultPartSet(): Promise<void> {
+    return this.run("Choosing the parts…", async () => {
+      await this.patchNotes({ default: true });
+      await this.refreshFactorisations(); // the set chosen before is no longer
+      this.store.update({ notice: "These parts are shown for this model and layer from now on." });
+    });
   }
 
   /** Deletes the picked set on the second click (the first asks); shipped sets cannot be deleted. */
@@ -383,9 +402,6 @@ export class PanelModel {
     return this.run("Deleting parts…", async () => {
       this.store.update({ confirmDelete: null });
       await this.client.deleteFactorisation(id);
-      const names = { ...this.state.partSets.names };
-      delete names[id];
-      this.savePartSets({ names, defaults: Object.fromEntries(Object.entries(this.state.partSets.defaults).filter(([, v]) => v !== id)) });
       this.store.update({ factorisationId: null });
       await this.refreshFactorisations();
       await this.loadParts();
@@ -393,9 +409,31 @@ export class PanelModel {
     });
   }
 
-  private savePartSets(partSets: PanelState["partSets"]): void {
-    this.store.update({ partSets });
-    this.options.settings.rememberPartSets(partSets);
+  /** A label of the user's for a part of the picked set (empty: none). */
+  labelPart(index: number, label: string): Promise<void> {
+    return this.run("Labelling…", () => this.patchNotes({ parts: { [String(index)]: label.trim() || null } }));
+  }
+
+  /** A label of the user's for an appearance of the picked set (empty: none). */
+  labelAppearance(index: number, label: string): Promise<void> {
+    return this.run("Labelling…", () => this.patchNotes({ appearances: { [String(index)]: label.trim() || null } }));
+  }
+
+  /** Marks an appearance of the picked set as a favourite, or unmarks it; favourites are shown first. */
+  toggleFavourite(index: number): Promise<void> {
+    return this.run("Saving favourites…", async () => {
+      const favourite = notesOf(this.state.factorisations, this.state.factorisationId).favourites.includes(index);
+      await this.patchNotes({ favourites: favourite ? { remove: [index] } : { add: [index] } });
+      await this.loadFavourites(this.appearanceGeneration);
+    });
+  }
+
+  /** Sends a change of the picked set's notes and shows the set as the server now has it. */
+  private async patchNotes(patch: NotesPatchRequest): Promise<void> {
+    const id = this.state.factorisationId;
+    if (!id) throw new InputError("Pick saved parts first.");
+    const summary = await this.client.updateNotes(id, patch);
+    this.store.update((s) => ({ factorisations: s.factorisations.map((f) => (f.id === id ? summary : f)) }));
   }
 
   async selectFactorisation(id: string): Promise<void> {
@@ -457,9 +495,11 @@ export class PanelModel {
     // a part or appearance means the same in every image of the factorisation: picks survive a change of image
     const keepPicks = factorisationId !== null && factorisationId === this.shownFactorisation;
     this.shownFactorisation = null;
+    this.appearanceGeneration++;
     this.store.update((s) => ({
       parts: [],
       appearances: [],
+      favourites: [],
       appearanceCount: 0,
       appearanceScales: keepPicks ? s.appearanceScales : [],
       strength: 0,
@@ -480,7 +520,7 @@ export class PanelModel {
       appearanceScales: factorisation.strengthScales,
     });
     this.shownFactorisation = factorisationId;
-    await this.loadAppearances(generation);
+    await this.loadAppearances();
   }
 
   /** After the model or layer changed: the old parts no longer apply to what is picked. */
@@ -488,24 +528,77 @@ export class PanelModel {
     if (this.state.image && (this.state.parts.length > 0 || this.state.factorisationId)) await this.run("Loading parts…", () => this.loadParts());
   }
 
-  /** Shows the next few appearance thumbnails. */
+  /** Shows the next few appearances. */
   showMoreAppearances(): Promise<void> {
-    return this.run("Loading appearances…", () => this.loadAppearances(this.partsGeneration));
+    return this.run("Loading appearances…", () => this.loadAppearances());
   }
 
-  private async loadAppearances(generation: number): Promise<void> {
-    const { image, factorisationId, appearances, appearanceCount } = this.state;
+  /** Best for the picked parts first, or by number. */
+  setAppearanceOrder(order: AppearanceOrder): void {
+    if (order === this.state.appearanceOrder) return;
+    this.store.update({ appearanceOrder: order });
+    this.reloadAppearances();
+  }
+
+  /** The appearance whose preview is shown large (null: none). */
+  hoverAppearance(index: number | null): void {
+    if (index !== this.state.hoverAppearance) this.store.update({ hoverAppearance: index });
+  }
+
+  /** Resolves once the appearances being loaded in the background are shown (tests wait on it). */
+  async appearancesIdle(): Promise<void> {
+    let load: Promise<void>;
+    do {
+      load = this.appearanceLoad;
+      await load;
+    } while (load !== this.appearanceLoad);
+  }
+
+  /** Starts the appearances again (the parts or the order changed), loading in the background. */
+  private reloadAppearances(): void {
+    this.appearanceGeneration++;
+    this.store.update({ appearances: [], favourites: [], hoverAppearance: null });
+    if (this.state.parts.length === 0) return;
+    this.appearanceLoad = this.loadAppearances().catch((err) => this.fail(err));
+  }
+
+  /**
+   * The next page of appearances: with parts picked, the appearance browser (ranked for them, or
+   * by number) with previews of each edit; without, saliency heat maps by number.
+   */
+  private async loadAppearances(): Promise<void> {
+    const generation = this.appearanceGeneration;
+    const { image, factorisationId, appearances, appearanceCount, partIndices, appearanceOrder, previewStrength } = this.state;
     if (!image || !factorisationId) return;
     const from = appearances.length;
-    const to = Math.min(appearanceCount, from + (this.options.appearanceThumbnails ?? 12));
-    const added = Array.from({ length: to - from }, (_, i) => ({ index: from + i, thumbnail: null }));
+    const to = Math.min(appearanceCount, from + Math.min(MAX_PREVIEWS, this.options.appearanceThumbnails ?? 12));
+    if (to <= from) return;
+    if (partIndices.length > 0) {
+      const base = { factorisation: factorisationId, parts: partIndices, strength: previewStrength };
+      const numbers = Array.from({ length: to - from }, (_, i) => from + i);
+      const page = await this.client.appearanceBrowser(image.id, appearanceOrder === "best" ? { ...base, offset: from, limit: to - from } : { ...base, appearances: numbers });
+      if (generation !== this.appearanceGeneration) return;
+      this.store.update((s) => ({ appearances: [...s.appearances, ...page.appearances.map(previewView)] }));
+      if (from === 0) await this.loadFavourites(generation);
+      return;
+    }
+    const added = Array.from({ length: to - from }, (_, i) => ({ index: from + i, thumbnail: null, rank: null, change: null }));
     this.store.update((s) => ({ appearances: [...s.appearances, ...added] }));
     // one at a time: the machine is small, and the first thumbnails appear sooner
     for (let index = from; index < to; index++) {
       const thumbnail = pngDataUrl(colourise(await this.client.saliencyHeat(image.id, { factorisation: factorisationId, appearance: index })));
-      if (generation !== this.partsGeneration) return;
-      this.store.update((s) => ({ appearances: s.appearances.map((a) => (a.index === index ? { index, thumbnail } : a)) }));
+      if (generation !== this.appearanceGeneration) return;
+      this.store.update((s) => ({ appearances: s.appearances.map((a) => (a.index === index ? { ...a, thumbnail } : a)) }));
     }
+  }
+
+  /** Previews of the user's favourite appearances for the picked parts (none without parts). */
+  private async loadFavourites(generation: number): Promise<void> {
+    const { image, factorisationId, partIndices, previewStrength, factorisations } = this.state;
+    const favourites = notesOf(factorisations, factorisationId).favourites.slice(0, MAX_PREVIEWS);
+    if (!image || !factorisationId || partIndices.length === 0 || favourites.length === 0) return this.store.update({ favourites: [] });
+    const page = await this.client.appearanceBrowser(image.id, { factorisation: factorisationId, parts: partIndices, strength: previewStrength, appearances: favourites });
+    if (generation === this.appearanceGeneration) this.store.update({ favourites: page.appearances.map(previewView) });
   }
 
   /** Picks a part; a preview that is showing follows it (a click never brings a removed preview back). */
@@ -515,6 +608,7 @@ export class PanelModel {
     const partIndices = !options.add ? [index] : current.includes(index) ? current.filter((i) => i !== index) : [...current, index];
     this.store.update({ partIndices, partIndex: partIndices[0] ?? null });
     if (this.state.appearanceIndex !== null && this.state.strength !== 0 && this.preview.showing) this.preview.push(this.state.strength);
+    this.reloadAppearances(); // ranked for the parts now picked
   }
 
   partToSelection(): Promise<void> {
@@ -713,6 +807,11 @@ export class PanelModel {
     const message = err instanceof Error ? err.message : String(err);
     this.store.update((s) => ({ error: message, notice: null, connection: offline ? { ...s.connection, status: "offline", health: null } : s.connection }));
   }
+}
+
+/** An appearance of the browser as the panel shows it. */
+function previewView(a: AppearanceBrowser["appearances"][number]): AppearanceView {
+  return { index: a.appearance, thumbnail: `data:image/png;base64,${a.preview.png}`, rank: a.rank, change: a.preview.change };
 }
 
 /** "part 3", or "parts 1 + 3" for several. */

@@ -7,7 +7,7 @@
  */
 import { DEFAULT_PLACEMENT, PlacementSettings, RESAMPLE_METHODS } from "./placement";
 import { MAX_SEED } from "./validate";
-import { PartSetPrefs, checkPartSetPrefs } from "./part-sets";
+import { LegacyPartSets, checkLegacyPartSets } from "./part-sets";
 
 export type SaliencyOutput = "gray" | "colour";
 
@@ -55,17 +55,18 @@ export class Settings {
     }
   }
 
-  /** The user's names of part sets and the set chosen per model and layer. */
-  partSets(): PartSetPrefs {
+  /** Names of part sets and the set chosen per model and layer, as older panels kept them (the server keeps them now). */
+  legacyPartSets(): LegacyPartSets {
     try {
-      return checkPartSetPrefs(JSON.parse(this.storage?.getItem(PART_SETS_KEY) ?? "{}"));
+      return checkLegacyPartSets(JSON.parse(this.storage?.getItem(PART_SETS_KEY) ?? "{}"));
     } catch {
-      return checkPartSetPrefs({});
+      return checkLegacyPartSets({});
     }
   }
 
-  rememberPartSets(prefs: PartSetPrefs): void {
-    this.write(PART_SETS_KEY, JSON.stringify(prefs));
+  /** What is left of them after moving names and choices to the server. */
+  rememberLegacyPartSets(left: LegacyPartSets): void {
+    this.write(PART_SETS_KEY, JSON.stringify(left));
   }
 
   rememberToken(token: string | null): void {

@@ -1,9 +1,8 @@
 /** The panel's whole state: what the views render and what the actions read. */
-import { STRENGTH_LIMIT } from "./strength";
+import { PREVIEW_STRENGTH, STRENGTH_LIMIT } from "./strength";
 import type { DocumentInfo, LayerRef } from "../hosts/host";
 import type { ImagePlacement, PlacementSettings } from "./placement";
 import type { LayerOrigin } from "./layer-origin";
-import { NO_PART_SET_PREFS, type PartSetPrefs } from "./part-sets";
 import type { Preferences, SaliencyOutput } from "./settings";
 import type { CreateFactorisationRequest, FactorisationSummary, Health, ModelInfo } from "../client/client";
 
@@ -84,9 +83,19 @@ export interface PartView {
 
 export interface AppearanceView {
   index: number;
-  /** data: URL of the saliency heat map; null while loading */
+  /**
+   * data: URL: with parts picked, the image edited by this appearance at the preview strength (the
+   * appearance browser); without, its saliency heat map. null while loading.
+   */
   thumbnail: string | null;
+  /** its place in the ranking for the picked parts (0 = best); null for heat maps */
+  rank: number | null;
+  /** the edit's measured mean pixel change inside and outside the picked parts (0…1); null for heat maps */
+  change: { inside: number; outside: number } | null;
 }
+
+/** The appearance browser's order: best for the picked parts first, or by number. */
+export type AppearanceOrder = "best" | "number";
 
 export interface PanelState {
   connection: Connection;
@@ -103,8 +112,6 @@ export interface PanelState {
   layerNote: string | null;
   factorisations: FactorisationSummary[];
   factorisationId: string | null;
-  /** the user's names of part sets and their chosen set per model and layer */
-  partSets: PartSetPrefs;
   /** the set whose Delete was clicked once: a second click deletes it */
   confirmDelete: string | null;
   discover: DiscoverSettings;
@@ -120,8 +127,15 @@ export interface PanelState {
   folded: string[];
   /** the "How PandA works" section is open */
   help: boolean;
-  /** the thumbnails shown so far (the first appearances carry the most variance) */
+  /** the thumbnails shown so far: ranked for the picked parts (or by number), or heat maps when no part is picked */
   appearances: AppearanceView[];
+  /** the user's favourite appearances of this set, as previews for the picked parts */
+  favourites: AppearanceView[];
+  appearanceOrder: AppearanceOrder;
+  /** the strength of the previews (calibrated units) */
+  previewStrength: number;
+  /** the appearance whose preview is shown large (the pointer is over it) */
+  hoverAppearance: number | null;
   /** R_C of the current factorisation: how many appearances there are in all */
   appearanceCount: number;
   /** per appearance, λ per unit of strength: half the span of its coordinates over the factorisation's samples */
@@ -158,7 +172,6 @@ export function initialState(serverUrl: string, preferences: Preferences, token:
     layerNote: null,
     factorisations: [],
     factorisationId: null,
-    partSets: NO_PART_SET_PREFS,
     confirmDelete: null,
     discover: { parts: 8, appearances: null, samples: 256, solver: "fast", seed: preferences.discoverSeed },
     job: null,
@@ -169,6 +182,10 @@ export function initialState(serverUrl: string, preferences: Preferences, token:
     folded: [],
     help: false,
     appearances: [],
+    favourites: [],
+    appearanceOrder: "best",
+    previewStrength: PREVIEW_STRENGTH,
+    hoverAppearance: null,
     appearanceCount: 0,
     appearanceScales: [],
     appearanceIndex: null,

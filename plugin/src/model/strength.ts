@@ -3,7 +3,7 @@
  * api/strength.ts, the same definition as the CLI's --strength): 1 is a clear edit of any
  * appearance on any model, so one slider range serves every appearance.
  */
-export { EXAMPLE_STRENGTH, STRENGTH_LIMIT } from "@server-api/strength";
+export { EXAMPLE_STRENGTH, PREVIEW_STRENGTH, STRENGTH_LIMIT } from "@server-api/strength";
 
 /** slider positions across the whole range: steps of 0.02 */
 export const STRENGTH_STEPS = 400;

@@ -22,6 +22,12 @@ export const PANEL_CSS = `
 .panda-panel .thumb img { width: 100%; height: 100%; image-rendering: pixelated; display: block; }
 .panda-panel .thumb[aria-pressed="true"] { border-color: var(--spectrum-global-color-blue-400, #378ef0); }
 .panda-panel .thumb span { position: absolute; left: 2px; bottom: 1px; font-size: 10px; color: #fff; text-shadow: 0 0 2px #000; }
+.panda-panel .thumbs.previews .thumb { width: 64px; height: 64px; }
+.panda-panel .thumb span.fav { left: auto; right: 2px; top: 1px; bottom: auto; color: #ffd54a; }
+.panda-panel .large-preview { display: flex; gap: 8px; align-items: flex-start; }
+.panda-panel .large-preview img, .panda-panel .large-placeholder { width: 160px; height: 160px; flex: none; border-radius: 4px; }
+.panda-panel .large-placeholder { background: var(--spectrum-global-color-gray-200); }
+.panda-panel .large-preview p { margin: 0; font-size: 12px; line-height: 1.4; }
 .panda-panel .hint { color: var(--spectrum-global-color-gray-600); font-size: 12px; margin: 0; }
 .panda-panel .messages { flex: none; padding: 0 10px 10px; }
 .panda-panel .messages:empty { display: none; }

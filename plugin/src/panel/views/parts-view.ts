@@ -2,13 +2,14 @@
 import { html } from "lit";
 import type { MaskKind, PanelState, SolverName } from "../../model/state";
 import { TIPS } from "../tips";
-import { partSetLabel } from "../../model/part-sets";
-import { numberOf, picker, progressBar, section, textField, thumbnail, valueOf, ViewContext } from "./widgets";
+import { labelled, notesOf, partSetLabel } from "../../model/part-sets";
+import { labelField, numberOf, picker, progressBar, section, textField, thumbnail, valueOf, ViewContext } from "./widgets";
 
 export function partsView(state: PanelState, ctx: ViewContext) {
   const { model } = ctx;
   const idle = state.busy === null;
   const hasPart = state.partIndices.length > 0;
+  const labels = notesOf(state.factorisations, state.factorisationId).parts;
   return section(state, ctx, "parts", "Parts", () => html`
       ${state.factorisations.length
         ? html`${picker(ctx, {
@@ -16,7 +17,7 @@ export function partsView(state: PanelState, ctx: ViewContext) {
             label: "Saved parts",
             tip: TIPS.factorisation,
             value: state.factorisationId,
-            items: state.factorisations.map((f) => ({ value: f.id, label: partSetLabel(f, state.partSets) })),
+            items: state.factorisations.map((f) => ({ value: f.id, label: partSetLabel(f) })),
             onChange: (id) => model.selectFactorisation(id),
           })}
           ${partSetActions(state, ctx)}`
@@ -30,12 +31,14 @@ export function partsView(state: PanelState, ctx: ViewContext) {
                   index: p.index,
                   src: p.thumbnail,
                   selected: state.partIndices.includes(p.index),
-                  title: `Part ${p.index}: ${Math.round(p.coverage * 100)}% of the image. ${TIPS.part}`,
+                  title: `Part ${labelled(p.index, labels)}: ${Math.round(p.coverage * 100)}% of the image. ${TIPS.part}`,
+                  caption: labelled(p.index, labels),
                   onPick: (add) => model.selectPart(p.index, { add }),
                 }),
               )}
             </div>
             <p class="hint" data-hint="picked-parts">${pickedHint(state)}</p>
+            ${state.partIndices.length === 1 ? labelField("part-label", `Label of part ${state.partIndices[0]}`, TIPS.partLabel, labels[String(state.partIndices[0])] ?? "", (text) => model.labelPart(state.partIndices[0], text)) : ""}
             <div class="row">
               ${picker(ctx, {
                 field: "mask-kind",
@@ -62,15 +65,15 @@ export function partsView(state: PanelState, ctx: ViewContext) {
 function partSetActions(state: PanelState, { model }: ViewContext) {
   const set = state.factorisations.find((f) => f.id === state.factorisationId);
   if (!set) return html``;
-  let typed = state.partSets.names[set.id] ?? "";
   const confirming = state.confirmDelete === set.id;
   return html`<div class="row">
     <div class="field wide" title="A name of your own for these parts (empty: the automatic one). Enter to keep it.">
       <sp-field-label for="panda-set-name" size="s">Name</sp-field-label>
-      <sp-textfield id="panda-set-name" data-field="set-name" size="s" placeholder=${partSetLabel(set, { names: {}, defaults: {} })} .value=${typed}
-        @input=${(e: Event) => (typed = valueOf(e))} @keydown=${(e: KeyboardEvent) => e.key === "Enter" && model.renamePartSet(typed)}></sp-textfield>
+      <sp-textfield id="panda-set-name" data-field="set-name" size="s" placeholder=${set.notes.name ? "" : set.title} .value=${set.notes.name ?? ""}
+        @keydown=${(e: KeyboardEvent) => e.key === "Enter" && model.renamePartSet(valueOf(e))}></sp-textfield>
     </div>
-    <sp-button size="s" variant="secondary" data-action="set-default" title="Show these parts for this model and layer whenever the panel starts" @click=${() => model.makeDefaultPartSet()}>Default</sp-button>
+    <sp-button size="s" variant="secondary" data-action="set-default" title="Show these parts for this model and layer whenever a panel starts" ?disabled=${set.default || state.busy !== null}
+      @click=${() => model.makeDefaultPartSet()}>${set.default ? "★ Default" : "Default"}</sp-button>
     <sp-button size="s" variant="negative" treatment="outline" data-action="set-delete" ?disabled=${set.readOnly || state.busy !== null}
       title=${set.readOnly ? "These parts ship with the model and cannot be deleted" : "Delete these saved parts (asks once more)"} @click=${() => model.deletePartSet()}>${confirming ? "Delete?" : "Delete"}</sp-button>
   </div>`;

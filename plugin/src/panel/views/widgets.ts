@@ -66,15 +66,41 @@ export function progressBar(fraction: number, message: string, determinate = tru
   </div>`;
 }
 
-/** A thumbnail button; `onPick` learns whether Shift was held (to add to a pick). */
-export function thumbnail(options: { kind: "part" | "appearance"; index: number; src: string | null; selected: boolean; title: string; onPick: (add: boolean) => void }) {
-  const { kind, index, src, selected, title, onPick } = options;
-  const attribute = kind === "part" ? { part: index, appearance: nothing } : { part: nothing, appearance: index };
-  return html`<div class="thumb" role="button" tabindex="0" data-part=${attribute.part} data-appearance=${attribute.appearance}
-    aria-pressed=${selected ? "true" : "false"} title=${title} @click=${(e: MouseEvent) => onPick(e.shiftKey)}
+/**
+ * A thumbnail button; `onPick` learns whether Shift was held (to add to a pick). `onHover` hears
+ * the pointer enter (true) and leave (false). A favourite is an appearance shown again in the
+ * favourites row (its own attribute, so each appearance is one element per row).
+ */
+export function thumbnail(options: {
+  kind: "part" | "appearance" | "favourite";
+  index: number;
+  src: string | null;
+  selected: boolean;
+  title: string;
+  caption?: string;
+  onPick: (add: boolean) => void;
+  onHover?: (inside: boolean) => void;
+}) {
+  const { kind, index, src, selected, title, caption, onPick, onHover } = options;
+  return html`<div class="thumb" role="button" tabindex="0" data-part=${kind === "part" ? index : nothing} data-appearance=${kind === "appearance" ? index : nothing}
+    data-favourite=${kind === "favourite" ? index : nothing} aria-pressed=${selected ? "true" : "false"} title=${title} @click=${(e: MouseEvent) => onPick(e.shiftKey)}
+    @mouseenter=${() => onHover?.(true)} @mouseleave=${() => onHover?.(false)}
     @keydown=${(e: KeyboardEvent) => (e.key === "Enter" || e.key === " ") && onPick(e.shiftKey)}>
-    ${src ? html`<img src=${src} alt="${kind} ${index}" />` : nothing}<span>${index}</span>
+    ${src ? html`<img src=${src} alt="${kind === "part" ? "part" : "appearance"} ${index}" />` : nothing}<span>${caption ?? index}</span>
   </div>`;
+}
+
+/**
+ * A one-line text field whose value is kept on Enter (a label of the user's). The value is read from
+ * the field itself: the panel re-renders while the user types (thumbnails arriving), so a value
+ * kept in the render's closure would be stale.
+ */
+export function labelField(field: string, label: string, tip: string, value: string, keep: (text: string) => void) {
+  return html`<div class="row"><div class="field wide" title=${tip}>
+    <sp-field-label for="panda-${field}" size="s">${label}</sp-field-label>
+    <sp-textfield id="panda-${field}" data-field=${field} size="s" placeholder="none" .value=${value}
+      @keydown=${(e: KeyboardEvent) => e.key === "Enter" && keep(valueOf(e))}></sp-textfield>
+  </div></div>`;
 }
 
 /**
