@@ -2,7 +2,7 @@
  * The appearance browser in the web editor (real server, Chromium): with a part picked, the
  * appearances come in the server's ranking for that part as previews that are the edited image's
  * real pixels (large on hover); a label and a favourite given to an appearance are still there after
- * the page is reloaded, the favourite shown first.
+ * the page is reloaded, the favourite shown first; a Shift-drag of the strength is ten times finer.
  */
 import { screenshot } from "../helpers/browser";
 import { openStudio, Studio } from "./helpers";
@@ -125,5 +125,23 @@ test("labels and favourites stay after a reload, the favourite shown first", asy
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.locator('[data-section="appearances"]').scrollIntoViewIfNeeded();
   await screenshot(page, "appearance-browser-1024x700");
+  expect(studio.browser.errors).toEqual([]);
+});
+
+test("Shift-drag on the strength slider moves it ten times more finely than a plain drag", async () => {
+  const { panel, page } = studio;
+  await panel.pickAppearance((await panel.state()).appearances[0].index);
+  await panel.dragStrength(0.5);
+  await page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle());
+  const plain = (await panel.state()).strength;
+  expect(plain).toBeGreaterThan(1.5);
+  await panel.fill("strength-value", "0");
+  await page.locator('[data-field="strength-value"] input').press("Enter");
+  await panel.waitFor((s) => s.strength === 0);
+  await panel.dragStrength(0.5, 20, { shift: true });
+  await page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle());
+  const fine = (await panel.state()).strength;
+  expect(fine).toBeGreaterThan(0);
+  expect(Math.abs(fine - plain / 10)).toBeLessThan(0.05);
   expect(studio.browser.errors).toEqual([]);
 });

@@ -120,7 +120,7 @@ export class PanelDriver {
   }
 
   /** Drags the strength slider's handle from the centre (0) towards `fraction` of the way to the right end (1) or left end (−1). */
-  async dragStrength(fraction: number, steps = 20): Promise<void> {
+  async dragStrength(fraction: number, steps = 20, options: { shift?: boolean } = {}): Promise<void> {
     const track = this.page.locator('[data-field="strength"] #controls');
     await track.scrollIntoViewIfNeeded();
     const box = await track.boundingBox();
@@ -128,9 +128,11 @@ export class PanelDriver {
     const y = box.y + box.height / 2;
     const centre = box.x + box.width / 2;
     await this.page.mouse.move(centre, y);
+    if (options.shift) await this.page.keyboard.down("Shift");
     await this.page.mouse.down();
     await this.page.mouse.move(centre + (fraction * box.width) / 2, y, { steps });
     await this.page.mouse.up();
+    if (options.shift) await this.page.keyboard.up("Shift");
   }
 
   state(): Promise<PanelState> {

@@ -8,6 +8,7 @@
  * metadata, read and written through the two batchPlay descriptors Photoshop answers for it.
  */
 import type { ExecutionContext, PhotoshopApi, PhotoshopImageData, PsDocument, PsLayer } from "../../plugin/src/hosts/photoshop/photoshop-api";
+import type { ActionDescriptor } from "photoshop/dom/CoreModules";
 import type { DocumentFill, NewDocumentMode } from "photoshop/dom/Constants";
 import type { imaging } from "photoshop/dom/ImagingModule";
 import type { DocumentCreateOptions } from "photoshop/dom/types/DocumentTypes";
@@ -132,10 +133,11 @@ export class FakeDocument implements PsDocument {
     return this.layers.filter((l) => l.id === this.activeLayerId);
   }
 
-  /** The user clicks a layer in the Layers panel. */
+  /** The user clicks a layer in the Layers panel (Photoshop then notifies "select" listeners). */
   select(layer: FakeLayer): void {
     if (!this.layers.includes(layer)) throw new Error(`layer ${layer.id} is not in this document`);
     this.activeLayerId = layer.id;
+    this.photoshop.notify("select", { _obj: "select", _target: [{ _ref: "layer", _name: layer.name }], makeVisible: false, layerID: [layer.id] });
   }
 
   async createPixelLayer(options?: PixelLayerCreateOptions): Promise<FakeLayer> {
@@ -143,6 +145,7 @@ export class FakeDocument implements PsDocument {
     const layer = new FakeLayer(this.photoshop.nextId(), options?.name ?? `Layer ${this.layers.length + 1}`, this);
     this.layers.push(layer);
     this.activeLayerId = layer.id;
+    this.photoshop.notify("make", { _obj: "make", _target: [{ _ref: "layer" }], layerID: layer.id });
     return layer;
   }
 
@@ -228,7 +231,16 @@ export class FakePhotoshop {
     doc.activeLayerId = background.id;
     this.documents.push(doc);
     this.activeDocument = doc;
+    this.notify("open", { _obj: "open", documentID: doc.id });
     return doc;
+  }
+
+  /** Listeners added with action.addNotificationListener, by event name. */
+  private readonly notifiers = new Map<string, Set<(event: string, descriptor: ActionDescriptor) => void>>();
+
+  /** As Photoshop does after an event: each listener of that event is called, after the event (never inside it). */
+  notify(event: string, descriptor: ActionDescriptor): void {
+    for (const notifier of this.notifiers.get(event) ?? []) setTimeout(() => notifier(event, descriptor), 0);
   }
 
   /** The user presses Esc (or Cancel in the progress bar) during the running modal scope. */
@@ -260,6 +272,7 @@ export class FakePhotoshop {
     this.calls.push({ api: "closeDocument", args: { documentID: doc.id } });
     this.documents.splice(this.documents.indexOf(doc), 1);
     if (this.activeDocument === doc) this.activeDocument = this.documents.at(-1) ?? null;
+    this.notify("close", { _obj: "close", documentID: doc.id });
   }
 
   private layerIn(documentID: number | undefined, layerID: number): { doc: FakeDocument; layer: FakeLayer } {
@@ -325,6 +338,17 @@ export class FakePhotoshop {
    * adapter cannot come to depend on one this fake does not model.
    */
   readonly action: PhotoshopApi["action"] = {
+    addNotificationListener: async (events, notifier) => {
+      this.calls.push({ api: "addNotificationListener", args: { events: [...events] } });
+      for (const event of events) {
+        if (!this.notifiers.has(event)) this.notifiers.set(event, new Set());
+        this.notifiers.get(event)!.add(notifier);
+      }
+    },
+    removeNotificationListener: async (events, notifier) => {
+      this.calls.push({ api: "removeNotificationListener", args: { events: [...events] } });
+      for (const event of events) this.notifiers.get(event)?.delete(notifier);
+    },
     batchPlay: async (commands) => {
       const results = [];
       for (const command of commands) {

@@ -98,6 +98,29 @@ describe("the panel in Photoshop", () => {
     expect(doc.layers.some((l) => l.name === "PandA preview")).toBe(false);
   });
 
+  test("selecting another layer in Photoshop updates the panel by itself (an action notification), until unsubscribed", async () => {
+    const doc = ps.documents[0];
+    const host = new PhotoshopHost(ps.api);
+    const followed = newPanel(ps);
+    await followed.connect();
+    const unsubscribe = host.onChange(() => void followed.syncActiveLayer()); // as mountPanel wires it
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      return done();
+    };
+    doc.select(layerNamed(doc, "tiny-test seed 2"));
+    expect(await until(() => followed.state.image?.seed === 2)).toBe(true);
+    doc.select(layerNamed(doc, "tiny-test seed 1"));
+    expect(await until(() => followed.state.image?.seed === 1 && followed.state.image.layer.name === "tiny-test seed 1")).toBe(true);
+    expect(ps.apis("addNotificationListener")).toContain("addNotificationListener");
+    unsubscribe();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    doc.select(layerNamed(doc, "tiny-test seed 2"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await followed.previewIdle();
+    expect(followed.state.image?.seed).toBe(1); // no longer listening: nothing followed
+  });
+
   test("a layer PandA did not make gets the clear message", async () => {
     const doc = ps.documents[0];
     doc.select(layerNamed(doc, "Background"));

@@ -18,7 +18,7 @@ import { saliencyOverlay } from "./saliency-overlay";
 import { SaliencyOutput, Settings, normaliseServerUrl, normaliseToken } from "./settings";
 import { AppearanceOrder, AppearanceView, CurrentImage, DiscoverSettings, DownloadState, EngineKind, GenerateSettings, MaskKind, PanelState, initialState } from "./state";
 import { Store } from "./store";
-import { roundStrength } from "./strength";
+import { roundStrength, StrengthDrag } from "./strength";
 import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./validate";
 
 /** the server's cap on parts per factorisation (its CreateFactorisationRequest schema) */
@@ -64,6 +64,10 @@ export class PanelModel {
   private appearanceGeneration = 0;
   /** the appearances loading in the background (after a part click) */
   private appearanceLoad: Promise<void> = Promise.resolve();
+  /** the strength slider's drag (Shift: fine control) */
+  private readonly strengthDrag = new StrengthDrag();
+  /** Shift is held over the slider */
+  private fineHeld = false;
 
   constructor(private readonly options: PanelModelOptions) {
     const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
@@ -648,10 +652,22 @@ export class PanelModel {
     if (strength !== 0 && this.state.partIndex !== null && this.preview.showing) this.preview.push(strength);
   }
 
-  /** Called on every slider movement: the preview layer follows, one request at a time. */
-  setStrength(value: number): void {
+  /** Called on every slider movement: the strength follows the handle (a tenth as fast while Shift is held). */
+  slideStrength(raw: number): void {
+    const fine = this.fineHeld;
+    this.setStrength(this.strengthDrag.next(raw, fine, this.state.strength), { fine });
+  }
+
+  /** Whether Shift is held over the slider (from its pointer and key events); a release ends the drag. */
+  noteSliderModifier(shift: boolean, released = false): void {
+    this.fineHeld = shift;
+    if (released) this.strengthDrag.end();
+  }
+
+  /** Sets the strength (clamped to the range, rounded to the slider's step or, fine, a tenth of it); the preview layer follows, one request at a time. */
+  setStrength(value: number, options: { fine?: boolean } = {}): void {
     const limit = this.state.strengthLimit;
-    const strength = roundStrength(Math.max(-limit, Math.min(limit, value)), limit);
+    const strength = roundStrength(Math.max(-limit, Math.min(limit, value)), limit, options.fine);
     if (strength === this.state.strength) return;
     this.store.update({ strength });
     if (this.state.partIndex !== null && this.state.appearanceIndex !== null && this.state.image) this.preview.push(strength);

@@ -29,7 +29,7 @@ export const TIPS = {
   appearanceLabel: "A name of your own for the picked appearance (e.g. “blond”), kept with these parts for every panel. Enter to keep it.",
   favourite: "Mark the picked appearance as a favourite: favourites are shown first, for every part.",
   partLabel: "A name of your own for the picked part (e.g. “hair”), kept with these parts for every panel. Enter to keep it.",
-  strength: "How strongly the appearance is applied: 1 is a clear change, ±4 the most. Drag, type a value, or use the mouse wheel (Shift: finer).",
+  strength: "How strongly the appearance is applied: 1 is a clear change, ±4 the most. Drag (Shift-drag: 10× finer), type a value, or use the mouse wheel (Shift: finer).",
   strengthValue: "Type a strength and press Enter.",
   apply: "Add the edit as a new layer, masked to the picked part(s).",
   saliency: "Add a layer showing where the appearance is present in this face.",

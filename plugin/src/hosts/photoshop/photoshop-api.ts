@@ -39,6 +39,6 @@ export interface PhotoshopApi {
   core: Pick<typeof core, "executeAsModal">;
   imaging: Pick<typeof imaging, "createImageDataFromBuffer" | "putPixels" | "putLayerMask" | "putSelection" | "getPixels">;
   constants: Pick<typeof constants, "NewDocumentMode" | "DocumentFill">;
-  /** batchPlay: layer XMP metadata, which the DOM does not expose */
-  action: Pick<typeof action, "batchPlay">;
+  /** batchPlay: layer XMP metadata, which the DOM does not expose; notifications: the user selected another layer or document */
+  action: Pick<typeof action, "batchPlay" | "addNotificationListener" | "removeNotificationListener">;
 }

@@ -20,6 +20,12 @@ function findLayer(layers: ReadonlyArray<PsLayer>, id: number): PsLayer | null {
   return null;
 }
 
+/**
+ * Photoshop's action notifications after which the active layer may be another: a layer or document
+ * selected in Photoshop's panels ("select"), layers made or deleted, documents opened or closed.
+ */
+export const ACTIVE_LAYER_EVENTS = ["select", "make", "delete", "open", "close"] as const;
+
 export class PhotoshopHost implements Host {
   readonly kind = "photoshop" as const;
 
@@ -35,6 +41,15 @@ export class PhotoshopHost implements Host {
     const layer = doc?.activeLayers[0];
     if (!doc || !layer) return null;
     return { ref: { id: String(layer.id), name: layer.name }, data: await readLayerData(this.ps.action, doc.id, layer.id) };
+  }
+
+  /** The panel follows the user's selection in Photoshop: `listener` runs after each of ACTIVE_LAYER_EVENTS. */
+  onChange(listener: () => void): () => void {
+    const events = [...ACTIVE_LAYER_EVENTS];
+    const notifier = () => listener();
+    // a failed subscription leaves the panel's own checks (on pointer entry, before each action)
+    void this.ps.action.addNotificationListener(events, notifier).catch(() => undefined);
+    return () => void this.ps.action.removeNotificationListener(events, notifier).catch(() => undefined);
   }
 
   async hasLayer(ref: LayerRef): Promise<boolean> {

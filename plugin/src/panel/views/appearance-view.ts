@@ -5,7 +5,8 @@
  */
 import { html, nothing } from "lit";
 import type { AppearanceOrder, AppearanceView, PanelState } from "../../model/state";
-import { STRENGTH_STEPS } from "../../model/strength";
+import { live } from "lit/directives/live.js";
+import { FINE_FACTOR, STRENGTH_STEPS } from "../../model/strength";
 import type { SaliencyOutput } from "../../model/settings";
 import { labelled, notesOf } from "../../model/part-sets";
 import { TIPS } from "../tips";
@@ -108,9 +109,11 @@ export function appearanceView(state: PanelState, ctx: ViewContext) {
           @keydown=${(e: KeyboardEvent) => e.key === "Enter" && model.typeStrength(valueOf(e))}></sp-textfield>
       </div>
       <sp-slider data-field="strength" label="Strength" label-visibility="none" title=${TIPS.strength} min=${-state.strengthLimit} max=${state.strengthLimit}
-        step=${step} .value=${state.strength} ?disabled=${!canEdit} @wheel=${wheel}
-        @input=${(e: Event) => model.setStrength(Number((e.target as HTMLInputElement).value))}></sp-slider>
-      <p class="hint">${state.partIndex === null ? "Pick a part, then an appearance; drag to preview." : `Dragging updates the “PandA preview” layer. Wheel: ±${WHEEL_STEP}, with Shift ±${step}.`}</p>
+        step=${step} .value=${live(state.strength)} ?disabled=${!canEdit} @wheel=${wheel}
+        @pointerdown=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey)} @pointermove=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey)}
+        @pointerup=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey, true)} @pointercancel=${() => model.noteSliderModifier(false, true)}
+        @input=${(e: Event) => model.slideStrength(Number((e.target as HTMLInputElement).value))}></sp-slider>
+      <p class="hint">${state.partIndex === null ? "Pick a part, then an appearance; drag to preview." : `Dragging updates the “PandA preview” layer; Shift-drag is ${FINE_FACTOR}× finer. Wheel: ±${WHEEL_STEP}, with Shift ±${step}.`}</p>
       <div class="row">
         <sp-button size="s" variant="accent" data-action="apply" title=${TIPS.apply} ?disabled=${!ready || state.strength === 0} @click=${() => model.applyEdit()}>Apply as layer</sp-button>
       </div>

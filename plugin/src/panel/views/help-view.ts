@@ -10,6 +10,7 @@ import type { ViewContext } from "./widgets";
 /** Panel and editor shortcuts, as the user presses them. */
 export const PANEL_SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["Shift+click a part", "pick several parts (their union)"],
+  ["Shift-drag on Strength", "10× finer"],
   ["Mouse wheel on Strength", "±0.1; with Shift one slider step"],
   ["Enter in Strength", "use the typed strength"],
   ["Enter or Space on a thumbnail", "pick it"],
