@@ -49,6 +49,7 @@ export interface InBrowserClientOptions {
 }
 
 export class InBrowserPandaClient implements PandaClient {
+  readonly refinesParts = false;
   readonly serverUrl: string;
   private readonly started = Date.now();
   private readonly manifests = new Map<string, Promise<BundleManifest>>();
