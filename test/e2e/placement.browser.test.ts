@@ -65,7 +65,8 @@ test("fit document: a 128×128 layer, and a part mask that lines up with it", as
   await panel.idle();
   expect(await panel.selection()).toEqual(mask);
 
-  const source = await fetchPartMask(page, state.image!.id, state.factorisationId!, part, { kind: "binary" });
+  // the panel masks with the parts refined for this image, so the source is the refined mask
+  const source = await fetchPartMask(page, state.image!.id, state.factorisationId!, part, { kind: "binary", refine: true });
   expect(source).toHaveLength(16 * 16);
   // the middle of each 8×8 block lies within 1/16 of a source pixel's centre
   const blocks = Array.from({ length: 256 }, (_, i) => mask[(Math.floor(i / 16) * 8 + 4) * 128 + (i % 16) * 8 + 4] >= 128 ? 255 : 0);
