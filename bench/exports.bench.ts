@@ -11,12 +11,11 @@
  * (atomically) after every variant: a partial run is not lost, and `--resume` skips what the record holds.
  * The whole record is printed as JSON at the end. Without ../shared the bench says so and exits 1.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
-import { nowMs, percentile } from "./bench-util";
+import { nowMs, percentile, runMeasured } from "./bench-util";
 
 const ROOT = resolve(__dirname, "..");
 const GAN_CODE = resolve(ROOT, "..", "shared", "gan-code");
@@ -40,26 +39,6 @@ const checkSamples = Number(argValue("--samples") ?? 8);
 
 function log(message: string): void {
   process.stderr.write(`bench:exports: ${message}\n`);
-}
-
-/**
- * Runs a Python script with its progress (stderr) shown as it goes; returns its stdout, wall seconds and its
- * CPU seconds (user + system) and peak RSS (getrusage of the finished child, written by a small wrapper into a
- * file). On a shared, loaded machine the CPU seconds are the comparable figure; wall seconds depend on the load.
- */
-function runMeasured(args: string[], scratch: string): { stdout: string; stderrTail: string; status: number; seconds: number; cpuSeconds: number; peakBytes: number } {
-  const peakFile = join(scratch, "peak-kib");
-  const wrapper = "import resource,subprocess,sys; r=subprocess.run(sys.argv[2:]); u=resource.getrusage(resource.RUSAGE_CHILDREN); " +
-    "open(sys.argv[1],'w').write('%d %.2f' % (u.ru_maxrss, u.ru_utime + u.ru_stime)); sys.exit(r.returncode)";
-  rmSync(peakFile, { force: true });
-  const started = nowMs();
-  // stderr goes through a tee so the progress shows and the error line can be recorded
-  const res = spawnSync("bash", ["-c", `"$@" 2> >(tee "${join(scratch, "stderr")}" >&2)`, "bash", PYTHON, "-c", wrapper, peakFile, PYTHON, ...args],
-    { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "inherit"] });
-  const seconds = (nowMs() - started) / 1000;
-  const stderr = existsSync(join(scratch, "stderr")) ? readFileSync(join(scratch, "stderr"), "utf8") : "";
-  const [peakKib, cpuSeconds] = existsSync(peakFile) ? readFileSync(peakFile, "utf8").split(" ").map(Number) : [NaN, NaN];
-  return { stdout: res.stdout ?? "", stderrTail: stderr.trim().split("\n").slice(-3).join(" | "), status: res.status ?? -1, seconds, cpuSeconds, peakBytes: peakKib * 1024 };
 }
 
 /** The exporter writes a flat bundle folder: model.json, the graphs, weights.bin, MODEL_CARD.md. */
@@ -103,13 +82,13 @@ async function measure(variant: string, scratch: string, keep: string | undefine
   const weights = join(scratch, `${variant}.weights`);
   const bundle = keep ? join(keep, variant) : join(scratch, variant);
   log(`${variant}: building with random weights`);
-  const built = runMeasured(["models/export/examples/random_gan.py", "--family", family, "--size", size, "--out", weights], scratch);
+  const built = await runMeasured(PYTHON, ["models/export/examples/random_gan.py", "--family", family, "--size", size, "--out", weights], { cwd: ROOT });
   if (built.status !== 0) return { error: `building failed: ${built.stderrTail}` };
   const { what, export: exportArgs } = JSON.parse(built.stdout.trim().split("\n").pop()!) as { what: string; export: string[] };
   log(`${variant}: exporting (${what})`);
-  const exported = runMeasured(["models/export/export.py", ...exportArgs, "--out", bundle, "--id", variant, "--samples", String(checkSamples)], scratch);
+  const exported = await runMeasured(PYTHON, ["models/export/export.py", ...exportArgs, "--out", bundle, "--id", variant, "--samples", String(checkSamples)], { cwd: ROOT });
   rmSync(weights, { recursive: true, force: true });
-  const base = { what, exportSeconds: round(exported.seconds), exportCpuSeconds: round(exported.cpuSeconds), peakRssMiB: mib(exported.peakBytes), loadAverage: round(loadavg()[0], 3) };
+  const base = { what, exportSeconds: round(exported.seconds), exportCpuSeconds: round(exported.cpuSeconds), peakRssMiB: mib(exported.peakRssBytes), loadAverage: round(loadavg()[0], 3) };
   if (exported.status !== 0) return { ...base, error: exported.stderrTail };
   const errors = Object.fromEntries([...exported.stdout.matchAll(/-> layer (\S+): .* = ([0-9.e+-]+)/g)].map((m) => [m[1], Number(m[2])]));
   const stateBytes = Number(/(\d+) bytes of float32 parameters and buffers/.exec(exported.stdout)?.[1]);

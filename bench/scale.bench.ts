@@ -35,7 +35,7 @@ import { sampleLatents } from "../companion-server/src/runtime/random";
 import { writeFactorisationFolder } from "../companion-server/src/store/factorisation-folder";
 import { gemmGraph } from "../companion-server/src/engine/tensor/graphs";
 import { ObjectivePoint } from "../companion-server/src/engine/panda/types";
-import { nowMs, percentile } from "./bench-util";
+import { nowMs, percentile, runMeasured } from "./bench-util";
 
 const ROOT = resolve(__dirname, "..");
 const GAN_CODE = resolve(ROOT, "..", "shared", "gan-code");
@@ -72,16 +72,11 @@ function log(message: string): void {
   process.stderr.write(`bench:scale: ${message}\n`);
 }
 
-/** Runs a command; returns its stdout, wall seconds and the peak memory of it and its children. */
-function run(command: string, args: string[]): { stdout: string; seconds: number; peakBytes: number } {
-  // Python's getrusage(RUSAGE_CHILDREN) gives the peak RSS of the finished command (KiB on Linux).
-  const wrapper = "import resource,subprocess,sys; r=subprocess.run(sys.argv[1:]); sys.stderr.write('\\nPEAK_KIB=%d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)";
-  const started = nowMs();
-  const res = spawnSync(PYTHON, ["-c", wrapper, command, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] });
-  const seconds = (nowMs() - started) / 1000;
-  const peak = /PEAK_KIB=(\d+)/.exec(res.stderr ?? "");
-  if (res.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${res.status}:\n${(res.stderr ?? "").slice(-4000)}`);
-  return { stdout: res.stdout, seconds, peakBytes: peak ? Number(peak[1]) * 1024 : NaN };
+/** Runs a command (measured: bench-util's runMeasured); a failure ends the bench with the command's stderr. */
+async function run(command: string, args: string[]): Promise<{ stdout: string; seconds: number; peakBytes: number }> {
+  const res = await runMeasured(command, args, { cwd: ROOT, quiet: true });
+  if (res.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${res.status}: ${res.stderrTail}`);
+  return { stdout: res.stdout, seconds: res.seconds, peakBytes: res.peakRssBytes };
 }
 
 function folderBytes(dir: string): number {
@@ -93,15 +88,15 @@ function folderBytes(dir: string): number {
 }
 
 /** Builds NVlabs StyleGAN2 at `resolution` with random weights and exports it; or takes a given bundle. */
-function bundleFor(resolution: number, out: string, given: string | undefined) {
+async function bundleFor(resolution: number, out: string, given: string | undefined) {
   if (given) return { dir: resolve(given), export: null };
   const pkl = join(out, `stylegan2-${resolution}.pkl`);
   log(`building StyleGAN2-${resolution} with random weights`);
-  const built = JSON.parse(run(PYTHON, ["models/export/examples/random_nvlabs.py", "--resolution", String(resolution), "--out", pkl]).stdout.trim().split("\n").pop()!);
+  const built = JSON.parse((await run(PYTHON, ["models/export/examples/random_nvlabs.py", "--resolution", String(resolution), "--out", pkl])).stdout.trim().split("\n").pop()!);
   const dir = join(out, "models", `stylegan2-${resolution}`);
   mkdirSync(join(out, "models"), { recursive: true });
   log(`exporting StyleGAN2-${resolution}`);
-  const exported = run(PYTHON, [
+  const exported = await run(PYTHON, [
     "models/export/export.py",
     "--family", "stylegan2",
     "--module", join(GAN_CODE, "stylegan2-ada-pytorch", "training", "networks.py") + ":Generator",
@@ -134,7 +129,7 @@ async function main() {
   if (!existsSync(GAN_CODE) && !process.env.BENCH_BUNDLE) throw new Error(`${GAN_CODE} is missing: bench:scale builds its generators from that code (or give BENCH_BUNDLE)`);
   await checkDevice();
   try {
-    const b256 = bundleFor(256, out, process.env.BENCH_BUNDLE);
+    const b256 = await bundleFor(256, out, process.env.BENCH_BUNDLE);
     const layers: Record<string, unknown> = {};
     const samplesFor: Record<string, number> = { "32x32": env("BENCH_SAMPLES_32", 512), "64x64": env("BENCH_SAMPLES_64", 256) };
     const data = join(out, "data");
@@ -147,7 +142,7 @@ async function main() {
     edits["256"] = child(["edit", b256.dir, data, out]);
     let export1024 = null;
     if (with1024) {
-      const b1024 = bundleFor(1024, out, process.env.BENCH_BUNDLE_1024);
+      const b1024 = await bundleFor(1024, out, process.env.BENCH_BUNDLE_1024);
       export1024 = b1024.export;
       log("ms per image and per HTTP edit at 1024");
       edits["1024"] = child(["edit", b1024.dir, data, out]);
