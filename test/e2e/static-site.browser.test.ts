@@ -100,6 +100,17 @@ describe("served by a plain static file server", () => {
     const inside = mask.filter((v) => v === 255).length;
     expect(inside).toBeGreaterThan(256 * 256 * 0.01);
     expect(inside).toBeLessThan(256 * 256 * 0.6);
+    // the parts are refined for this image in the page, as the server refines them (engine-parity.test.ts): not the global parts
+    const [refined, global] = await page.evaluate(
+      async ({ image, factorisation, part }) => {
+        const client = (window.pandaStudio!.panel!.model as unknown as { client: import("../../plugin/src/client/client").PandaClient }).client;
+        const ask = async (refine: boolean) => Array.from((await client.partMask(image, { factorisation, parts: [part], kind: "binary", refine })).gray);
+        return [await ask(true), await ask(false)];
+      },
+      { image: state.image!.id, factorisation: state.factorisationId!, part },
+    );
+    expect(mask).toEqual(refined);
+    expect(global.filter((v, i) => v !== mask[i]).length).toBeGreaterThan(256 * 256 * 0.005);
     await screenshot(page, "static-1-mask");
 
     await panel.pickAppearance(0);

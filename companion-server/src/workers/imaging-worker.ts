@@ -10,7 +10,7 @@ import { tensorToRgba } from "../runtime/image-codec";
 import { imagePartMaps, PartMaps } from "../engine/panda/masks";
 import { toGray8 } from "../engine/panda/maps";
 import { maskOf } from "../engine/panda/image-parts";
-import { clusterParts } from "../engine/panda/refine";
+import { clusterParts } from "../engine/panda/cluster-parts";
 import { renderContactSheet } from "../engine/panda/contact-sheet";
 import { MapUpsampler } from "../engine/imaging/mask-upsampling";
 import { ImagingOp, ImagingOps, ImagingReply, ImagingRequest } from "./imaging-wire";

@@ -33,8 +33,6 @@ export interface JobRun {
 
 export interface PandaClient {
   readonly serverUrl: string;
-  /** false where this engine cannot fit parts to one image (the in-browser engine): the panel then masks with the global parts, upsampled edge-aware */
-  readonly refinesParts?: boolean;
   health(signal?: AbortSignal): Promise<Health>;
   models(): Promise<ModelInfo[]>;
   generate(request: GenerateRequest): Promise<GeneratedImage>;

@@ -1,8 +1,8 @@
 /**
  * The PandaClient that needs no server: the shipped model runs in the page on ONNX Runtime Web,
  * and every PandA computation — part maps and masks (edge-aware upsampling), saliency, edits,
- * removal — is the server's own code (ImageParts and the imaging modules), so both engines give
- * the same pixels. What only the server can do (discovering parts, other models, GPUs through
+ * removal, and the parts refined for one image (clusterRefinedParts) — is the server's own code
+ * (ImageParts and the imaging modules), so both engines give the same pixels. What only the server can do (discovering parts, other models, GPUs through
  * CUDA/DirectML) is refused with a message saying how to start it.
  */
 import type { GrayImage, PixelImage } from "../hosts/host";
@@ -19,6 +19,8 @@ import { describeMeta, summariseMeta } from "../../../companion-server/src/store
 import { FactorIndexError, ImageParts } from "../../../companion-server/src/engine/panda/image-parts";
 import { toGray8, SpatialMap } from "../../../companion-server/src/engine/panda/maps";
 import { partColour } from "../../../companion-server/src/engine/panda/overlay";
+import { clusterRefinedParts } from "../../../companion-server/src/engine/panda/cluster-parts";
+import { coordinates } from "../../../companion-server/src/engine/panda/saliency";
 import { PREVIEW_STRENGTH, toFeatureStrengths } from "@server-api/strength";
 import { pngBase64 } from "../model/png-data-url";
 import { BrowserGenerator, ImageFeatures } from "./browser-generator";
@@ -35,7 +37,7 @@ interface BrowserImage {
   image: PixelImage;
   /** features by layer id */
   features: Map<string, ImageFeatures>;
-  /** ImageParts by factorisation id */
+  /** ImageParts by factorisation id and "|refined" or "|global" */
   parts: Map<string, Promise<ImageParts>>;
 }
 
@@ -49,7 +51,6 @@ export interface InBrowserClientOptions {
 }
 
 export class InBrowserPandaClient implements PandaClient {
-  readonly refinesParts = false;
   readonly serverUrl: string;
   private readonly started = Date.now();
   private readonly manifests = new Map<string, Promise<BundleManifest>>();
@@ -134,8 +135,8 @@ export class InBrowserPandaClient implements PandaClient {
     // no jobs run in the browser
   }
 
-  async partThumbnails(imageId: string, factorisation: string): Promise<PartThumbnails> {
-    const ip = await this.imageParts(imageId, factorisation);
+  async partThumbnails(imageId: string, factorisation: string, options: { refine?: boolean } = {}): Promise<PartThumbnails> {
+    const ip = await this.imageParts(imageId, factorisation, options.refine);
     const coverage = ip.coverage();
     return {
       image: imageId,
@@ -147,9 +148,8 @@ export class InBrowserPandaClient implements PandaClient {
   }
 
   async partMask(imageId: string, request: MaskRequest): Promise<GrayImage> {
-    if (request.refine) throw needsServer("Refining parts for one image");
     if (request.threshold !== undefined && request.kind === "soft") throw engineError("threshold applies to binary masks only");
-    const ip = await this.imageParts(imageId, request.factorisation);
+    const ip = await this.imageParts(imageId, request.factorisation, request.refine);
     return gray(indexed(() => ip.mask(request.parts, request.kind ?? "binary", { threshold: request.threshold, upsampling: request.upsampling, feather: request.feather })));
   }
 
@@ -164,8 +164,7 @@ export class InBrowserPandaClient implements PandaClient {
   }
 
   async edit(imageId: string, request: EditRequest): Promise<PixelImage> {
-    if (request.refine) throw needsServer("Refining parts for one image");
-    const ip = await this.imageParts(imageId, request.factorisation);
+    const ip = await this.imageParts(imageId, request.factorisation, request.refine);
     const f = await this.factorisationOf(request.factorisation);
     const result = await indexedAsync(() => ip.edit(toFeatureStrengths(request.edits, f.meta.strengthScales)));
     return result.image;
@@ -177,8 +176,7 @@ export class InBrowserPandaClient implements PandaClient {
 
   /** The server's appearance browser, computed here with the same ImageParts (no cache beyond the image's). */
   async appearanceBrowser(imageId: string, request: AppearanceBrowserRequest): Promise<AppearanceBrowser> {
-    if (request.refine) throw needsServer("Refining parts for one image");
-    const ip = await this.imageParts(imageId, request.factorisation);
+    const ip = await this.imageParts(imageId, request.factorisation, request.refine);
     const f = await this.factorisationOf(request.factorisation);
     const strength = request.strength ?? PREVIEW_STRENGTH;
     const ranking = indexed(() => ip.appearanceRanking(request.parts));
@@ -202,9 +200,8 @@ export class InBrowserPandaClient implements PandaClient {
   }
 
   async removal(imageId: string, request: RemovalRequest): Promise<PixelImage> {
-    if (request.refine) throw needsServer("Refining parts for one image");
     if (request.fill !== undefined && request.method !== "pixel") throw engineError("fill applies to the pixel method only");
-    const ip = await this.imageParts(imageId, request.factorisation);
+    const ip = await this.imageParts(imageId, request.factorisation, request.refine);
     const result = await indexedAsync(() => ip.remove(request.parts, request.method, { background: request.background, fill: request.fill, upsampling: request.upsampling }));
     return result.image;
   }
@@ -289,10 +286,13 @@ export class InBrowserPandaClient implements PandaClient {
     }
   }
 
-  /** The image's ImageParts under a factorisation: its features at that layer (the head runs once), built once. */
-  private imageParts(imageId: string, factorisationId: string): Promise<ImageParts> {
+  /**
+   * The image's ImageParts under a factorisation, built once: its features at that layer (the head
+   * runs once) and, with `refine`, the parts fitted to this image as the server fits them.
+   */
+  private imageParts(imageId: string, factorisationId: string, refine = false): Promise<ImageParts> {
     const image = this.image(imageId);
-    return once(image.parts, factorisationId, async () => {
+    return once(image.parts, `${factorisationId}|${refine ? "refined" : "global"}`, async () => {
       const f = await this.factorisationOf(factorisationId);
       if (f.meta.model !== image.info.model) throw engineError(`the parts "${f.meta.id}" are of model "${f.meta.model}"; image "${imageId}" is of model "${image.info.model}"`);
       const generator = await this.generator(image.info.model);
@@ -310,7 +310,8 @@ export class InBrowserPandaClient implements PandaClient {
         for (let i = 0; i < count; i++) images.push(await generator.tail({ ...batch, features: edited.subarray(i * size, (i + 1) * size) }));
         return images;
       };
-      return new ImageParts(f, batch.features, image.image, render);
+      const refined = refine ? clusterRefinedParts(coordinates(f.factors, batch.features), f.factors) : undefined;
+      return new ImageParts(f, batch.features, image.image, render, refined);
     });
   }
 }

@@ -751,7 +751,7 @@ export class PanelModel {
     const key = this.maskKey();
     let mask = this.masks.get(key);
     if (!mask) {
-      mask = await this.client.partMask(image.id, { factorisation: factorisationId, parts, kind: this.state.maskKind, refine: REFINED_MASKS && this.client.refinesParts !== false });
+      mask = await this.client.partMask(image.id, { factorisation: factorisationId, parts, kind: this.state.maskKind, refine: REFINED_MASKS });
       this.masks.set(key, mask);
     }
     return { image, mask, label: partsLabel(parts) };

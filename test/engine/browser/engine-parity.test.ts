@@ -2,7 +2,8 @@
  * The two engines behind the panel give the same pixels: the companion server (onnxruntime-node,
  * over HTTP) and the in-browser engine (onnxruntime-web's WebAssembly build, run in a Node process
  * by in-browser-calls.ts, on the bundle files the static site carries, fetched by URL). Both run
- * the same PandA code (ImageParts: masks with edge-aware upsampling, saliency, edits, removal),
+ * the same PandA code (ImageParts: masks with edge-aware upsampling, parts refined per image,
+ * saliency, edits, removal),
  * so what may differ is float rounding in the two runtimes' kernels: a few 8-bit levels.
  */
 import { execFileSync } from "node:child_process";
@@ -23,7 +24,9 @@ interface Answers {
   factorisation: Record<string, unknown> & { contactSheet: string | null };
   factorisationIds: string[];
   thumbnails: { colour: unknown; coverage: number }[];
-  masks: { binary: string; soft: string };
+  masks: { binary: string; soft: string; refinedBinary: string; refinedSoft: string };
+  refinedCoverage: number[];
+  refinedEdit: string;
   saliency: { heat: string; mask: string }[];
   edit: string;
   removal: string;
@@ -102,6 +105,23 @@ test("part coverage and masks (edge-aware upsampling, soft and binary) match", a
   const soft = await http.partMask(serverImage, { factorisation: FACTORISATION, parts: [1, 4], kind: "soft" });
   expect(levels(soft.gray, decode(browser.masks.soft)).max).toBeLessThanOrEqual(2);
   expect(binary.gray.some((v) => v === 255) && binary.gray.some((v) => v === 0)).toBe(true);
+});
+
+test("parts refined for the image (clustering, then the colour fit) give the server's refined masks, coverage and edits", async () => {
+  const binary = await http.partMask(serverImage, { factorisation: FACTORISATION, parts: [1, 4], kind: "binary", refine: true });
+  const global = await http.partMask(serverImage, { factorisation: FACTORISATION, parts: [1, 4], kind: "binary" });
+  // refinement moves the boundary (else this test could not tell refined from global masks) …
+  expect(levels(binary.gray, global.gray).differing).toBeGreaterThan(0.01);
+  // … and both engines move it alike
+  expect(levels(binary.gray, decode(browser.masks.refinedBinary)).differing).toBeLessThan(0.002);
+  const soft = await http.partMask(serverImage, { factorisation: FACTORISATION, parts: [1, 4], kind: "soft", refine: true });
+  expect(levels(soft.gray, decode(browser.masks.refinedSoft)).max).toBeLessThanOrEqual(2);
+  const thumbs = await http.partThumbnails(serverImage, FACTORISATION, { refine: true });
+  browser.refinedCoverage.forEach((c, k) => expect(c).toBeCloseTo(thumbs.parts[k].coverage, 2));
+  const edited = await http.edit(serverImage, { factorisation: FACTORISATION, edits: [{ parts: [1], appearance: 0, strength: 2 }], refine: true });
+  const same = levels(edited.rgba, decode(browser.refinedEdit));
+  expect(same.max).toBeLessThanOrEqual(3);
+  expect(same.differing).toBeLessThan(0.05);
 });
 
 test("saliency heat maps and masks match", async () => {

@@ -50,7 +50,11 @@ async function main(): Promise<void> {
     masks: {
       binary: bytes((await client.partMask(id, { factorisation: FACTORISATION, parts: [1, 4], kind: "binary" })).gray),
       soft: bytes((await client.partMask(id, { factorisation: FACTORISATION, parts: [1, 4], kind: "soft" })).gray),
+      refinedBinary: bytes((await client.partMask(id, { factorisation: FACTORISATION, parts: [1, 4], kind: "binary", refine: true })).gray),
+      refinedSoft: bytes((await client.partMask(id, { factorisation: FACTORISATION, parts: [1, 4], kind: "soft", refine: true })).gray),
     },
+    refinedCoverage: (await client.partThumbnails(id, FACTORISATION, { refine: true })).parts.map((p) => p.coverage),
+    refinedEdit: bytes((await client.edit(id, { factorisation: FACTORISATION, edits: [{ parts: [1], appearance: 0, strength: 2 }], refine: true })).rgba),
     saliency: await Promise.all(
       [0, 5].map(async (appearance) => ({
         heat: bytes((await client.saliencyHeat(id, { factorisation: FACTORISATION, appearance })).gray),

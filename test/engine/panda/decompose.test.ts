@@ -1,6 +1,7 @@
 /** decompose() option validation, objective() on given factors, and per-image refinement. */
 import { decompose, objective } from "../../../companion-server/src/engine/panda/decompose";
-import { clusterParts, refineParts } from "../../../companion-server/src/engine/panda/refine";
+import { refineParts } from "../../../companion-server/src/engine/panda/refine";
+import { clusterParts } from "../../../companion-server/src/engine/panda/cluster-parts";
 import { matrix } from "../../../companion-server/src/engine/tensor/matrix";
 import { SolverOptions } from "../../../companion-server/src/engine/panda/types";
 import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
