@@ -1,11 +1,12 @@
 /**
  * The per-request maths of the image routes runs on worker threads (imaging threads for RGBA,
- * masks, per-image parts and a fit's contact sheet; the ONNX Runtime thread for the generator), and a thread killed while
+ * masks, part thumbnails, saliency, regions, pixel removal, per-image parts and a fit's contact sheet; the ONNX Runtime thread for the generator), and a thread killed while
  * it holds a request is replaced: the request is sent once more (same answer), or, killed twice,
  * gets a 503 in JSON; /api/health answers throughout and the next request succeeds.
  */
 import { threadId } from "node:worker_threads";
 import { toGray8 } from "../../companion-server/src/engine/panda/maps";
+import { decodePng } from "../../companion-server/src/runtime/image-codec";
 import { refineParts } from "../../companion-server/src/engine/panda/refine";
 import { renderContactSheet } from "../../companion-server/src/engine/panda/contact-sheet";
 import { CONTACT_SHEET_ROWS, sampleImages } from "../../companion-server/src/engine/panda/fit-factorisation";
@@ -42,6 +43,49 @@ it("computes refined, feathered masks and generated pixels on imaging threads, t
   const inPlace = await refineParts(features, p.planted.factors, {}, p.app.generators.sessions);
   expect(Array.from(ip.refinedParts!)).toEqual(Array.from(inPlace));
   expect(Array.from(new Uint8Array(res.rawPayload))).toEqual(Array.from(toGray8(ip.mask([0, 2], "soft", { feather: 3 }))));
+});
+
+describe("thumbnails, saliency, regions and pixel removal", () => {
+  const post = (image: string, path: string, payload: object, accept: string) =>
+    p.app.inject({ method: "POST", url: `/api/images/${image}/${path}`, payload: { factorisation: PLANTED, ...payload }, headers: { accept } });
+  const red = (png: string) => Array.from(decodePng(Buffer.from(png, "base64")).rgba.filter((_, i) => i % 4 === 0));
+  const bytes = (payload: Buffer) => Array.from(new Uint8Array(payload));
+
+  it("run on imaging threads, the same values as the same maths in place", async () => {
+    const image = await p.generate(11);
+    const before = p.app.imaging.stats().tasks;
+    const parts = (await p.app.inject({ method: "GET", url: `/api/images/${image}/parts?factorisation=${PLANTED}&refine=true` })).json();
+    const heat = await post(image, "saliency", { appearance: 3 }, "application/octet-stream");
+    const mask = await post(image, "saliency", { appearance: 3, output: "mask", upsampling: "bilinear" }, "application/octet-stream");
+    const edits = [{ parts: [0], appearance: 1, strength: 2 }, { parts: [3], appearance: 2, strength: -2 }];
+    const edited = (await post(image, "edits", { edits }, "application/json")).json();
+    const pixel = await post(image, "removal", { parts: [1], method: "pixel", fill: "background" }, "application/octet-stream");
+    const pixelJson = (await post(image, "removal", { parts: [1], method: "pixel", fill: "background" }, "application/json")).json();
+    const feature = (await post(image, "removal", { parts: [2], method: "feature", upsampling: "block" }, "application/json")).json();
+
+    const tasks = p.app.imaging.stats().tasks;
+    expect(tasks.parts).toBe(before.parts + 1);
+    expect(tasks.saliency).toBe(before.saliency + 2);
+    expect(tasks.region).toBe(before.region + 2); // the edit's and the feature removal's
+    expect(tasks.pixelRemoval).toBe(before.pixelRemoval + 2);
+    expect(p.app.imaging.stats().threadIds).not.toContain(threadId);
+
+    // the same pure functions, run here
+    const { parts: refined } = await p.app.imageParts(image, PLANTED, { refine: true });
+    const coverage = refined.coverage();
+    refined.thumbnails().forEach((thumb, k) => {
+      expect(parts.parts[k].coverage).toBe(coverage[k]);
+      expect(Array.from(decodePng(Buffer.from(parts.parts[k].png, "base64")).rgba)).toEqual(Array.from(thumb.rgba));
+    });
+    const { parts: ip } = await p.app.imageParts(image, PLANTED);
+    expect(bytes(heat.rawPayload)).toEqual(Array.from(toGray8(ip.saliency(3).heat)));
+    expect(bytes(mask.rawPayload)).toEqual(Array.from(toGray8(ip.saliency(3, "bilinear").mask)));
+    expect(red(edited.mask)).toEqual(Array.from(toGray8(ip.editedRegion(edits))));
+    const removed = await ip.remove([1], "pixel", { fill: "background" });
+    expect(bytes(pixel.rawPayload)).toEqual(Array.from(removed.image.rgba));
+    expect(red(pixelJson.mask)).toEqual(Array.from(toGray8(removed.region)));
+    expect(red(feature.mask)).toEqual(Array.from(toGray8((await ip.remove([2], "feature", { upsampling: "block" })).region)));
+  });
 });
 
 it("draws a fit's sample images and contact sheet on imaging threads, the same bytes as in place", async () => {

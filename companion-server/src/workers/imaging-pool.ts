@@ -1,8 +1,8 @@
 /**
  * The server's imaging threads: per-request pixel maths (imaging-worker.ts) off the event loop,
  * so that /api/health and every other request keep answering while 24 refined masks or a 1024-px
- * image are being computed. A task for a key (an image's part maps) always goes to the same
- * thread, which keeps what it computed; others go to the thread with the fewest waiting. A thread
+ * image are being computed. The tasks of one image always go to the same thread, which keeps what
+ * it computed (part maps, guide statistics); others go to the thread with the fewest waiting. A thread
  * that dies is replaced; a task it held is sent once more to the fresh one, and if that one dies
  * too the caller gets the WorkerStoppedError (503 at the API). Inputs are cloned, except buffers
  * made for the task, which are handed over.
@@ -15,7 +15,7 @@ import { Matrix } from "../engine/tensor/matrix";
 import { copyOf } from "../util/sliced-copy";
 import { PartFactors } from "../engine/panda/types";
 import { Size } from "../engine/panda/maps";
-import { GrayImage, IMAGING_OPS, ImagingOp, ImagingOps, ImagingReply, ImagingRequest } from "./imaging-wire";
+import { IMAGING_OPS, ImageOp, ImagingOp, ImagingOps, ImagingReply, ImagingRequest } from "./imaging-wire";
 
 /** Half the cores (the ONNX Runtime thread and the server's own want the rest), one to four. */
 export function defaultImagingThreads(): number {
@@ -58,9 +58,13 @@ export class ImagingPool {
     });
   }
 
-  /** The mask of a union of parts as 8-bit gray at image size (see ImagingOps.mask). */
-  mask(task: ImagingOps["mask"]["task"]): Promise<GrayImage> {
-    return this.run(() => ({ request: { op: "mask", ...task } }), task.key);
+  /**
+   * An operation on one generated image (a mask, part thumbnails, saliency, a region, pixel
+   * removal; see ImagingOps). Every task of an image goes to the same thread, which keeps the
+   * image's part maps and guide statistics.
+   */
+  image<K extends ImageOp>(op: K, task: ImagingOps[K]["task"]): Promise<ImagingOps[K]["result"]> {
+    return this.run(() => ({ request: { op, ...task } as unknown as ImagingRequest<K> }), task.imageId);
   }
 
   /** renderContactSheet on a thread: a ContactSheetRenderer. */

@@ -5,6 +5,9 @@
 import type { RgbaImage } from "../runtime/image-codec";
 import type { MaskKind } from "../engine/panda/image-parts";
 import type { Upsampling } from "../engine/imaging/mask-upsampling";
+import type { SpatialMap } from "../engine/panda/maps";
+import type { PixelFill } from "../engine/panda/removal";
+import type { FeatureSaliency } from "../engine/panda/saliency";
 import type { Matrix } from "../engine/tensor/matrix";
 import type { PartFactors } from "../engine/panda/types";
 
@@ -15,22 +18,35 @@ export interface GrayImage {
   gray: Uint8Array;
 }
 
+/**
+ * What a thread needs for one image's part maps at image size. It keeps them under `key` (one
+ * image, one factorisation, refined or not, one upsampling), so further requests of that image
+ * cost only what they add; the image's guided-filter statistics are kept under `imageId`.
+ */
+export interface PartMapsTask {
+  imageId: string;
+  key: string;
+  image: RgbaImage;
+  factors: PartFactors;
+  refinedParts?: Float32Array;
+  upsampling: Upsampling;
+}
+
+/** A feature-resolution map of one image to take to image size (guided by the image). */
+export interface UpsampleTask {
+  imageId: string;
+  image: RgbaImage;
+  map: SpatialMap;
+  upsampling: Upsampling;
+}
+
 /** Every operation: what it is sent and what it answers. */
 export interface ImagingOps {
   /** one image of an N·C·H·W tensor batch → RGBA (tensorToRgba) */
   rgba: { task: { data: Float32Array; index: number; channels: number; width: number; height: number; range: readonly [number, number] }; result: RgbaImage };
-  /**
-   * The mask of a union of parts (partMaps, maskOf, toGray8). The part maps at image size are
-   * kept by the thread under `key` (one image, one factorisation, refined or not, one upsampling),
-   * so further masks of that image cost only the union.
-   */
+  /** the mask of a union of parts (imagePartMaps, maskOf, toGray8) */
   mask: {
-    task: {
-      key: string;
-      image: RgbaImage;
-      factors: PartFactors;
-      refinedParts?: Float32Array;
-      upsampling: Upsampling;
+    task: PartMapsTask & {
       parts: readonly number[];
       kind: MaskKind;
       threshold?: number;
@@ -40,12 +56,23 @@ export interface ImagingOps {
   };
   /** a factorisation's contact sheet as PNG bytes (renderContactSheet) */
   contactSheet: { task: { factors: PartFactors; samples: readonly RgbaImage[]; size: { width: number; height: number } }; result: Uint8Array };
+  /** every part as a coloured overlay on the image, and its coverage (partThumbnails, partCoverage) */
+  parts: { task: PartMapsTask; result: { thumbnails: RgbaImage[]; coverage: number[] } };
+  /** saliency at image size (saliencyOfMap) as 8-bit gray: the heat map or the mask at the threshold */
+  saliency: { task: UpsampleTask & { threshold: number; output: "heat" | "mask" }; result: GrayImage };
+  /** an edited or removed region at image size, clamped to 0…1, as 8-bit gray */
+  region: { task: UpsampleTask; result: GrayImage };
+  /** pixel-space removal (removeInPixels) of the parts' binary mask, filled from the background's presence; and that mask */
+  pixelRemoval: { task: PartMapsTask & { parts: readonly number[]; presence: FeatureSaliency; fill: PixelFill }; result: { image: RgbaImage; region: GrayImage } };
   /** per-image parts by clustering (clusterParts) */
   cluster: { task: { coords: Matrix; globalParts: Matrix; iterations: number }; result: Float32Array };
 }
 
 export type ImagingOp = keyof ImagingOps;
-export const IMAGING_OPS: readonly ImagingOp[] = ["rgba", "mask", "contactSheet", "cluster"];
+export const IMAGING_OPS: readonly ImagingOp[] = ["rgba", "mask", "parts", "saliency", "region", "pixelRemoval", "contactSheet", "cluster"];
+
+/** The operations on one generated image (their tasks name it): the pool sends them to the thread that keeps its maps. */
+export type ImageOp = { [K in ImagingOp]: ImagingOps[K]["task"] extends { imageId: string } ? K : never }[ImagingOp];
 
 export type ImagingRequest<K extends ImagingOp = ImagingOp> = K extends ImagingOp ? { op: K } & ImagingOps[K]["task"] : never;
 

@@ -9,7 +9,7 @@ import { Factors } from "./types";
 import { SpatialMap } from "./maps";
 import { binaryMask, imagePartMaps, PartMaps, partLabels, softMask } from "./masks";
 import { clampPlane, EdgeAwareOptions, feather, MapKind, MapUpsampler, Upsampling } from "../imaging/mask-upsampling";
-import { coordinates, saliency, Saliency, SaliencyStats } from "./saliency";
+import { coordinates, FeatureSaliency, Saliency, saliencyAtFeatures, saliencyAtImageSize, SaliencyStats, saliencyThreshold } from "./saliency";
 import { applyEdits, Edit, editRegion, editsRegion } from "./edits";
 import { Background, PixelFill, removeInFeatures, removeInPixels } from "./removal";
 import { overlayPart, partColour } from "./overlay";
@@ -70,6 +70,19 @@ export function maskOf(maps: PartMaps, parts: readonly number[], kind: MaskKind,
   return options.feather ? feather(mask, options.feather) : mask;
 }
 
+/** Each part as a coloured overlay on the image, in part order. */
+export function partThumbnails(maps: PartMaps, image: RgbaImage): RgbaImage[] {
+  return maps.scaled.map((map, k) => overlayPart(map, partColour(k), image));
+}
+
+/** Each part's share of the image's pixels, where it is the strongest part (argmax labels). */
+export function partCoverage(maps: PartMaps): number[] {
+  const labels = partLabels(maps);
+  const counts = new Array<number>(maps.raw.length).fill(0);
+  for (const l of labels) counts[l]++;
+  return counts.map((c) => c / labels.length);
+}
+
 export class ImageParts {
   private coordsCache?: Float32Array;
   private readonly mapsCache = new Map<Upsampling, PartMaps>();
@@ -94,10 +107,6 @@ export class ImageParts {
 
   private get factors(): Factors {
     return this.model.factors;
-  }
-
-  private get size() {
-    return { width: this.image.width, height: this.image.height };
   }
 
   /** AᵀZ (R_C·S), computed on first use. */
@@ -138,21 +147,24 @@ export class ImageParts {
 
   /** Each part's share of the image's pixels, where it is the strongest part (argmax labels). */
   coverage(upsampling?: Upsampling): number[] {
-    const labels = partLabels(this.partMaps(upsampling));
-    const counts = new Array<number>(this.factors.partsRank).fill(0);
-    for (const l of labels) counts[l]++;
-    return counts.map((c) => c / labels.length);
+    return partCoverage(this.partMaps(upsampling));
   }
 
   /** Each part as a coloured overlay on the image, in part order. */
   thumbnails(upsampling?: Upsampling): RgbaImage[] {
-    return this.partMaps(upsampling).scaled.map((map, k) => overlayPart(map, partColour(k), this.image));
+    return partThumbnails(this.partMaps(upsampling), this.image);
+  }
+
+  /** Appearance c's normalised saliency at feature resolution, and its threshold (what `saliency` takes to image size). */
+  featureSaliency(appearance: number): FeatureSaliency {
+    this.checkAppearance(appearance);
+    return { atFeatures: saliencyAtFeatures(this.coordinates, this.factors, this.model.saliency, appearance), threshold: saliencyThreshold(this.model.saliency, appearance) };
   }
 
   /** Lanczos (as the notebooks), then edge-aware unless asked otherwise. */
   saliency(appearance: number, upsampling: Upsampling = DEFAULT_UPSAMPLING): Saliency {
-    this.checkAppearance(appearance);
-    return saliency(this.coordinates, this.factors, this.model.saliency, appearance, this.size, (m) => this.upsample(m, upsampling, "heat"));
+    const { atFeatures, threshold } = this.featureSaliency(appearance);
+    return saliencyAtImageSize(atFeatures, threshold, (m) => this.upsample(m, upsampling, "heat"));
   }
 
   async edit(edits: readonly Edit[]): Promise<RenderedEdit> {
@@ -174,13 +186,18 @@ export class ImageParts {
     return image;
   }
 
+  /** The region the edits change (the union of their p̂_j) at feature resolution (what `editedRegion` takes to image size). */
+  editedRegionAtFeatures(edits: readonly Pick<Edit, "parts">[]): SpatialMap {
+    for (const e of edits) this.checkParts(e.parts);
+    return editsRegion(this.factors, edits, this.refinedParts);
+  }
+
   /** The region the edits change (the union of their p̂_j) at image size, upsampled once per set of parts. */
   editedRegion(edits: readonly Edit[]): SpatialMap {
-    for (const e of edits) this.checkParts(e.parts);
     const key = JSON.stringify(edits.map((e) => [...e.parts].sort((a, b) => a - b)).sort());
     let region = this.regionCache.get(key);
     if (!region) {
-      region = clampPlane(this.upsample(editsRegion(this.factors, edits, this.refinedParts)));
+      region = clampPlane(this.upsample(this.editedRegionAtFeatures(edits)));
       this.regionCache.set(key, region);
     }
     return region;
@@ -214,17 +231,31 @@ export class ImageParts {
     return images.map((image, i) => ({ appearance: edits[i].appearance, image, change: pixelChange(this.image, image, mask) }));
   }
 
+  /** The background appearance removal paints in: the one asked for, or the factorisation's. */
+  backgroundAppearance(requested?: number): number {
+    const background = requested ?? this.model.background.appearance;
+    this.checkAppearance(background);
+    return background;
+  }
+
+  /** Feature-space removal rendered by the tail, with the removed region at feature resolution. */
+  async removedInFeatures(parts: readonly number[], background: number): Promise<{ image: RgbaImage; regionAtFeatures: SpatialMap }> {
+    this.checkParts(parts);
+    this.checkAppearance(background);
+    const result = removeInFeatures(this.factors, this.features, this.coordinates, this.model.saliency, parts, background, this.refinedParts);
+    const [image] = await this.render(result.features, 1);
+    return { image, regionAtFeatures: result.region };
+  }
+
   async remove(parts: readonly number[], method: RemovalMethod, options: { background?: number; fill?: PixelFill; upsampling?: Upsampling } = {}): Promise<RenderedEdit & { background: number }> {
     this.checkParts(parts);
-    const background = options.background ?? this.model.background.appearance;
-    this.checkAppearance(background);
+    const background = this.backgroundAppearance(options.background);
     if (method === "pixel") {
       const mask = this.mask(parts, "binary", { upsampling: options.upsampling });
       const presence = this.saliency(background, options.upsampling).heat;
       return { image: removeInPixels(this.image, mask, options.fill ?? "transparent", presence), region: mask, background };
     }
-    const result = removeInFeatures(this.factors, this.features, this.coordinates, this.model.saliency, parts, background, this.refinedParts);
-    const [image] = await this.render(result.features, 1);
-    return { image, region: clampPlane(this.upsample(result.region, options.upsampling)), background };
+    const { image, regionAtFeatures } = await this.removedInFeatures(parts, background);
+    return { image, region: clampPlane(this.upsample(regionAtFeatures, options.upsampling)), background };
   }
 }

@@ -111,6 +111,12 @@ export function saliencyAtFeatures(coords: Float32Array, factors: Factors, stats
   return { width, height, data };
 }
 
+/** Appearance c's normalised saliency at feature resolution and its threshold: what `saliencyAtImageSize` takes to image size. */
+export interface FeatureSaliency {
+  atFeatures: SpatialMap;
+  threshold: number;
+}
+
 export interface Saliency {
   /** normalised heat map in [0, 1] at image size */
   heat: SpatialMap;
@@ -121,9 +127,13 @@ export interface Saliency {
 
 /** `upsample` takes the normalised map to image size (default bilinear); the heat is clamped to [0, 1]. */
 export function saliency(coords: Float32Array, factors: Factors, stats: SaliencyStats, c: number, size: Size, upsample: Upsample = (m) => resizeBilinear(m, size)): Saliency {
-  const heat = upsample(saliencyAtFeatures(coords, factors, stats, c));
+  return saliencyAtImageSize(saliencyAtFeatures(coords, factors, stats, c), saliencyThreshold(stats, c), upsample);
+}
+
+/** The image-size half of `saliency` (what the server's imaging threads run): a normalised feature-resolution map upsampled, clamped and thresholded. */
+export function saliencyAtImageSize(atFeatures: SpatialMap, threshold: number, upsample: Upsample): Saliency {
+  const heat = upsample(atFeatures);
   for (let i = 0; i < heat.data.length; i++) heat.data[i] = Math.min(1, Math.max(0, heat.data[i]));
-  const threshold = saliencyThreshold(stats, c);
   const mask = { width: heat.width, height: heat.height, data: heat.data.map((v) => (v >= threshold ? 1 : 0)) };
   return { heat, mask, threshold };
 }

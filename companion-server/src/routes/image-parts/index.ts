@@ -18,17 +18,29 @@ import {
   SaliencyRequestSchema,
 } from "../../api/image-parts";
 import { encodePngOffThread } from "../../runtime/png-thread";
-import { DEFAULT_UPSAMPLING } from "../../engine/panda/image-parts";
+import { FastifyInstance } from "fastify";
+import { DEFAULT_UPSAMPLING, ImageParts } from "../../engine/panda/image-parts";
 import { partColour } from "../../engine/panda/overlay";
-import { SpatialMap, toGray8 } from "../../engine/panda/maps";
+import { SpatialMap } from "../../engine/panda/maps";
+import { Upsampling } from "../../engine/imaging/mask-upsampling";
+import { RgbaImage } from "../../runtime/image-codec";
+import { PartMapsTask } from "../../workers/imaging-wire";
 import { requireIndices } from "./indices";
 import appearanceBrowser from "./appearance-browser";
 import { StepTimings } from "../../util/step-timings";
-import { negotiateImageType, PixelPayload, sendPixels } from "../image-response";
+import { negotiateImageType, sendPixels } from "../image-response";
 
 
-function gray(map: SpatialMap): PixelPayload {
-  return { kind: "gray", width: map.width, height: map.height, gray: toGray8(map) };
+/** What an imaging thread needs for this image's part maps; `key` names the image under its factorisation (app.imageParts). */
+function partMapsTask(imageId: string, ip: ImageParts, key: string, upsampling: Upsampling = DEFAULT_UPSAMPLING): PartMapsTask {
+  const { shape, partsRank, parts } = ip.model.factors;
+  return { imageId, key: `${key}|${upsampling}`, image: ip.image, factors: { shape, partsRank, parts }, refinedParts: ip.refinedParts, upsampling };
+}
+
+/** A region at feature resolution (edited or removed) to image size on an imaging thread, as a base64 gray PNG. */
+async function regionPng(app: FastifyInstance, imageId: string, ip: ImageParts, map: SpatialMap, upsampling: Upsampling = DEFAULT_UPSAMPLING): Promise<string> {
+  const region = await app.imaging.image("region", { imageId, image: ip.image, map, upsampling });
+  return (await encodePngOffThread(region.gray, region.width, region.height, true)).toString("base64");
 }
 
 const imageParts: FastifyPluginAsyncTypebox = async (app) => {
@@ -51,19 +63,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       const { parts: ip, factorisation: f, key } = await app.imageParts(request.params.id, factorisation, { refine });
       requireIndices(f, parts, []);
       // Upsampling, guided filter, union, threshold and feather on an imaging thread (the image's part maps stay there).
-      const method = upsampling ?? DEFAULT_UPSAMPLING;
-      const { factors } = f;
-      const mask = await app.imaging.mask({
-        key: `${key}|${method}`,
-        image: ip.image,
-        factors: { shape: factors.shape, partsRank: factors.partsRank, parts: factors.parts },
-        refinedParts: ip.refinedParts,
-        upsampling: method,
-        parts,
-        kind: kind ?? "binary",
-        threshold,
-        feather,
-      });
+      const mask = await app.imaging.image("mask", { ...partMapsTask(request.params.id, ip, key, upsampling), parts, kind: kind ?? "binary", threshold, feather });
       return sendPixels(request, reply, { kind: "gray", ...mask }, { id: request.params.id, factorisation: f.id, kind: kind ?? "binary" });
     },
   );
@@ -79,16 +79,15 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, request.query.factorisation, { refine: request.query.refine });
-      const { upsampling } = request.query;
-      const coverage = ip.coverage(upsampling);
+      const { parts: ip, factorisation: f, key } = await app.imageParts(request.params.id, request.query.factorisation, { refine: request.query.refine });
+      const { thumbnails, coverage } = await app.imaging.image("parts", partMapsTask(request.params.id, ip, key, request.query.upsampling));
       return {
         image: request.params.id,
         factorisation: f.id,
         width: ip.image.width,
         height: ip.image.height,
         parts: await Promise.all(
-          ip.thumbnails(upsampling).map(async (thumb, index) => ({ index, colour: partColour(index), coverage: coverage[index], png: (await encodePngOffThread(thumb.rgba, thumb.width, thumb.height, false)).toString("base64") })),
+          thumbnails.map(async (thumb, index) => ({ index, colour: partColour(index), coverage: coverage[index], png: (await encodePngOffThread(thumb.rgba, thumb.width, thumb.height, false)).toString("base64") })),
         ),
       };
     },
@@ -109,9 +108,11 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       const { factorisation, appearance, output, upsampling } = request.body;
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation);
       requireIndices(f, [], [appearance]);
-      const s = ip.saliency(appearance, upsampling);
-      reply.header(PARTS_HEADERS.threshold, s.threshold.toFixed(6));
-      return sendPixels(request, reply, gray(output === "mask" ? s.mask : s.heat), { id: request.params.id, factorisation: f.id, appearance, threshold: s.threshold });
+      // Lanczos, guided filter and threshold on an imaging thread.
+      const { atFeatures, threshold } = ip.featureSaliency(appearance);
+      const map = await app.imaging.image("saliency", { imageId: request.params.id, image: ip.image, map: atFeatures, threshold, upsampling: upsampling ?? DEFAULT_UPSAMPLING, output: output === "mask" ? "mask" : "heat" });
+      reply.header(PARTS_HEADERS.threshold, threshold.toFixed(6));
+      return sendPixels(request, reply, { kind: "gray", ...map }, { id: request.params.id, factorisation: f.id, appearance, threshold });
     },
   );
 
@@ -134,8 +135,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       const inFeatures = toFeatureStrengths(edits, f.meta.strengthScales);
       const image = await ip.editedImage(inFeatures, timings);
       // the region only travels in JSON answers (the panel's raw previews have their part's mask already)
-      const region = type === "application/json" ? ip.editedRegion(inFeatures) : null;
-      const mask = region ? (await encodePngOffThread(toGray8(region), region.width, region.height, true)).toString("base64") : null;
+      const mask = type === "application/json" ? await regionPng(app, request.params.id, ip, ip.editedRegionAtFeatures(inFeatures)) : null;
       reply.header("server-timing", timings.header());
       return sendPixels(request, reply, { kind: "rgba", image }, { id: request.params.id, factorisation: f.id, mask });
     },
@@ -155,12 +155,25 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       const type = negotiateImageType(request);
       const { factorisation, parts, method, background, fill, refine, upsampling } = request.body;
       if (fill !== undefined && method !== "pixel") throw new ApiError("BAD_REQUEST", { detail: "fill applies to the pixel method only" });
-      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
+      const { parts: ip, factorisation: f, key } = await app.imageParts(request.params.id, factorisation, { refine });
       requireIndices(f, parts, background === undefined ? [] : [background]);
-      const result = await ip.remove(parts, method, { background, fill, upsampling });
-      reply.header(PARTS_HEADERS.background, result.background);
-      const mask = type === "application/json" ? (await encodePngOffThread(toGray8(result.region), result.region.width, result.region.height, true)).toString("base64") : null;
-      return sendPixels(request, reply, { kind: "rgba", image: result.image }, { id: request.params.id, factorisation: f.id, background: result.background, mask });
+      const id = request.params.id;
+      const appearance = ip.backgroundAppearance(background);
+      const json = type === "application/json";
+      let image: RgbaImage;
+      let mask: string | null = null;
+      if (method === "pixel") {
+        // the parts' binary mask, the background's presence and the fill on an imaging thread
+        const removed = await app.imaging.image("pixelRemoval", { ...partMapsTask(id, ip, key, upsampling), parts, presence: ip.featureSaliency(appearance), fill: fill ?? "transparent" });
+        image = removed.image;
+        if (json) mask = (await encodePngOffThread(removed.region.gray, removed.region.width, removed.region.height, true)).toString("base64");
+      } else {
+        const removed = await ip.removedInFeatures(parts, appearance);
+        image = removed.image;
+        if (json) mask = await regionPng(app, id, ip, removed.regionAtFeatures, upsampling);
+      }
+      reply.header(PARTS_HEADERS.background, appearance);
+      return sendPixels(request, reply, { kind: "rgba", image }, { id, factorisation: f.id, background: appearance, mask });
     },
   );
 };
