@@ -29,13 +29,7 @@ const selectLayer = (name: string) => studio.page.locator('[data-testid="layer-r
 
 test("two images: selecting the first makes its parts, its mask and its edit", async () => {
   const { panel, page } = studio;
-  await panel.fill("seed", "1");
-  await panel.click("generate");
-  await panel.idle();
-  await panel.fill("parts", "4");
-  await panel.fill("samples", "64");
-  await panel.click("discover");
-  expect((await panel.idle()).error).toBeNull();
+  await panel.generateAndDiscover(1, { parts: 4, samples: 64 });
   await panel.fill("seed", "2");
   await panel.click("generate");
   expect((await panel.idle()).error).toBeNull();

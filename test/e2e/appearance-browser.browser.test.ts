@@ -44,13 +44,7 @@ function imagePixels(selector: string): Promise<number[]> {
 
 test("with a part picked, the appearances are ranked for it, each a preview of the edited image", async () => {
   const { panel, page } = studio;
-  await panel.fill("seed", "3");
-  await panel.click("generate");
-  await panel.idle();
-  await panel.fill("parts", "4");
-  await panel.fill("samples", "64");
-  await panel.click("discover");
-  expect((await panel.idle()).error).toBeNull();
+  await panel.generateAndDiscover(3, { parts: 4, samples: 64 });
   await page.locator('[data-part="2"] img').waitFor();
   await panel.pickPart(2);
   await panel.appearancesShown();

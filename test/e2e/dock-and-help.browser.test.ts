@@ -15,12 +15,7 @@ let studio: Studio;
 beforeAll(async () => {
   studio = await openStudio();
   await studio.page.setViewportSize({ width: 1024, height: 700 });
-  await studio.panel.fill("seed", "8");
-  await studio.panel.click("generate");
-  await studio.panel.fill("parts", "4");
-  await studio.panel.fill("samples", "64");
-  await studio.panel.click("discover");
-  await studio.panel.idle();
+  await studio.panel.generateAndDiscover(8, { parts: 4, samples: 64 });
   await studio.page.locator('[data-part="3"] img').waitFor();
 });
 afterAll(async () => {

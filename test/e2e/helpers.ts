@@ -155,6 +155,23 @@ export class PanelDriver {
     return this.waitFor((s) => s.busy === null && s.job === null);
   }
 
+  /**
+   * Generates `seed`, then discovers parts as a user does (parts and samples typed, Discover); the
+   * state once idle. Either step ending with an error fails with that error.
+   */
+  async generateAndDiscover(seed: number, options: { parts: number; samples: number }): Promise<PanelState> {
+    await this.fill("seed", String(seed));
+    await this.click("generate");
+    const generated = await this.idle();
+    if (generated.error !== null) throw new Error(`generating seed ${seed} failed: ${generated.error}`);
+    await this.fill("parts", String(options.parts));
+    await this.fill("samples", String(options.samples));
+    await this.click("discover");
+    const discovered = await this.idle();
+    if (discovered.error !== null) throw new Error(`discovering ${options.parts} parts from ${options.samples} samples failed: ${discovered.error}`);
+    return discovered;
+  }
+
   async messageText(kind: "error" | "notice"): Promise<string> {
     return (await this.page.locator(`[data-message="${kind}"]`).textContent())?.trim() ?? "";
   }

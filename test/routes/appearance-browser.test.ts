@@ -7,14 +7,11 @@ import { decodePng } from "../../companion-server/src/runtime/image-codec";
 import { PREVIEW_STRENGTH } from "../../companion-server/src/api/strength";
 import { AppearanceBrowser } from "../../companion-server/src/api/image-parts";
 import { TINY_LAYER } from "../engine/product/fixtures";
-import { buildProductApp, PLANTED, ProductApp } from "./product-app";
+import { PLANTED, ProductApp, productAppWithImage } from "./product-app";
 
 let p: ProductApp;
 let image: string;
-beforeAll(async () => {
-  p = await buildProductApp();
-  image = await p.generate(7);
-});
+beforeAll(async () => ({ p, image } = await productAppWithImage(7)));
 afterAll(() => p.close());
 
 const browse = (payload: object) => p.app.inject({ method: "POST", url: `/api/images/${image}/appearances`, payload: { factorisation: PLANTED, ...payload } });

@@ -4,15 +4,12 @@ import { join } from "node:path";
 import { decodePng } from "../../companion-server/src/runtime/image-codec";
 import { writeTinyBundle } from "../../companion-server/src/tiny-model/build-tiny-bundle";
 import { roir } from "../engine/product/fixtures";
-import { buildProductApp, PLANTED, ProductApp } from "./product-app";
+import { buildProductApp, PLANTED, ProductApp, productAppWithImage } from "./product-app";
 import { tempDir } from "../engine/product/fixtures";
 
 let p: ProductApp;
 let image: string;
-beforeAll(async () => {
-  p = await buildProductApp();
-  image = await p.generate(7);
-});
+beforeAll(async () => ({ p, image } = await productAppWithImage(7)));
 afterAll(() => p.close());
 
 const post = (path: string, payload: object, accept?: string) =>

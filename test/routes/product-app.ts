@@ -40,3 +40,9 @@ export async function buildProductApp(options: Partial<AppOptions> = {}): Promis
     },
   };
 }
+
+/** The product app and one generated image of the tiny model (`seed`): the set-up of the image route tests. */
+export async function productAppWithImage(seed: number, options: Partial<AppOptions> = {}): Promise<{ p: ProductApp; image: string }> {
+  const p = await buildProductApp(options);
+  return { p, image: await p.generate(seed) };
+}
