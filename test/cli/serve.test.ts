@@ -64,6 +64,7 @@ it.each([
   [["serve", "--max-jobs", "0"], /^panda: option '--max-jobs <n>' argument '0' is invalid\. expected a whole number 1…1000$/],
   [["serve", "--port", "http"], /^panda: option '--port <port>' argument 'http' is invalid\. a port is an integer 0…65535$/],
   [["serve", "--device", "tpu"], /^panda: option '--device <device>' argument 'tpu' is invalid\. unknown device "tpu"/],
+  [["serve", "--allow-origin", "https://example.com/studio"], /^panda: option '--allow-origin <origin\.\.\.>' argument 'https:\/\/example\.com\/studio' is invalid\. "https:\/\/example\.com\/studio" is not an origin; write the site's scheme, host and port only/],
   [["frobnicate"], /^panda: unknown command 'frobnicate'/],
 ])("refuses %j with one readable line and a non-zero exit", (args, message) => {
   const res = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });

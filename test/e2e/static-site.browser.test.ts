@@ -3,7 +3,10 @@
  * with no companion server anywhere: the panel runs the shipped SynthFaces model in the page on
  * ONNX Runtime Web (WebAssembly; this Chromium has no GPU) and walks generate → part → layer
  * mask → strength drag → apply → export, asserting pixels. Then the same site served by the
- * companion server: the panel uses the server.
+ * companion server: the panel uses the server. Then cross-origin: the site on one loopback origin
+ * and a companion server on another, started with --allow-origin for the site — the panel uses it
+ * (HTTP and the WebSocket); a site on an origin the server does not allow runs the model itself
+ * and says how to start the server.
  */
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
@@ -153,28 +156,99 @@ describe("served by a plain static file server", () => {
   }, 300_000);
 });
 
+/** Opens `address`, checks the panel uses the server at `serverUrl` (not the page), and generates one image through it. */
+async function generatesThroughServer(browser: TestBrowser, address: string, serverUrl: string): Promise<PanelDriver> {
+  const generated: string[] = [];
+  browser.page.on("request", (r) => r.url() === `${serverUrl}/api/generate` && generated.push(r.method()));
+  await browser.page.goto(address);
+  await browser.page.waitForFunction(() => window.pandaStudio?.panel != null);
+  const panel = new PanelDriver(browser.page);
+  const state = await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null);
+  expect(state.connection.engine).toBe("server");
+  expect(state.connection.serverUrl).toBe(serverUrl);
+  expect(state.connection.health?.version).not.toBe("in-browser");
+  expect(await browser.page.locator('[data-action="discover"]').count()).toBe(1);
+  await panel.fill("seed", "42");
+  await panel.click("generate");
+  // the server's first image opens the model's ONNX sessions
+  expect((await panel.waitFor((s) => s.busy === null, 180_000)).error).toBeNull();
+  expect(generated).toEqual(["POST"]);
+  return panel;
+}
+
 test("served by the companion server, the same site uses the server", async () => {
   const data = tempDir("panda-data-");
   const server = await startTestServer({ webRoot: root, dataDir: data.dir, modelDirs: [DEFAULT_MODELS_DIR] });
   const browser = await launchBrowser();
   try {
-    const generated: string[] = [];
-    browser.page.on("request", (r) => r.url().endsWith("/api/generate") && generated.push(r.method()));
-    await browser.page.goto(server.url);
-    await browser.page.waitForFunction(() => window.pandaStudio?.panel != null);
-    const panel = new PanelDriver(browser.page);
-    const state = await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null);
-    expect(state.connection.engine).toBe("server");
-    expect(state.connection.health?.version).not.toBe("in-browser");
-    expect(await browser.page.locator('[data-action="discover"]').count()).toBe(1);
-    await panel.fill("seed", "42");
-    await panel.click("generate");
-    // the server's first image opens the model's ONNX sessions
-    expect((await panel.waitFor((s) => s.busy === null, 180_000)).error).toBeNull();
-    expect(generated).toEqual(["POST"]);
+    await generatesThroughServer(browser, server.url, server.url);
   } finally {
     await browser.close();
     await server.close();
     data.remove();
   }
 }, 300_000);
+
+describe("a companion server on another origin (?server=)", () => {
+  let files: FastifyInstance;
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let sitePort: number;
+  const data = tempDir("panda-data-");
+
+  beforeAll(async () => {
+    files = await staticFileServer(root);
+    await files.listen({ host: "127.0.0.1", port: 0 });
+    sitePort = (files.server.address() as AddressInfo).port;
+    // http://127.0.0.1:<site> is allowed; http://localhost:<site> is the same files on an origin that is not
+    server = await startTestServer({ dataDir: data.dir, modelDirs: [DEFAULT_MODELS_DIR], allowedOrigins: [`http://127.0.0.1:${sitePort}`] });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    await files?.close();
+    data.remove();
+  });
+
+  test("an allowed site uses the server: generate over CORS and the job WebSocket", async () => {
+    const browser = await launchBrowser();
+    try {
+      // a JSON POST to another origin: Chromium sends it only after the server answered its preflight
+      const panel = await generatesThroughServer(browser, `http://127.0.0.1:${sitePort}/?server=${encodeURIComponent(server.url)}`, server.url);
+      expect(await panel.layers()).toEqual([{ name: IMAGE, width: 256, height: 256, hasMask: false }]);
+      const socket = await browser.page.evaluate(
+        (url) =>
+          new Promise<string>((resolve) => {
+            const ws = new WebSocket(url.replace(/^http/, "ws") + "/api/events");
+            ws.onopen = () => (ws.close(), resolve("open"));
+            ws.onerror = () => resolve("refused");
+          }),
+        server.url,
+      );
+      expect(socket).toBe("open");
+      await screenshot(browser.page, "static-4-cross-origin-server");
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
+
+  test("a site on an origin the server does not allow runs the model itself and says how to allow it", async () => {
+    const browser = await launchBrowser();
+    try {
+      const site = `http://localhost:${sitePort}`;
+      await browser.page.goto(`${site}/?server=${encodeURIComponent(server.url)}`);
+      await browser.page.waitForFunction(() => window.pandaStudio?.panel != null, undefined, { timeout: 60_000 });
+      const panel = new PanelDriver(browser.page);
+      const state = await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null, 120_000);
+      expect(state.connection.engine).toBe("browser");
+      const reason = await browser.page.locator('[data-hint="server-unreachable"]').textContent();
+      expect(reason).toBe(`The companion server at ${server.url} did not answer this page, so the model runs here. Is it running, started with "npm start -- --allow-origin ${site}"?`);
+      await screenshot(browser.page, "static-5-server-not-allowed");
+      await browser.page.setViewportSize({ width: 1024, height: 700 });
+      await screenshot(browser.page, "static-5-server-not-allowed-1024x700");
+      // the only errors: the refused probe (403 without CORS headers reads as a network error)
+      expect(browser.errors.every((e) => /CORS|ERR_FAILED|403/.test(e))).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
+});

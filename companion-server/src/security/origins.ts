@@ -50,3 +50,28 @@ export function originAllowed(origin: string, names: Set<string>, ourPort: strin
   const port = url.port === "" ? "80" : url.port;
   return names.has(url.hostname.toLowerCase()) && (ourPort === null || port === ourPort);
 }
+
+const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443" };
+
+/**
+ * A browser Origin in one spelling — scheme://host:port with the port always written — or null
+ * when the text is not a plain http(s) origin (a path, credentials, a query, "null").
+ */
+export function canonicalOrigin(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  const port = DEFAULT_PORTS[url.protocol];
+  if (port === undefined || url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) return null;
+  return `${url.protocol}//${url.hostname}:${url.port || port}`;
+}
+
+/** An --allow-origin value: exactly one site (scheme, host, port), or an error saying how to write one. */
+export function parseAllowedOrigin(text: string): string {
+  const origin = canonicalOrigin(text.trim());
+  if (origin === null) throw new Error(`"${text}" is not an origin; write the site's scheme, host and port only, e.g. https://example.com or http://localhost:8080`);
+  return origin;
+}

@@ -1,8 +1,9 @@
 /**
  * The web build's entry: the editor fills the page and the PandA panel mounts in its dock. The
  * server's build (dist/web) talks to the companion server that served it. The standalone site
- * (build:static → dist/static) asks first whether a companion server serves it, and uses it if
- * so; on any other static file server the shipped model runs in the page.
+ * (build:static → dist/static) asks first whether a companion server serves it — or, with
+ * `?server=http://127.0.0.1:8710` in its address, that server on another origin (started with
+ * `--allow-origin <this site>`) — and uses it if so; otherwise the shipped model runs in the page.
  */
 import { EditorApp } from "../editor/ui/app";
 import { WebHost } from "../hosts/web/web-host";
@@ -35,10 +36,23 @@ function tokenFromAddress(): string | undefined {
   return token;
 }
 
-/** Whether a companion server serves this page: it answers /api/health (a LAN-mode server answers 401 without the token). */
-async function servedByServer(): Promise<boolean> {
+/** The companion server the static site asks for: `?server=` (another origin) or the page's own. */
+function companionServer(): { url: string; named: boolean } {
+  const named = new URLSearchParams(location.search).get("server");
+  if (named) {
+    try {
+      return { url: new URL(named).origin, named: true };
+    } catch {
+      // not an address: the page's own origin, and the panel says why (see startStaticSite)
+    }
+  }
+  return { url: location.origin, named: false };
+}
+
+/** Whether the companion server answers /api/health (a LAN-mode server answers 401 without the token). */
+async function serverAnswers(serverUrl: string): Promise<boolean> {
   try {
-    const response = await fetch(new URL("/api/health", location.origin).href, { headers: { accept: "application/json" } });
+    const response = await fetch(new URL("/api/health", serverUrl).href, { headers: { accept: "application/json" } });
     if (response.status === 401) return true;
     return response.ok && ((await response.json()) as { status?: unknown }).status === "ok";
   } catch {
@@ -62,16 +76,24 @@ async function inBrowserEngine(onProgress: (p: DownloadProgress) => void): Promi
   return new InBrowserPandaClient({ siteUrl, site, files, ort: () => loadOrtWeb(ortUrl, (file) => files.bytes(site.ort + file)) });
 }
 
-function mount(inBrowser?: PandaClient): MountedPanel {
-  panel = mountPanel(app.dock, host, { serverUrl: location.origin, token: tokenFromAddress(), inBrowser });
+function mount(options: { inBrowser?: PandaClient; inBrowserReason?: string; serverUrl?: string } = {}): MountedPanel {
+  panel = mountPanel(app.dock, host, { serverUrl: location.origin, token: tokenFromAddress(), ...options });
   window.pandaStudio = { app, host, panel };
   return panel;
 }
 
 async function startStaticSite(): Promise<void> {
   let download: ((p: DownloadProgress) => void) | null = null;
-  const inBrowser = (await servedByServer()) ? undefined : await inBrowserEngine((p) => download?.(p));
-  const mounted = mount(inBrowser);
+  const server = companionServer();
+  const inBrowser = (await serverAnswers(server.url)) ? undefined : await inBrowserEngine((p) => download?.(p));
+  const asked = new URLSearchParams(location.search).get("server");
+  const inBrowserReason =
+    asked === null
+      ? undefined
+      : server.named
+        ? `The companion server at ${server.url} did not answer this page, so the model runs here. Is it running, started with "npm start -- --allow-origin ${location.origin}"?`
+        : `"${asked}" is not a server address (write ?server=http://127.0.0.1:8710), so the model runs here.`;
+  const mounted = mount({ inBrowser, inBrowserReason, serverUrl: server.url });
   if (!inBrowser) return;
   const model = mounted.model;
   download = (p) => model.showDownload(p.loaded >= p.total ? null : { file: p.file, loaded: p.loaded, total: p.total });

@@ -42,6 +42,8 @@ export interface PanelModelOptions {
   onPreviewShown?: (strength: number, timing: PreviewTiming) => void;
   /** "browser": the client runs the model in this page (no server address to change); default "server" */
   engine?: EngineKind;
+  /** why the model runs in this page though a server was asked for (engine "browser") */
+  inBrowserReason?: string;
 }
 
 export class PanelModel {
@@ -72,7 +74,7 @@ export class PanelModel {
   constructor(private readonly options: PanelModelOptions) {
     const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
     const token = options.settings.token();
-    this.store = new Store(initialState(serverUrl, options.settings.preferences(), token, options.engine));
+    this.store = new Store(initialState(serverUrl, options.settings.preferences(), token, options.engine, options.inBrowserReason));
     this.client = options.createClient(serverUrl, token);
     this.host = options.host;
     this.preview = new LivePreview(

@@ -29,6 +29,8 @@ export interface Connection {
   /** the LAN-mode token sent with every request; null for a loopback server */
   token: string | null;
   health: Health | null;
+  /** engine "browser": why, when the page was asked to use a server that did not answer */
+  inBrowserReason: string | null;
 }
 
 export interface GenerateSettings {
@@ -159,9 +161,9 @@ export interface PanelState {
 
 export const DEFAULT_SEED = 1;
 
-export function initialState(serverUrl: string, preferences: Preferences, token: string | null = null, engine: EngineKind = "server"): PanelState {
+export function initialState(serverUrl: string, preferences: Preferences, token: string | null = null, engine: EngineKind = "server", inBrowserReason: string | null = null): PanelState {
   return {
-    connection: { engine, status: "connecting", serverUrl, token, health: null },
+    connection: { engine, status: "connecting", serverUrl, token, health: null, inBrowserReason },
     models: [],
     modelId: null,
     layerId: null,

@@ -22,6 +22,8 @@ export interface PanelOptions {
   healthIntervalMs?: number;
   /** the model runs in this page through this client (the static site without a server); default: the server at serverUrl */
   inBrowser?: PandaClient;
+  /** with inBrowser: why the page runs the model itself, when a server was asked for (shown under the status) */
+  inBrowserReason?: string;
 }
 
 export interface MountedPanel {
@@ -42,6 +44,7 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
     host,
     createClient: (url, token) => options.inBrowser ?? new HttpPandaClient(url, { token }),
     engine: options.inBrowser ? "browser" : "server",
+    inBrowserReason: options.inBrowserReason,
     settings,
     defaultServerUrl: options.serverUrl,
     onPreviewShown: (strength, timing) => announcePreview(container, strength, timing),

@@ -29,6 +29,7 @@ export const PANEL_CSS = `
 .panda-panel .large-placeholder { background: var(--spectrum-global-color-gray-200); }
 .panda-panel .large-preview p { margin: 0; font-size: 12px; line-height: 1.4; }
 .panda-panel .hint { color: var(--spectrum-global-color-gray-600); font-size: 12px; margin: 0; }
+.panda-panel .hint.warning { color: var(--spectrum-global-color-orange-700, #f2a33a); }
 .panda-panel .messages { flex: none; padding: 0 10px 10px; }
 .panda-panel .messages:empty { display: none; }
 .panda-panel .message { margin: 0; padding: 6px 8px; border-radius: 4px; font-size: 12px; line-height: 1.4; }

@@ -3,7 +3,7 @@ import { parseDevice } from "../../runtime/execution-providers";
 import { startServer } from "../../server";
 import { DEFAULT_WEB_ROOT, defaultModelDirs } from "../paths";
 import { defaultDataDir } from "../../store/data-dir";
-import { isLoopbackHost } from "../../security/origins";
+import { isLoopbackHost, parseAllowedOrigin } from "../../security/origins";
 import { loadOrCreateToken, TokenFileError } from "../../security/access-token";
 import { CliError } from "../errors";
 import { networkInterfaces } from "node:os";
@@ -39,6 +39,14 @@ function parsePort(text: string): number {
   return port;
 }
 
+function collectOrigin(text: string, previous: string[]): string[] {
+  try {
+    return [...previous, parseAllowedOrigin(text)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 function parseDeviceOption(text: string) {
   try {
     return parseDevice(text);
@@ -66,7 +74,7 @@ export function registerServe(program: Command): void {
     .option("--port <port>", "port to listen on (env PANDA_PORT)", parsePort, process.env.PANDA_PORT ? parsePort(process.env.PANDA_PORT) : DEFAULT_PORT)
     .option("--device <device>", "cpu | cuda[:N] | dml[:N] | coreml (env PANDA_DEVICE)", parseDeviceOption, parseDevice(process.env.PANDA_DEVICE ?? "cpu"))
     .option("--models <dir...>", "folders of generator bundles (env PANDA_MODELS)", defaultModelDirs())
-    .option("--allow-origin <origin...>", "extra browser origins allowed to call the API", [])
+    .option("--allow-origin <origin...>", "sites allowed to call the API from a browser (CORS), exactly scheme://host:port, e.g. the standalone site on a static host", collectOrigin, [])
     .option("--data-dir <dir>", "where saved factorisations live (env PANDA_DATA_DIR)", defaultDataDir())
     .option("--image-cache <MiB>", "memory for generated images and their features kept for edits", parseInteger(1), 512)
     .option("--feature-memory <MiB>", "a factorisation keeps features up to this size in memory, larger ones in a temporary file", parseInteger(0), 1024)

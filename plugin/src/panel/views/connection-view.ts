@@ -21,6 +21,7 @@ function inBrowserView(state: PanelState, { model }: ViewContext) {
         <sp-button size="s" variant="secondary" treatment="outline" data-action="help" title=${TIPS.help} @click=${() => model.toggleHelp()}>?</sp-button>
       </div>
       ${download ? progressBar(download.total > 0 ? download.loaded / download.total : 0, `Downloading the model: ${mb(download.loaded)} of ${mb(download.total)} MB`) : nothing}
+      ${state.connection.inBrowserReason ? html`<p class="hint warning" data-hint="server-unreachable">${state.connection.inBrowserReason}</p>` : nothing}
       <p class="hint" data-hint="needs-server">${NEEDS_SERVER}</p>
     </section>
   `;
