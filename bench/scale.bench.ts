@@ -12,8 +12,9 @@
  * Each measurement with a peak memory runs in its own process; peaks are the kernel's high-water
  * mark of resident memory (VmHWM), reset at the start of each phase, so each phase's peak is its own.
  *
- * Env: BENCH_OUT (scratch folder, default a temporary one), BENCH_BUNDLE / BENCH_BUNDLE_1024 (use
- * exported bundles instead of building them), BENCH_SAMPLES_32 (512), BENCH_SAMPLES_64 (256),
+ * Env: BENCH_OUT (scratch folder, default a temporary one; a bundle an earlier run exported there is
+ * used again with its export figures, marked reused, unless BENCH_REEXPORT=1), BENCH_BUNDLE /
+ * BENCH_BUNDLE_1024 (use exported bundles instead of building them; no export figures), BENCH_SAMPLES_32 (512), BENCH_SAMPLES_64 (256),
  * BENCH_PARTS (16), BENCH_REF_ITERATIONS (10000, the published schedule; BENCH_REF_ITERATIONS_32 and
  * _64 for one layer), BENCH_REF_TRACE_EVERY (a tenth of them: the reference's exact objective every
  * so many iterations), BENCH_LAYERS (32x32,64x64),
@@ -27,7 +28,8 @@ import { join, resolve } from "node:path";
 import { buildApp } from "../companion-server/src/app";
 import { DEFAULT_FEATURE_MEMORY_BUDGET, storeFeatures } from "../companion-server/src/engine/feature-store";
 import { decompose } from "../companion-server/src/engine/panda/decompose";
-import { CONTACT_SHEET_ROWS, fitFactorisation, sampleImages, SOLVER_MIN_BUDGET_SECONDS } from "../companion-server/src/engine/panda/fit-factorisation";
+import { CONTACT_SHEET_ROWS, fitFactorisation, sampleImages, solverBudgetSeconds } from "../companion-server/src/engine/panda/fit-factorisation";
+import { ortBackendFor } from "../companion-server/src/engine/tensor/ort-backend";
 import { sampleFeatures } from "../companion-server/src/engine/sampling";
 import { parseDevice, SessionFactory } from "../companion-server/src/runtime/execution-providers";
 import { GeneratorRegistry } from "../companion-server/src/runtime/generator-registry";
@@ -87,13 +89,23 @@ function folderBytes(dir: string): number {
   }, 0);
 }
 
-/** Builds NVlabs StyleGAN2 at `resolution` with random weights and exports it; or takes a given bundle. */
+/**
+ * Builds NVlabs StyleGAN2 at `resolution` with random weights and exports it; or takes a given
+ * bundle; or, in a BENCH_OUT folder where an earlier run exported it, that bundle with the figures
+ * its export measured (marked reused, with when), so a later run need not export again.
+ */
 async function bundleFor(resolution: number, out: string, given: string | undefined) {
   if (given) return { dir: resolve(given), export: null };
+  const dir = join(out, "models", `stylegan2-${resolution}`);
+  const record = join(out, "models", `stylegan2-${resolution}.export.json`);
+  if (process.env.BENCH_OUT && !process.env.BENCH_REEXPORT && existsSync(record) && existsSync(join(dir, "model.json"))) {
+    const earlier = JSON.parse(readFileSync(record, "utf8"));
+    log(`StyleGAN2-${resolution}: the bundle exported at ${earlier.exportedAt} in ${out} (BENCH_REEXPORT=1 exports again)`);
+    return { dir, export: { ...earlier, reused: true } };
+  }
   const pkl = join(out, `stylegan2-${resolution}.pkl`);
   log(`building StyleGAN2-${resolution} with random weights`);
   const built = JSON.parse((await run(PYTHON, ["models/export/examples/random_nvlabs.py", "--resolution", String(resolution), "--out", pkl])).stdout.trim().split("\n").pop()!);
-  const dir = join(out, "models", `stylegan2-${resolution}`);
   mkdirSync(join(out, "models"), { recursive: true });
   log(`exporting StyleGAN2-${resolution}`);
   const exported = await run(PYTHON, [
@@ -109,10 +121,9 @@ async function bundleFor(resolution: number, out: string, given: string | undefi
   ]);
   const bundleBytes = folderBytes(dir);
   const parameterBytes = built.parameters * 4;
-  return {
-    dir,
-    export: { seconds: round(exported.seconds), peakMemoryMiB: mib(exported.peakBytes), bundleMiB: mib(bundleBytes), parameterMiB: mib(parameterBytes), bundleOverParameters: round(bundleBytes / parameterBytes, 3) },
-  };
+  const figures = { seconds: round(exported.seconds), peakMemoryMiB: mib(exported.peakBytes), bundleMiB: mib(bundleBytes), parameterMiB: mib(parameterBytes), bundleOverParameters: round(bundleBytes / parameterBytes, 3) };
+  writeFileSync(record, JSON.stringify({ ...figures, exportedAt: new Date().toISOString() }) + "\n");
+  return { dir, export: figures };
 }
 
 function child(args: string[]): Record<string, unknown> {
@@ -134,7 +145,7 @@ async function main() {
     const samplesFor: Record<string, number> = { "32x32": env("BENCH_SAMPLES_32", 512), "64x64": env("BENCH_SAMPLES_64", 256) };
     const data = join(out, "data");
     for (const layer of (process.env.BENCH_LAYERS ?? "32x32,64x64").split(",")) {
-      log(`layer ${layer}: sampling, fast solver, statistics, reference solver`);
+      log(`layer ${layer}: sampling, reference solver, then the fit (fast solver, statistics, contact sheet)`);
       layers[layer] = child(["layer", b256.dir, layer, String(samplesFor[layer] ?? 256), data, out]);
     }
     const edits: Record<string, unknown> = {};
@@ -188,7 +199,7 @@ function traceOf(points: ObjectivePoint[] | undefined): Array<[number, number]> 
   return (points ?? []).map((p) => [round(p.seconds), round(p.objective, 6)]);
 }
 
-/** One layer: sample once, the product's fit (fast solver, statistics, contact sheet), then the reference. */
+/** One layer: sample once, the reference solver, then the product's fit (fast solver, statistics, contact sheet). */
 async function layerChild(bundleDir: string, layer: string, samples: number, dataDir: string, tempDir: string) {
   const { sessions, registry, generator } = registryOf(bundleDir);
   const [channels, height, width] = generator.layer(layer).shape;
@@ -200,8 +211,20 @@ async function layerChild(bundleDir: string, layer: string, samples: number, dat
   const samplingSeconds = (nowMs() - t0) / 1000;
   const samplingCpu = cpuSeconds() - c0;
   const peakSampling = peakRss();
+  // The reference first, on the same stored samples; the product's fit then takes them over and
+  // disposes them when it no longer reads them (before its contact sheet), as a fit that sampled
+  // them itself does. BENCH_REF_ITERATIONS_64 (or _32) overrides the iterations for one layer.
+  const referenceIterations = env(`BENCH_REF_ITERATIONS_${height}`, env("BENCH_REF_ITERATIONS", 10_000));
+  resetPeakRss();
+  const c2 = cpuSeconds();
+  const reference = await decompose(stored, { parts, appearances: channels, solver: "reference", seed: 0, iterations: referenceIterations, traceEvery: env("BENCH_REF_TRACE_EVERY", Math.max(1, Math.round(referenceIterations / 10))) }, sessions);
+  const peakReference = peakRss();
+  const referenceCpu = cpuSeconds() - c2;
+  // the fit opens its own graphs, as a job does: none of the reference's stay open (nor their memory)
+  await ortBackendFor(sessions).dispose();
   resetPeakRss();
   const phaseStarts: Record<string, number> = {};
+  const phaseCpuStarts: Record<string, number> = {};
   const fitStart = nowMs();
   const c1 = cpuSeconds();
   const fit = await fitFactorisation({
@@ -210,25 +233,26 @@ async function layerChild(bundleDir: string, layer: string, samples: number, dat
     model: generator.id,
     layer,
     source: stored,
+    disposeSource: true,
     // as a job that sampled these features itself would budget its refinement rounds
-    solver: { parts, appearances: channels, solver: "fast", seed: 0, timeBudgetSeconds: Math.max(SOLVER_MIN_BUDGET_SECONDS, 0.75 * samplingSeconds) },
+    solver: { parts, appearances: channels, solver: "fast", seed: 0, timeBudgetSeconds: solverBudgetSeconds(samplingSeconds) },
     sessions,
     sampleImages: () => sampleImages(generator, 0, Math.min(CONTACT_SHEET_ROWS, samples), { layer }),
     imageSize: { width: generator.manifest.image.width, height: generator.manifest.image.height },
-    onProgress: (p) => (phaseStarts[p.phase] ??= nowMs()),
+    onProgress: (p) => {
+      if (phaseStarts[p.phase] !== undefined) return;
+      phaseStarts[p.phase] = nowMs();
+      phaseCpuStarts[p.phase] = cpuSeconds();
+    },
   });
   const fitSeconds = (nowMs() - fitStart) / 1000;
   const fitCpu = cpuSeconds() - c1;
+  // CPU seconds of each phase after sampling, from its first progress event to the next phase's
+  const phases = Object.entries(phaseCpuStarts).sort((x, y) => x[1] - y[1]);
+  const phaseCpu = Object.fromEntries(phases.map(([phase, at], i) => [phase, round((phases[i + 1]?.[1] ?? c1 + fitCpu) - at)]));
   const afterSolver = (nowMs() - (phaseStarts.statistics ?? nowMs())) / 1000;
   const peakFit = peakRss();
   await writeFactorisationFolder(join(dataDir, "factorisations", generator.id, `bench-${layer}`), fit.contents);
-  // BENCH_REF_ITERATIONS_64 (or _32) overrides it for one layer: the published schedule at 64×64 takes most of an hour here.
-  const referenceIterations = env(`BENCH_REF_ITERATIONS_${height}`, env("BENCH_REF_ITERATIONS", 10_000));
-  resetPeakRss();
-  const c2 = cpuSeconds();
-  const reference = await decompose(stored, { parts, appearances: channels, solver: "reference", seed: 0, iterations: referenceIterations, traceEvery: env("BENCH_REF_TRACE_EVERY", Math.max(1, Math.round(referenceIterations / 10))) }, sessions);
-  const peakReference = peakRss();
-  const referenceCpu = cpuSeconds() - c2;
   await stored.dispose();
   await registry.close();
   const featureBytes = samples * channels * height * width * 4;
@@ -251,7 +275,7 @@ async function layerChild(bundleDir: string, layer: string, samples: number, dat
     afterSamplingSeconds: round(fitSeconds),
     afterSamplingOverSampling: round(fitSeconds / samplingSeconds, 3),
     // the same in CPU seconds (all threads): the machine's other load shifts wall times
-    cpuSeconds: { sampling: round(samplingCpu), afterSampling: round(fitCpu), reference: round(referenceCpu) },
+    cpuSeconds: { sampling: round(samplingCpu), afterSampling: round(fitCpu), afterSamplingByPhase: phaseCpu, reference: round(referenceCpu) },
     afterSamplingOverSamplingCpu: round(fitCpu / samplingCpu, 3),
     peakMemoryMiB: { sampling: mib(peakSampling), afterSampling: mib(peakFit), reference: mib(peakReference) },
     heldMiB: mib(held),

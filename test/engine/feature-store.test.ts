@@ -182,6 +182,36 @@ describe("a whole fit", () => {
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
   });
 
+  test("stored samples handed over with disposeSource are gone before the contact sheet; without it they stay the caller's", async () => {
+    const during: Record<string, boolean> = {};
+    for (const disposeSource of [true, false]) {
+      const stored = await storeFeatures(sampleFeatures(generator, "8x8", 12, 3), { memoryBudget: 0, tempDir: temp.dir });
+      try {
+        const { contents } = await fitFactorisation({
+          id: "f",
+          name: "f",
+          model: generator.id,
+          layer: "8x8",
+          source: stored,
+          disposeSource,
+          solver: { parts: 3, appearances: 8, solver: "fast", seed: 3 },
+          sessions,
+          sampleImages: async () => {
+            during[String(disposeSource)] = existsSync(stored.file!);
+            return [];
+          },
+          imageSize: { width: 16, height: 16 },
+        });
+        expect(contents.meta.saliency.samples).toBe(12);
+        expect(existsSync(stored.file!)).toBe(!disposeSource);
+      } finally {
+        await stored.dispose();
+      }
+    }
+    expect(during).toEqual({ true: false, false: true });
+    expect(readdirSync(temp.dir)).toEqual([]);
+  });
+
   test("in memory gives the same factorisation as on disk", async () => {
     const onDisk = await fit(24, 0, []);
     const inMemory = await fit(24, 1 << 30, []);

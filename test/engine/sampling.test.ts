@@ -1,6 +1,6 @@
 /** Feature sources: in-memory views, and latents streamed through a generator's head. */
 import { join } from "node:path";
-import { inMemoryFeatures, sampleFeatures } from "../../companion-server/src/engine/sampling";
+import { headBatchFor, inMemoryFeatures, sampleFeatures } from "../../companion-server/src/engine/sampling";
 import { loadBundle } from "../../companion-server/src/runtime/bundle-loader";
 import { SessionFactory } from "../../companion-server/src/runtime/execution-providers";
 import { Generator } from "../../companion-server/src/runtime/generator";
@@ -51,6 +51,32 @@ describe("sampleFeatures", () => {
     const direct = await generator.head("4x4", latents, 3, 1);
     const streamed = (await collect(sampleFeatures(generator, "4x4", 3, 4), 3))[0][2];
     Array.from(streamed).forEach((v, i) => expect(v).toBeCloseTo(direct.features[i], 5));
+  });
+
+  test("a pass hands out every batch in one buffer, and the head's answers are freed as they are copied", async () => {
+    const buffers = new Set<ArrayBufferLike>();
+    const batches: number[][] = [];
+    await sampleFeatures(generator, "8x8", 5, 9, 2).forEachBatch(2, (data) => {
+      buffers.add(data.buffer);
+      batches.push(Array.from(data));
+    });
+    expect(buffers.size).toBe(1);
+    expect(batches.map((b) => b.length)).toEqual([2 * 512, 2 * 512, 512]);
+    const whole = (await collect(sampleFeatures(generator, "8x8", 5, 9, 5), 5))[0][2];
+    batches.flat().forEach((v, i) => expect(v).toBeCloseTo(whole[i], 5));
+    const head = jest.spyOn(generator, "head");
+    await sampleFeatures(generator, "8x8", 3, 9, 3).forEachBatch(3, () => {});
+    const answer = await head.mock.results[0].value;
+    expect(answer.features.byteLength).toBe(0); // detached: released, not left for the next collection
+    head.mockRestore();
+  });
+
+  test("runs the head on about 2 MB of features at a time: 16 small samples, one 32×32×512 sample", () => {
+    expect(headBatchFor({ channels: 8, height: 8, width: 8 })).toBe(16);
+    expect(headBatchFor({ channels: 512, height: 16, width: 16 })).toBe(4);
+    expect(headBatchFor({ channels: 512, height: 32, width: 32 })).toBe(1);
+    expect(headBatchFor({ channels: 512, height: 64, width: 64 })).toBe(1);
+    expect(headBatchFor({ channels: 512, height: 128, width: 128 })).toBe(1);
   });
 
   test("an unknown layer is named in the error", () => {

@@ -69,3 +69,31 @@ it("hands out answers that arrive together one per turn of the event loop, so ot
     await factory.close();
   }
 });
+
+it("reuses the feed buffers the thread hands back: the next run of that size copies into them, and every answer stays right", async () => {
+  const factory = new SessionFactory();
+  const backend = new OrtBackend(factory);
+  const pool = factory.thread.feedBuffers;
+  try {
+    const b = matrix(64, 2, Float32Array.from({ length: 128 }, (_, i) => (i % 2 === 0 ? 1 : i / 128)));
+    const results: number[][] = [];
+    for (let run = 0; run < 4; run++) {
+      const a = matrix(3, 64, Float32Array.from({ length: 192 }, (_, i) => run * 1000 + i));
+      results.push(Array.from((await backend.matmul(a, b)).data));
+      // both feeds came back (768 and 512 bytes), one buffer of each size kept between runs
+      expect(pool.heldBytes).toBe(768 + 512);
+    }
+    for (let run = 0; run < 4; run++) {
+      // row r of A·b: Σ_k (run·1000 + 64r + k), and Σ_k (run·1000 + 64r + k)·(2k+1)/128
+      for (let r = 0; r < 3; r++) {
+        const row = Array.from({ length: 64 }, (_, k) => run * 1000 + 64 * r + k);
+        expect(results[run][2 * r]).toBeCloseTo(row.reduce((s, v) => s + v, 0), 0);
+        expect(results[run][2 * r + 1]).toBeCloseTo(row.reduce((s, v, k) => s + (v * (2 * k + 1)) / 128, 0), 0);
+      }
+    }
+  } finally {
+    await backend.dispose();
+    await factory.close();
+  }
+  expect(pool.heldBytes).toBe(0);
+});

@@ -45,6 +45,4 @@ export const IMAGE_HEADERS = {
   height: "x-image-height",
   format: "x-image-format",
   seed: "x-image-seed",
-  /** edits: "draft" when the generator's draft tail rendered the image, else "full" */
-  quality: "x-image-quality",
 } as const;

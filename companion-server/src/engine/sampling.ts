@@ -3,6 +3,7 @@
  * head in batches so that N·C·H·W never has to fit in memory at once.
  */
 import { Generator } from "../runtime/generator";
+import { releaseNow } from "../util/release-memory";
 import { LatentStream, sampleLatents } from "../runtime/random";
 import { FeatureShape, FeatureSource } from "./panda/types";
 
@@ -32,27 +33,31 @@ export function inMemoryFeatures(data: Float32Array, shape: FeatureShape, count:
 /**
  * `count` feature maps at `layerId` of latents drawn from the bundle's distribution with one seed
  * (truncation 1: the factorisation should see the generator's real distribution). Every pass
- * re-runs the head, `headBatch` latents at a time; sample i is the same whatever the batch sizes.
+ * re-runs the head, `headBatch` latents at a time (default: headBatchFor the layer); sample i is
+ * the same whatever the batch sizes.
  * Latents are drawn as each chunk needs them (a pass visits batches in order), and every chunk
  * waits for the head, so a pass over many samples never holds the event loop for long.
  */
-export function sampleFeatures(generator: Generator, layerId: string, count: number, seed: number, headBatch = 16): FeatureSource {
+export function sampleFeatures(generator: Generator, layerId: string, count: number, seed: number, headBatch?: number): FeatureSource {
   const layer = generator.layer(layerId);
   const [channels, height, width] = layer.shape;
   const shape: FeatureShape = { channels, height, width };
+  headBatch ??= headBatchFor(shape);
   const size = sampleSize(shape);
   if (!Number.isInteger(count) || count < 1) throw new Error(`feature count must be a positive integer, got ${count}`);
   const { distribution, size: latentSize } = generator.manifest.latent;
   const chunk = Math.max(1, Math.floor(headBatch));
 
-  const features = async (latents: LatentStream, n: number): Promise<Float32Array> => {
-    const out = new Float32Array(n * size);
+  const features = async (latents: LatentStream, out: Float32Array, n: number): Promise<Float32Array> => {
     for (let done = 0; done < n; done += chunk) {
       const m = Math.min(chunk, n - done);
       const batch = await generator.head(layer.id, latents.next(m * latentSize), m, 1);
       out.set(batch.features, done * size);
+      // the head's answer is a buffer of its own (ort-thread.ts), read only here: freed now rather
+      // than at V8's next collection, which let hundreds of megabytes of them pile up
+      releaseNow(batch.features.buffer);
     }
-    return out;
+    return out.subarray(0, n * size);
   };
 
   return {
@@ -61,12 +66,25 @@ export function sampleFeatures(generator: Generator, layerId: string, count: num
     async forEachBatch(batchSize, visit) {
       const step = Math.max(1, Math.floor(batchSize));
       const latents = new LatentStream(distribution, seed);
+      // One buffer for the whole pass: a batch is valid during its visit (as every source's are).
+      const out = new Float32Array(Math.min(step, count) * size);
       for (let offset = 0; offset < count; offset += step) {
         const n = Math.min(step, count - offset);
-        await visit(await features(latents, n), n, offset);
+        await visit(await features(latents, out, n), n, offset);
       }
     },
   };
+}
+
+/**
+ * Latents per run of the head: about 2 MB of features (1 to 16 samples). ONNX Runtime's arena
+ * keeps the largest run's activations for the session's life, and a StyleGAN head's modulated
+ * convolutions hold a C×C×3×3 weight per sample (9 MB at 512 channels): at 16 samples a 64×64
+ * head kept more than a gigabyte after sampling, and at 32×32 four samples kept 100 MB more than
+ * one, for the same CPU time per sample (0.08 s).
+ */
+export function headBatchFor(shape: FeatureShape): number {
+  return Math.max(1, Math.min(16, Math.floor((2 << 20) / (sampleSize(shape) * 4))));
 }
 
 const measuredHeads = new WeakMap<Generator, Map<string, number>>();

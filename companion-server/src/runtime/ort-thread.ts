@@ -3,13 +3,15 @@
  * onnxruntime-node runs a graph synchronously on the calling thread: on the server's thread a
  * 1024-px generator, a refinement or a solver pass stopped every other request (/api/health
  * included) for as long as it ran. Runs stay one at a time, in order, as before; only the thread
- * changes. Feeds are copied into buffers of their own and transferred, outputs transferred back.
+ * changes. Feeds are copied into buffers of their own and transferred, outputs transferred back;
+ * the thread hands the feed buffers back with its answer, for the next run's feeds (feed-buffers.ts).
  */
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { WireTensor, WorkerReply, ownedCopy, transferList } from "./ort-wire";
 import { Dispatch, WorkerCalls, WorkerStoppedError } from "./worker-calls";
+import { FeedBuffers } from "./feed-buffers";
 import type { SymmetricEigen } from "../engine/tenalg/symmetric-eigen";
 
 /** What the project uses of an inference session. */
@@ -32,6 +34,8 @@ interface Binding {
 export class OrtThread {
   private readonly calls = new WorkerCalls(join(__dirname, "ort-worker-entry.js"), "ONNX Runtime");
   private nextSession = 1;
+  /** @internal feed buffers the thread handed back, for the next runs */
+  readonly feedBuffers = new FeedBuffers();
 
   /** The worker's thread id while it runs (tests check that runs happen off the main thread). */
   get threadId(): number | null {
@@ -58,6 +62,7 @@ export class OrtThread {
 
   /** Ends the thread and every session on it; runs still waiting fail. */
   close(): Promise<void> {
+    this.feedBuffers.clear();
     return this.calls.close();
   }
 
@@ -136,8 +141,9 @@ class RemoteSession implements OrtSession {
   private async runOnce(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     const binding = await this.current();
     const wire: Record<string, WireTensor> = {};
-    for (const [name, t] of Object.entries(feeds)) wire[name] = { type: t.type, dims: t.dims, data: await ownedCopy(t.data) };
+    for (const [name, t] of Object.entries(feeds)) wire[name] = { type: t.type, dims: t.dims, data: await ownedCopy(t.data, this.thread.feedBuffers) };
     const reply = await this.thread.call(binding.worker, { op: "run", session: binding.session, feeds: wire }, transferList(wire));
+    for (const buffer of reply.feedBuffers ?? []) this.thread.feedBuffers.give(buffer);
     const out: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(reply.outputs ?? {})) out[name] = new ort.Tensor(t.type, t.data as Float32Array, t.dims);
     return out;

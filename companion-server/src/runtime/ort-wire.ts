@@ -5,7 +5,8 @@
  */
 import type * as ort from "onnxruntime-node";
 import type { SymmetricEigen } from "../engine/tenalg/symmetric-eigen";
-import { copyOf } from "../util/sliced-copy";
+import { copyInSlices, copyOf } from "../util/sliced-copy";
+import type { FeedBuffers } from "./feed-buffers";
 
 export interface WireTensor {
   type: ort.Tensor.Type;
@@ -20,7 +21,16 @@ export type WorkerRequest =
   | { op: "eigen"; id: number; values: Float32Array | Float64Array; n: number };
 
 export type WorkerReply =
-  | { id: number; ok: true; inputNames?: readonly string[]; outputNames?: readonly string[]; outputs?: Record<string, WireTensor>; eigen?: SymmetricEigen }
+  | {
+      id: number;
+      ok: true;
+      inputNames?: readonly string[];
+      outputNames?: readonly string[];
+      outputs?: Record<string, WireTensor>;
+      /** a run's feed buffers, handed back for the next run's feeds (see feed-buffers.ts) */
+      feedBuffers?: ArrayBuffer[];
+      eigen?: SymmetricEigen;
+    }
   | { id: number; ok: false; message: string };
 
 /** The buffers to transfer with these tensors (each one owns its buffer whole, see ownedCopy). */
@@ -34,9 +44,13 @@ export function transferList(tensors: Record<string, WireTensor>): ArrayBuffer[]
  * A tensor's data in a buffer of its own. A view is copied: it may be a window into a much larger
  * buffer (a chunk of the feature store) that the caller keeps, and posting it would clone the
  * whole buffer or, transferred, take it from the caller. Large ones are copied a slice per turn
- * of the event loop.
+ * of the event loop; float32 data into a buffer from `buffers` (already touched pages) where given.
  */
-export async function ownedCopy(data: ort.Tensor.DataType): Promise<ort.Tensor.DataType> {
+export async function ownedCopy(data: ort.Tensor.DataType, buffers?: FeedBuffers): Promise<ort.Tensor.DataType> {
   if (!ArrayBuffer.isView(data)) return data;
-  return data instanceof Float32Array ? copyOf(data) : (data.slice() as ort.Tensor.DataType);
+  if (!(data instanceof Float32Array)) return data.slice() as ort.Tensor.DataType;
+  if (!buffers) return copyOf(data);
+  const copy = new Float32Array(buffers.take(data.byteLength));
+  await copyInSlices(copy, data);
+  return copy;
 }

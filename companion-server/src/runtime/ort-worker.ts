@@ -5,7 +5,6 @@
  */
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
-import { releaseNow } from "../util/release-memory";
 import { WireTensor, WorkerReply, WorkerRequest, transferList } from "./ort-wire";
 import { symmetricEigen } from "../engine/tenalg/symmetric-eigen";
 
@@ -31,8 +30,6 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(req.feeds)) feeds[name] = new ort.Tensor(t.type, t.data as Float32Array, t.dims);
       const out = await session(req.session).run(feeds);
-      // The feeds are this thread's own copies: free them now, not at this thread's next collection.
-      for (const t of Object.values(req.feeds)) if (ArrayBuffer.isView(t.data)) releaseNow(t.data.buffer);
       const outputs: Record<string, WireTensor> = {};
       for (const [name, value] of Object.entries(out)) {
         const t = value as ort.Tensor;
@@ -40,7 +37,11 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
         const data = ArrayBuffer.isView(t.data) && (t.data.byteOffset !== 0 || t.data.byteLength !== t.data.buffer.byteLength) ? (t.data.slice() as ort.Tensor.DataType) : t.data;
         outputs[name] = { type: t.type, dims: t.dims, data };
       }
-      return { id: req.id, ok: true, outputs };
+      // The feeds are this thread's own copies: handed back with the answer for the next run's feeds
+      // (none that an output shares: that one is the output's now).
+      const outputBuffers = new Set(transferList(outputs));
+      const feedBuffers = transferList(req.feeds).filter((b) => !outputBuffers.has(b));
+      return { id: req.id, ok: true, outputs, feedBuffers };
     }
     case "eigen":
       return { id: req.id, ok: true, eigen: symmetricEigen(req.values, req.n) };
@@ -54,7 +55,7 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
 
 port.on("message", (req: WorkerRequest) => {
   handle(req).then(
-    (reply) => port.postMessage(reply, !reply.ok ? [] : reply.outputs ? transferList(reply.outputs) : reply.eigen ? [reply.eigen.values.buffer as ArrayBuffer, reply.eigen.vectors.buffer as ArrayBuffer] : []),
+    (reply) => port.postMessage(reply, !reply.ok ? [] : reply.outputs ? [...transferList(reply.outputs), ...(reply.feedBuffers ?? [])] : reply.eigen ? [reply.eigen.values.buffer as ArrayBuffer, reply.eigen.vectors.buffer as ArrayBuffer] : []),
     (err: unknown) => port.postMessage({ id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
   );
 });

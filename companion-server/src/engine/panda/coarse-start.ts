@@ -15,6 +15,7 @@ import { TensorBackend } from "../tensor/backend";
 import { Matrix, matrix } from "../tensor/matrix";
 import { StoredFeatures, storeFeatures } from "../feature-store";
 import { throwIfCancelled } from "./cancellation";
+import { releaseNow } from "../../util/release-memory";
 import { FeatureShape, FeatureSource } from "./types";
 
 export interface PooledFeatures {
@@ -49,6 +50,7 @@ export async function pooledFeatures(source: FeatureSource, backend: TensorBacke
         squaredNorm += half.squaredNorm;
         pooledSquaredNorm += half.pooledSquaredNorm;
         await visit(half.pooled, count, offset);
+        releaseNow(half.pooled.buffer); // stored by now; ORT's answer is read nowhere else
         options.onBatch?.(offset + count);
       }),
   };

@@ -33,6 +33,13 @@ export const FAST_DEFAULTS = {
   /** alternations of A and P in each phase */
   rounds: 20,
   /**
+   * Phase 2 stops when a round gains less than this fraction of the objective, or when the next
+   * one is expected to (gains shrink geometrically: the next ≈ last² / the one before). On a real
+   * 32×32 layer the rounds after the first two gained 0.02 % and 0.002 % for 40 % of the solver's
+   * time. An explicit `tolerance` keeps the former rule (10× the inner tolerance, no forecast).
+   */
+  roundGain: 1e-4,
+  /**
    * Random starts of the first P-solve. The problem is non-convex and starts land in different
    * minima (3 % apart on a real 8×8 layer); the first solve costs no pass over the samples, so
    * running a few starts briefly and finishing the best is cheap.
@@ -118,6 +125,16 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   };
   // Rounds cost passes over the samples; stop them at ten times the inner solves' tolerance.
   const improved = (previous: number, next: number) => (previous - next) / Math.max(Math.abs(next), 1e-30) >= 10 * tolerance;
+  // Phase 2's rounds: relative gains so far; stop on a small gain or a small forecast one.
+  const roundGains: number[] = [];
+  const worthAnotherRound = (previous: number, next: number): boolean => {
+    if (options.tolerance !== undefined) return improved(previous, next);
+    const gain = (previous - next) / Math.max(Math.abs(next), 1e-30);
+    roundGains.push(gain);
+    if (gain < FAST_DEFAULTS.roundGain) return false;
+    const before = roundGains.at(-2);
+    return before === undefined || before <= gain || (gain * gain) / before >= FAST_DEFAULTS.roundGain;
+  };
 
   const bestOfStarts = async (problem: BlockProblem): Promise<BlockProblemResult> => {
     const rng = createRng(options.seed);
@@ -257,7 +274,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     partsStepSeconds = (performance.now() - partsStarted) / 1000;
     round++;
     progress("parts", objective);
-    if (!improved(previous, objective)) break;
+    if (!worthAnotherRound(previous, objective)) break;
   }
   const appearances = full ? await factorWeight(backend, weight) : a!;
 

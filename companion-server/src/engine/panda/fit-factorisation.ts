@@ -23,7 +23,18 @@ import type { RgbaConverter } from "../../runtime/tail-renderer";
 import { Size } from "./maps";
 
 /** The fast solver's refinement rounds get at least this long, however quick the sampling was. */
-export const SOLVER_MIN_BUDGET_SECONDS = 30;
+export const SOLVER_MIN_BUDGET_SECONDS = 10;
+/**
+ * The solver's share of the sampling's time: everything after sampling should take no longer than
+ * sampling did, and after the solver come the objective, the statistics (a pass each) and the
+ * contact sheet (at 32×32 with 512 samples, a quarter of the sampling's time on two cores).
+ */
+export const SOLVER_BUDGET_SHARE = 0.6;
+
+/** Seconds the fast solver's refinement rounds get after a sampling that took `samplingSeconds`. */
+export function solverBudgetSeconds(samplingSeconds: number): number {
+  return Math.max(SOLVER_MIN_BUDGET_SECONDS, SOLVER_BUDGET_SHARE * samplingSeconds);
+}
 
 /** Rows of sample images on a contact sheet. */
 export const CONTACT_SHEET_ROWS = 4;
@@ -58,6 +69,12 @@ export interface FitRequest {
   imageSize: Size;
   /** draws the contact sheet (default: renderContactSheet in place; the server's jobs use an imaging thread) */
   contactSheet?: ContactSheetRenderer;
+  /**
+   * Stored features passed as `source` are the caller's and outlive the fit, unless this is set:
+   * then the fit disposes them as soon as it no longer reads them (before the contact sheet), as
+   * it does with the features it stores itself.
+   */
+  disposeSource?: boolean;
   /** bytes of features held in memory; above, a temporary file */
   featureMemoryBudget?: number;
   /** folder of that temporary file */
@@ -130,13 +147,15 @@ export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
     onSample: (done, total) => report({ fraction: (shares.sampling * done) / total, phase: "sampling", done, total, message: `sampling ${done}/${total}` }),
   });
   const samplingSeconds = (performance.now() - samplingStarted) / 1000;
+  // Only what this fit stored, or was handed: a caller that passes stored features keeps them.
+  const owned = features !== req.source || req.disposeSource === true;
   try {
     const result = await decompose(
       features,
       {
         // What follows sampling should take no longer than sampling did (refinement rounds are cut
-        // to fit), but never less than half a minute; an explicit budget wins.
-        timeBudgetSeconds: shares.sampling > 0 ? Math.max(SOLVER_MIN_BUDGET_SECONDS, 0.75 * samplingSeconds) : undefined,
+        // to fit); an explicit budget wins.
+        timeBudgetSeconds: shares.sampling > 0 ? solverBudgetSeconds(samplingSeconds) : undefined,
         ...req.solver,
         signal: req.signal,
         onProgress: (p) =>
@@ -161,13 +180,15 @@ export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
         report({ fraction: afterSolver + (0.03 * done) / total, objective: result.report.objective, phase: "statistics", done, total, message: `saliency statistics ${done}/${total}` }),
     });
     checkCancelled();
+    // The samples are read for the last time: hand their memory back before the contact sheet
+    // draws images through the generator (whose tail at image size needs hundreds of MB of its own).
+    if (owned) await features.dispose();
     report({ fraction: afterSolver + 0.03, objective: result.report.objective, phase: "contact sheet", message: "contact sheet" });
     const images = await req.sampleImages();
     const contactSheet = await (req.contactSheet ?? renderContactSheet)(result.factors, images, req.imageSize);
     return { contents: { meta: metaOf(req, result, stats, (performance.now() - started) / 1000), factors: result.factors, contactSheet }, report: result.report };
   } finally {
-    // Only what this fit stored: a caller that passes stored features keeps them.
-    if (features !== req.source) await features.dispose();
+    if (owned) await features.dispose(); // idempotent: also on failure and cancellation
   }
 }
 

@@ -16,7 +16,7 @@ import { passBatchSize } from "./passes";
 import { FeatureShape, SolverName } from "./types";
 import { partsStepFlops, streamedPartsCheaper } from "./fast-solver";
 import { coarseStartPays } from "./coarse-start";
-import { SOLVER_MIN_BUDGET_SECONDS } from "./fit-factorisation";
+import { solverBudgetSeconds } from "./fit-factorisation";
 
 /** The process itself, ONNX Runtime and the generator's sessions, before any features. */
 export const BASE_BYTES = 400 << 20;
@@ -129,7 +129,7 @@ export function planFit(job: FitJob, limits: FitLimits): FitPlan {
   const flops = solverFlops(job);
   const minutesOf = (f: number) => f / (ASSUMED_GFLOPS * 1e9) / 60;
   // A sampled fit cuts the fast solver's refinement rounds to about the sampling's time (fitFactorisation).
-  const roundBudget = sampling === null || !job.sampled ? Infinity : Math.max(SOLVER_MIN_BUDGET_SECONDS / 60, 0.75 * sampling);
+  const roundBudget = sampling === null || !job.sampled ? Infinity : solverBudgetSeconds(60 * sampling) / 60;
   const solver = minutesOf(flops.first) + Math.min(minutesOf(flops.rounds), roundBudget);
   // statistics: one AᵀZ per sample (at most 500); the contact sheet is four images
   const after = (2 * Math.min(job.samples, 500) * c * job.appearances * s) / (ASSUMED_GFLOPS * 1e9) / 60 + (job.headSecondsPerSample ?? 0) * 8 / 60;

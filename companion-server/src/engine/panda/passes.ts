@@ -8,14 +8,15 @@ import { throwIfCancelled } from "./cancellation";
 import { FeatureShape, FeatureSource } from "./types";
 
 /**
- * Batches of about 8 MB — large enough for MatMul to run at full rate, small next to the
- * features — and at least twice an S×S matrix, so that summing a pass's S×S results in float64
- * (which TypeScript does) stays small next to the product itself on large layers.
+ * Batches of about 4 MB (at least one sample): large enough for MatMul to run at full rate, small
+ * next to the features. Each graph's session keeps its largest run's intermediates (several
+ * batches' worth) in ONNX Runtime's arena for the fit's life, so the batch sets the working
+ * memory of every pass. Summing a batch's S×S result in float64 stays small beside the product
+ * that made it (2·C flops per element for each sample in the batch).
  */
 export function passBatchSize(shape: FeatureShape): number {
-  const positions = shape.height * shape.width;
-  const bytes = shape.channels * positions * 4;
-  return Math.max(1, Math.min(64, Math.floor(Math.max(8 << 20, 2 * positions * positions * 4) / bytes)));
+  const bytes = shape.channels * shape.height * shape.width * 4;
+  return Math.max(1, Math.min(64, Math.floor((4 << 20) / bytes)));
 }
 
 export interface PassOptions {

@@ -66,16 +66,22 @@ export function fixedProductsGraph(m: Float32Array, n: Float32Array | undefined,
   return g.toModelBytes();
 }
 
-/** Z' = 2 × the 2×2 average (= half the 2×2 sum) of each sample, and Σ‖Z‖², Σ‖Z'‖². */
+/**
+ * Z' = 2 × the 2×2 average (= half the 2×2 sum) of each sample, and ‖Z‖², ‖Z'‖² per sample and
+ * channel, summed in float64 by the caller: one float32 sum over a whole batch (millions of
+ * values) read about 2 % low, and the coarse start's objectives with it.
+ */
 export function halfResolutionGraph(count: number, channels: number, height: number, width: number): Uint8Array {
   const g = new GraphBuilder("half_resolution");
   const z = g.input("z", [count, channels, height * width]);
   const grid = g.node("Reshape", [z, g.int64Constant([count, channels, height, width])]);
   const pooled = g.node("Mul", [g.node("AveragePool", [grid], { kernel_shape: [2, 2], strides: [2, 2] }), g.constant([2], [])]);
-  const everything = (t: string) => g.node("ReduceSumSquare", [t], { keepdims: 0 });
-  g.output(g.node("Reshape", [pooled, g.int64Constant([count, channels, (height / 2) * (width / 2)])]), "pooled", [count, channels, (height / 2) * (width / 2)]);
-  g.output(everything(z), "squared_norm", []);
-  g.output(everything(pooled), "pooled_squared_norm", []);
+  const half = (height / 2) * (width / 2);
+  const flatPooled = g.node("Reshape", [pooled, g.int64Constant([count, channels, half])]);
+  const perChannel = (t: string) => g.node("ReduceSumSquare", [t], { axes: [2], keepdims: 0 });
+  g.output(flatPooled, "pooled", [count, channels, half]);
+  g.output(perChannel(z), "squared_norm", [count, channels]);
+  g.output(perChannel(flatPooled), "pooled_squared_norm", [count, channels]);
   return g.toModelBytes();
 }
 
@@ -103,17 +109,20 @@ export function appearanceGramsGraph(count: number, channels: number, positions:
   return g.toModelBytes();
 }
 
-/** Per-sample ‖Z_i‖² and ‖Z_i − A(Aᵀ(Z_iP))Pᵀ‖² (the product chain never forms C×C or S×S), summed in float64 by the caller. */
+/**
+ * ‖Z_i‖² and ‖Z_i − A(Aᵀ(Z_iP))Pᵀ‖² per sample and channel (the product chain never forms C×C or
+ * S×S), summed in float64 by the caller: float32 sums stay over S values, not C·S.
+ */
 export function objectiveTermsGraph(count: number, channels: number, positions: number, appearancesRank: number, partsRank: number): Uint8Array {
   const g = new GraphBuilder("objective_terms");
   const z = g.input("z", [count, channels, positions]);
   const a = g.input("appearances", [channels, appearancesRank]);
   const p = g.input("parts", [positions, partsRank]);
-  const perSampleSquares = (t: string) => g.node("ReduceSumSquare", [t], { axes: [1, 2], keepdims: 0 });
+  const perChannelSquares = (t: string) => g.node("ReduceSumSquare", [t], { axes: [2], keepdims: 0 });
   const v = g.node("MatMul", [g.node("Transpose", [a], { perm: [1, 0] }), g.node("MatMul", [z, p])]); // [n, R_C, R_S]
   const reconstruction = g.node("MatMul", [g.node("MatMul", [a, v]), g.node("Transpose", [p], { perm: [1, 0] })]); // [n, C, S]
-  g.output(perSampleSquares(z), "squared_norm", [count]);
-  g.output(perSampleSquares(g.node("Sub", [z, reconstruction])), "residual", [count]);
+  g.output(perChannelSquares(z), "squared_norm", [count, channels]);
+  g.output(perChannelSquares(g.node("Sub", [z, reconstruction])), "residual", [count, channels]);
   return g.toModelBytes();
 }
 
