@@ -4,7 +4,7 @@ stay exactly the GAN's.
 
 Reads the 64-px bundle (models/synthfaces-64, written by export.py) and work/sr-ckpt.pt (train_sr.py);
 writes into --out (default: models/synthfaces, the default model): the heads (copied: the same files,
-so Git stores them once), the composed tails, model.json, samples.png. Checks, through onnxruntime-node
+so Git stores them once), the composed tails, the draft tails (the 64-px tails, copied), model.json, samples.png. Checks, through onnxruntime-node
 (verify_sr.mjs), that the SR graph matches torch and that every composed tail equals tail64 then SR
 (max abs diff ≤ 1e-4).
 
@@ -64,6 +64,16 @@ def compose_tail(tail_path, sr_model, out_path):
     onnx.save(merged, out_path)
 
 
+def with_draft(layer, draft):
+    """The layer's manifest entry with its draft tail named right after its tail."""
+    entry = {}
+    for key, value in layer.items():
+        entry[key] = value
+        if key == "tail":
+            entry["draft"] = draft
+    return entry
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", default=os.path.join(HERE, "work", "sr-ckpt.pt"))
@@ -86,7 +96,12 @@ def main():
             os.makedirs(os.path.join(args.out, layer["id"]), exist_ok=True)
             shutil.copyfile(os.path.join(args.small, layer["head"]), os.path.join(args.out, layer["head"]))
             compose_tail(os.path.join(args.small, layer["tail"]), sr_model, os.path.join(args.out, layer["tail"]))
-            layers.append(layer)
+            # The live preview's draft while dragging: the 64-px tail without the SR stage (the server
+            # scales it up bilinearly, the SR's own base). The same bytes as the small bundle's tail,
+            # so Git stores the file once.
+            draft = f"{layer['id']}/draft.onnx"
+            shutil.copyfile(os.path.join(args.small, layer["tail"]), os.path.join(args.out, draft))
+            layers.append(with_draft(layer, draft))
         manifest = dict(small)
         manifest.update({
             "id": "synthfaces",

@@ -42,14 +42,26 @@ afterAll(async () => {
   const appearance = scales.reduce((best, scale, i) => (i > 0 && scale > scales[best] ? i : best), 1);
   await panel.pickPart(part);
   await panel.pickAppearance(appearance);
+  // while dragging, the preview shows the model's draft tail; where the drag ends, the full frame
+  await page.evaluate(() => {
+    const frames: boolean[] = [];
+    document.addEventListener("panda-preview-shown", (e) => frames.push((e as CustomEvent<{ draft: boolean }>).detail.draft));
+    (window as unknown as { previewDrafts: boolean[] }).previewDrafts = frames;
+  });
   await panel.dragStrength(0.8);
   await page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle());
+  const drafts = await page.evaluate(() => (window as unknown as { previewDrafts: boolean[] }).previewDrafts);
+  expect(drafts.filter((d) => d).length).toBeGreaterThan(0);
+  expect(drafts.at(-1)).toBe(false);
+  const preview = await panel.layerPixels("PandA preview");
   await panel.click("apply");
   const applied = await panel.idle();
   expect(applied.error).toBeNull();
   const name = (await panel.layers()).map((l) => l.name).find((n) => n.startsWith(`synthfaces seed 3 · part ${part} · appearance ${appearance}`));
   expect(name).toBeDefined();
   const edited = await panel.layerPixels(name!);
+  // the preview it rested on is exactly the applied edit (POST /edits at full quality)
+  expect(Buffer.from(preview.rgba).equals(Buffer.from(edited.rgba))).toBe(true);
   const original = await panel.layerPixels("synthfaces seed 3");
   expect(edited.mask!.some((v) => v === 255)).toBe(true);
   expect(edited.rgba).not.toEqual(original.rgba);

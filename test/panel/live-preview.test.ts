@@ -102,3 +102,70 @@ test("pipelined: the next request goes out while a frame is drawn, and a frame o
   expect(host.layers[0].updates).toBe(1);
   for (const [, requestMs, drawMs] of shown) expect(Math.min(requestMs, drawMs)).toBeGreaterThanOrEqual(0);
 });
+
+describe("drafts", () => {
+  /** A renderer that makes drafts (pixels = value) or full frames (pixels = value + 100), as the server's draft tail does; `drafts: false` as a model without one. */
+  function drafting(host: MockHost, drafts = true) {
+    const requested: [number, boolean][] = [];
+    const shown: [number, boolean][] = [];
+    const render = async (value: number, draft: boolean): Promise<PreviewFrame> => {
+      requested.push([value, draft]);
+      const isDraft = draft && drafts;
+      return { pixels: pixels(isDraft ? value : value + 100), maskKey: "part", mask: async () => mask(1), layers: new PlacedLayers(host, placement), draft: isDraft };
+    };
+    const live = new LivePreview(host, render, (v, t) => shown.push([v, t.draft]), (err) => { throw err; });
+    return { live, requested, shown };
+  }
+  const shownPixels = (host: MockHost) => host.layers[0].pixels.rgba[0];
+
+  test("a value that is not moving (a key press, a click) shows its draft, then its full frame", async () => {
+    const host = new MockHost();
+    const { live, requested, shown } = drafting(host);
+    live.push(5);
+    await live.idle();
+    expect(requested).toEqual([[5, true], [5, false]]);
+    expect(shown).toEqual([[5, true], [5, false]]);
+    expect(shownPixels(host)).toBe(105);
+  });
+
+  test("a drag shows drafts only; letting go brings the full frame of where it ended, once", async () => {
+    const host = new MockHost();
+    const { live, requested, shown } = drafting(host);
+    for (const v of [1, 2, 3]) {
+      live.push(v, { moving: true });
+      await live.idle();
+    }
+    expect(requested).toEqual([[1, true], [2, true], [3, true]]);
+    expect(shownPixels(host)).toBe(3);
+    live.settle();
+    live.settle(); // a second release (pointerup, then the slider's change event) asks nothing more
+    await live.idle();
+    expect(requested).toEqual([[1, true], [2, true], [3, true], [3, false]]);
+    expect(shown.at(-1)).toEqual([3, false]);
+    expect(shownPixels(host)).toBe(103);
+  });
+
+  test("a value overtaken while its draft is in flight gets no full frame; the newest does", async () => {
+    const host = new MockHost();
+    const { live, requested } = drafting(host);
+    live.push(1);
+    live.push(2); // while 1's draft is in flight
+    await live.idle();
+    expect(requested).toEqual([[1, true], [2, true], [2, false]]);
+    expect(shownPixels(host)).toBe(102);
+  });
+
+  test("a renderer without drafts renders each value once, also when a drag lets go", async () => {
+    const host = new MockHost();
+    const { live, requested, shown } = drafting(host, false);
+    live.push(1);
+    await live.idle();
+    live.push(2, { moving: true });
+    await live.idle();
+    live.settle();
+    await live.idle();
+    expect(requested).toEqual([[1, true], [2, true]]);
+    expect(shown).toEqual([[1, false], [2, false]]);
+    expect(shownPixels(host)).toBe(102);
+  });
+});

@@ -126,6 +126,17 @@ describe("edits", () => {
     expect(Buffer.compare(Buffer.from(edited), one.rawPayload)).not.toBe(0);
   });
 
+  it("renders in full when a draft is asked of a model without a draft tail, and says so in X-Image-Quality", async () => {
+    const edits = [{ parts: [0], appearance: 1, strength: 2 }];
+    const full = await post("edits", { factorisation: PLANTED, edits }, "application/octet-stream");
+    const draft = await post("edits", { factorisation: PLANTED, edits, quality: "draft" }, "application/octet-stream");
+    expect([full.headers["x-image-quality"], draft.headers["x-image-quality"]]).toEqual(["full", "full"]);
+    expect(Buffer.compare(full.rawPayload, draft.rawPayload)).toBe(0);
+    const bad = await post("edits", { factorisation: PLANTED, edits, quality: "fast" });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/quality/);
+  });
+
   it("says in Server-Timing how long its steps took: the parts lookup, Z' and the tail", async () => {
     const res = await post("edits", { factorisation: PLANTED, edits: [{ parts: [0], appearance: 1, strength: 1 }] }, "application/octet-stream");
     const steps = String(res.headers["server-timing"]).split(", ").map((s) => /^(\w+);dur=([\d.]+)$/.exec(s));

@@ -45,4 +45,6 @@ export const IMAGE_HEADERS = {
   height: "x-image-height",
   format: "x-image-format",
   seed: "x-image-seed",
+  /** edits: "draft" when the generator's draft tail rendered the image, else "full" */
+  quality: "x-image-quality",
 } as const;

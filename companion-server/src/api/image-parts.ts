@@ -81,6 +81,11 @@ export const EditRequestSchema = Type.Object(
     factorisation: FactorisationId,
     edits: Type.Array(EditSchema, { minItems: 1, maxItems: 32, description: "applied together: Z' = Z + Σ λ_j a_{c_j} ⊗ p̂_j, λ_j = strength_j × strengthScales[c_j]" }),
     refine: Refine,
+    quality: Type.Optional(
+      Type.Union([Type.Literal("full"), Type.Literal("draft")], {
+        description: "full (default): the generator's tail. draft: its cheaper draft tail where the model has one (a live preview while dragging; the X-Image-Quality header says which rendered it); a draft is never final: follow it with a full frame",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

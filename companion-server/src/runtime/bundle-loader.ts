@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { BundleManifest, parseBundleManifest } from "./bundle-manifest";
+import { BundleManifest, LayerSpec, parseBundleManifest } from "./bundle-manifest";
 import { ModelSignature, ValueSignature, readModelSignature } from "../onnx/model-signature";
 
 export class BundleLoadError extends Error {
@@ -55,6 +55,19 @@ function checkExternalData(file: string, signature: ModelSignature, dir: string,
   }
 }
 
+/** A draft tail takes the tail's inputs and returns the image at most at the image's size (scaled up when used). */
+function checkDraft(file: string, layer: LayerSpec, manifest: BundleManifest, aux: readonly { name: string; shape: number[] }[]): void {
+  const draft = signatureOf(file);
+  if (draft.external.length > 0) throw new BundleLoadError(file, "a draft tail must hold its own weights");
+  expectValue(file, draft.inputs, "input", "features", layer.shape);
+  for (const a of aux) expectValue(file, draft.inputs, "input", a.name, a.shape);
+  const { channels, width, height } = manifest.image;
+  const image = draft.outputs.find((v) => v.name === "image");
+  const [, c, h, w] = image?.dims ?? [];
+  if (!image || image.dims.length !== 4 || c !== channels || !h || !w || h > height || w > width)
+    throw new BundleLoadError(file, `output "image" must be [N, ${channels}, h, w] with h ≤ ${height} and w ≤ ${width} (has ${image ? describeDims(image.dims) : "none"})`);
+}
+
 function signatureOf(file: string): ModelSignature {
   if (!existsSync(file)) throw new BundleLoadError(file, "file not found");
   try {
@@ -100,6 +113,7 @@ export function loadBundle(dirPath: string): LoadedBundle {
     expectValue(tailFile, tail.inputs, "input", "features", layer.shape);
     for (const a of aux) expectValue(tailFile, tail.inputs, "input", a.name, a.shape);
     expectValue(tailFile, tail.outputs, "output", "image", [channels, height, width]);
+    if (layer.draft !== undefined) checkDraft(join(dir, layer.draft), layer, manifest, aux);
   }
   if (manifest.evaluation && !existsSync(join(dir, manifest.evaluation.parser)))
     throw new BundleLoadError(join(dir, manifest.evaluation.parser), "file not found");

@@ -5,7 +5,8 @@ import Ajv from "ajv";
 export const BUNDLE_FORMAT = "panda-bundle/1";
 
 const PositiveInt = Type.Integer({ minimum: 1 });
-const RelativePath = Type.String({ minLength: 1, pattern: "^(?!/)(?!.*\\.\\.).+$" });
+const relativePath = (description?: string) => Type.String({ minLength: 1, pattern: "^(?!/)(?!.*\\.\\.).+$", ...(description ? { description } : {}) });
+const RelativePath = relativePath();
 
 export const LayerSpecSchema = Type.Object(
   {
@@ -13,6 +14,11 @@ export const LayerSpecSchema = Type.Object(
     shape: Type.Tuple([PositiveInt, PositiveInt, PositiveInt], { description: "C, H, W" }),
     head: RelativePath,
     tail: RelativePath,
+    draft: Type.Optional(
+      relativePath(
+        "a cheaper tail for live previews while the user drags (the tail's inputs; its image may be smaller: the server scales it up bilinearly to the image size); the full tail renders every final pixel",
+      ),
+    ),
     default: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },

@@ -9,6 +9,7 @@ import { LoadedBundle } from "./bundle-loader";
 import { defaultLayer, defaultTruncation, truncatedLatents } from "./model-info";
 import { SessionFactory } from "./execution-providers";
 import { OrtSession } from "./ort-thread";
+import { bilinearResizeGraph } from "../onnx/resize-graph";
 
 /** A batch of feature maps at one layer, with the auxiliary tensors the tail needs. */
 export interface FeatureBatch {
@@ -23,6 +24,13 @@ export interface FeatureBatch {
 export interface ImageBatch {
   count: number;
   data: Float32Array;
+  /** rendered by the layer's draft tail (scaled up to the image size), not the full tail */
+  draft: boolean;
+}
+
+export interface TailOptions {
+  /** use the layer's cheaper draft tail when the bundle has one (live previews while dragging) */
+  draft?: boolean;
 }
 
 export class Generator {
@@ -68,18 +76,38 @@ export class Generator {
     return { layer: layer.id, count, features: out.features.data as Float32Array, auxiliary };
   }
 
-  async tail(batch: FeatureBatch): Promise<ImageBatch> {
+  async tail(batch: FeatureBatch, options: TailOptions = {}): Promise<ImageBatch> {
     const layer = this.layer(batch.layer);
     const [c, h, w] = layer.shape;
     const feeds: Record<string, ort.Tensor> = { features: new ort.Tensor("float32", batch.features, [batch.count, c, h, w]) };
     for (const a of this.manifest.auxiliary ?? []) feeds[a.name] = new ort.Tensor("float32", batch.auxiliary[a.name], [batch.count, ...a.shape]);
-    const out = await (await this.session(layer.tail)).run(feeds);
-    return { count: batch.count, data: out.image.data as Float32Array };
+    const draft = options.draft === true && layer.draft !== undefined;
+    const out = await (await this.session(draft ? layer.draft! : layer.tail)).run(feeds);
+    const image = out.image as ort.Tensor;
+    const { width, height, channels } = this.manifest.image;
+    const [, , drawnHeight, drawnWidth] = image.dims;
+    if (!draft || (drawnHeight === height && drawnWidth === width)) return { count: batch.count, data: image.data as Float32Array, draft };
+    // The draft's smaller image, scaled up bilinearly (what an SR stage adds its detail to).
+    const upscale = await this.upscaleSession([batch.count, channels, drawnHeight, drawnWidth]);
+    const scaled = await upscale.run({ small: image });
+    return { count: batch.count, data: scaled.image.data as Float32Array, draft };
   }
 
   /** Latents → images through the default layer's head and tail. */
   async generate(latents: Float32Array, count: number, truncation?: number): Promise<ImageBatch> {
     return this.tail(await this.head(this.layer().id, latents, count, truncation));
+  }
+
+  /** Bilinear scaling of a batch of this shape to the image size (half-pixel centres: PyTorch's and PIL's), one session per shape. */
+  private upscaleSession(dims: number[]): Promise<OrtSession> {
+    const key = `upscale:${dims.join("x")}`;
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = this.factory.create(bilinearResizeGraph(dims, [this.manifest.image.height, this.manifest.image.width]));
+      session.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, session);
+    }
+    return session;
   }
 
   private session(file: string): Promise<OrtSession> {

@@ -177,6 +177,7 @@ def run(args, argv: List[str]) -> None:
             for graph, file in zip(export_cut(gen, cut, layer.report.image_shape, say), (entry["head"], entry["tail"])):
                 onnx.save(weights.externalize(graph), str(folder / file))
                 files.append(folder / file)
+                del graph  # before the next trace: only the shared weights file keeps the weights
         weights.close()
         for file in files:
             progress.step(f"checking {file.name} (onnx.checker, full check)")

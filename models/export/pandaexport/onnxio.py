@@ -1,7 +1,8 @@
 """ONNX export of one cut, with the tensor names of models/README.md and a dynamic batch axis."""
+import gc
 import io
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 import onnx
 import torch
@@ -41,23 +42,22 @@ def _fingerprint_graph(graph: onnx.GraphProto):
     return [(n.op_type, [(a.name, _small(helper.get_attribute_value(a))) for a in n.attribute]) for n in graph.node]
 
 
-def _batch_free(module, make_args, input_names, output_names) -> bytes:
+def _batch_free(module, make_args, input_names, output_names) -> onnx.ModelProto:
     """Export traced at batch 2, and again at batch 3 (without the weights, only compared): a graph that
     changes holds the batch size as a constant (e.g. a grouped convolution with groups=batch) and would
     fail at other batch sizes."""
-    first = _export_bytes(module, make_args(2), input_names, output_names)
-    second = _export_bytes(module, make_args(3), input_names, output_names, params=False)
-    if _fingerprint_graph(onnx.load_from_string(first).graph) != _fingerprint_graph(
-            onnx.load_from_string(second).graph):
+    first = onnx.load_from_string(_export_bytes(module, make_args(2), input_names, output_names))
+    gc.collect()  # the trace's graph and activations, before the second trace needs as much again
+    second = onnx.load_from_string(_export_bytes(module, make_args(3), input_names, output_names, params=False))
+    if _fingerprint_graph(first.graph) != _fingerprint_graph(second.graph):
         raise ExportError("the traced graph depends on the batch size (the batch is a constant in it, "
                           "e.g. a convolution with groups=batch); rewrite that layer batch-independently")
     return first
 
 
-def _declare_shapes(data: bytes, shapes: Dict[str, Sequence[int]]) -> onnx.ModelProto:
+def _declare_shapes(model: onnx.ModelProto, shapes: Dict[str, Sequence[int]]) -> onnx.ModelProto:
     """Inputs and outputs with their static per-sample dims (torch leaves some symbolic, e.g. after
-    a resize) and the batch axis named N, as the bundle loader reads them."""
-    model = onnx.load_from_string(data)
+    a resize) and the batch axis named N, as the bundle loader reads them (in place)."""
     for value in list(model.graph.input) + list(model.graph.output):
         if value.name == "truncation":  # [1], no batch axis
             continue
@@ -79,8 +79,10 @@ def check_file(path: Path) -> None:
 
 
 def export_cut(gen: Exportable, cut: Cut, image_shape: Sequence[int],
-               say: Callable[[str], None]) -> Tuple[onnx.ModelProto, onnx.ModelProto]:
-    """The head and tail of one cut as ONNX models (weights inside), reporting each step through say.
+               say: Callable[[str], None]) -> Iterator[onnx.ModelProto]:
+    """The head, then the tail of one cut as ONNX models (weights inside), reporting each step through say.
+    A generator: the caller stores (and drops) the head before the tail is traced, so a split's graphs and
+    its weights are never in memory twice (and split k's never while split k+1 is traced).
     image_shape (C, H, W) is what the head∘tail check saw, so the tail does not run once more for it."""
     psi: Optional[float] = truncations(gen)[0]
     head_inputs = ["z"] if psi is None else ["z", "truncation"]
@@ -89,24 +91,24 @@ def export_cut(gen: Exportable, cut: Cut, image_shape: Sequence[int],
     def head_sample(n):
         return head_args(gen, gen.latent.sample(n, seed=1), psi)
 
-    head_outputs = []  # the head's outputs at batch 3, run once: the tail's inputs at batch 2 are a slice
-
-    def tail_sample(n):
-        if not head_outputs:
-            with torch.no_grad():
-                out = cut.head(*head_sample(3))
-            head_outputs.extend(out if isinstance(out, (tuple, list)) else (out,))
-        return tuple(t[:n] for t in head_outputs)
-
-    try:
-        say("tracing the head")
-        head = _batch_free(cut.head, head_sample, head_inputs, tail_inputs)
-        say("tracing the tail")
-        tail = _batch_free(cut.tail, tail_sample, tail_inputs, ["image"])
-    except ExportError as e:
-        raise ExportError(f"split '{cut.name}': {e}") from e
-    except Exception as e:
-        raise ExportError(f"ONNX export of split '{cut.name}' failed: {first_line(e)}") from e
+    # the head's outputs at batch 3, run once: the tail's inputs (at batch 2 a slice) and their shapes
+    with torch.no_grad():
+        out = cut.head(*head_sample(3))
+    head_outputs = tuple(out if isinstance(out, (tuple, list)) else (out,))
+    del out
     shapes = {"z": [gen.latent.size], "image": list(image_shape),
               **{name: list(t.shape[1:]) for name, t in zip(tail_inputs, head_outputs)}}
-    return _declare_shapes(head, shapes), _declare_shapes(tail, shapes)
+
+    def traced(what, module, make_args, inputs, outputs):
+        say(f"tracing the {what}")
+        try:
+            return _declare_shapes(_batch_free(module, make_args, inputs, outputs), shapes)
+        except ExportError as e:
+            raise ExportError(f"split '{cut.name}': {e}") from e
+        except Exception as e:
+            raise ExportError(f"ONNX export of split '{cut.name}' failed: {first_line(e)}") from e
+
+    yield traced("head", cut.head, head_sample, head_inputs, tail_inputs)
+    gc.collect()
+    yield traced("tail", cut.tail, lambda n: tuple(t[:n] for t in head_outputs), tail_inputs, ["image"])
+    gc.collect()

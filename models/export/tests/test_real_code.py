@@ -86,26 +86,29 @@ class RealCodeTest(unittest.TestCase):
         gen = adapters.build("stylegan3", Loaded(self.nvlabs_sg3()), adapters.Options())
         gen.exporting = contextlib.nullcontext
         with self.assertRaises(ExportError):
-            export_cut(gen, gen.cut("input"), (3, 16, 16), lambda message: None)
+            list(export_cut(gen, gen.cut("input"), (3, 16, 16), lambda message: None))
 
     def test_the_static_upfirdn2d_computes_nvlabs_reference_exactly(self):
-        """The export's upfirdn2d (static kernels, strided downsampling) against NVlabs' own reference, for
-        2-D and separable filters, up, down, padding and cropping, flipped or not."""
+        """The export's upfirdn2d (static kernels, strided downsampling, polyphase upsampling) against NVlabs' own
+        reference, for 2-D and separable filters, up, down, padding and cropping, flipped or not."""
         ops = real_code._import(real_code.NVLABS_SG3, "torch_utils.ops.upfirdn2d")
         static = nvlabs._static_upfirdn2d_ref(ops)
         g = torch.Generator().manual_seed(0)
         checked = 0
-        for taps in ([12], [6, 6], [4]):
+        # upsampling runs as a polyphase transposed convolution: filters longer and shorter than, and not a
+        # multiple of, the factor; unequal factors; paddings that crop into the result and reach past it
+        for taps in ([12], [6, 6], [4], [5], [7, 3]):
             for up, down, padding in ((1, 2, 0), (2, 1, [3, 2, 3, 2]), (1, 2, [1, 2, 1, 2]), (2, 2, [-1, 3, 2, -2]),
-                                      (4, 2, [5, 5, 5, 5])):
+                                      (4, 2, [5, 5, 5, 5]), (4, 1, [22, -3, 11, 12]), ([2, 4], 1, [1, 2, 3, 4]),
+                                      (3, 1, 0)):
                 for flip in (False, True):
                     x, f = torch.randn(2, 5, 23, 21, generator=g), torch.rand(taps, generator=g)
-                    expected = ops._upfirdn2d_ref(x, f, up=up, down=down, padding=padding, flip_filter=flip, gain=up * up)
-                    got = static(x, f, up=up, down=down, padding=padding, flip_filter=flip, gain=up * up)
+                    expected = ops._upfirdn2d_ref(x, f, up=up, down=down, padding=padding, flip_filter=flip, gain=4)
+                    got = static(x, f, up=up, down=down, padding=padding, flip_filter=flip, gain=4)
                     self.assertEqual(got.shape, expected.shape)
                     self.assertLess((got - expected).abs().max().item(), 1e-6)
                     checked += 1
-        self.assertEqual(checked, 30)
+        self.assertEqual(checked, 80)
 
     def test_conditional_stylegan3_fixes_its_class(self):
         g = self.nvlabs_sg3(c_dim=4)

@@ -57,6 +57,7 @@ export interface PandaClient {
   saliencyHeat(imageId: string, request: SaliencySource): Promise<GrayImage>;
   /** Where the appearance is present: its saliency thresholded at the concept's mean. */
   saliencyMask(imageId: string, request: SaliencySource): Promise<GrayImage>;
-  edit(imageId: string, request: EditRequest, signal?: AbortSignal): Promise<PixelImage>;
+  /** `draft` is true when the server's draft tail rendered it (asked with quality "draft"; a full frame must follow). */
+  edit(imageId: string, request: EditRequest, signal?: AbortSignal): Promise<PixelImage & { draft?: boolean }>;
   removal(imageId: string, request: RemovalRequest): Promise<PixelImage>;
 }

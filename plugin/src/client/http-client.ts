@@ -140,8 +140,9 @@ export class HttpPandaClient implements PandaClient {
     return asGray(await readRawImage(await this.send("POST", imageRoute(imageId, "saliency"), request, RAW)));
   }
 
-  async edit(imageId: string, request: EditRequest, signal?: AbortSignal): Promise<PixelImage> {
-    return asRgba(await readRawImage(await this.send("POST", imageRoute(imageId, "edits"), request, RAW, signal)));
+  async edit(imageId: string, request: EditRequest, signal?: AbortSignal): Promise<PixelImage & { draft: boolean }> {
+    const response = await this.send("POST", imageRoute(imageId, "edits"), request, RAW, signal);
+    return { ...asRgba(await readRawImage(response)), draft: response.headers.get(IMAGE_HEADER.quality) === "draft" };
   }
 
   async removal(imageId: string, request: RemovalRequest): Promise<PixelImage> {

@@ -8,7 +8,7 @@ import type { IMAGE_HEADERS } from "@server-api/generate";
 import { ClientError } from "./errors";
 
 /** The server's X-Image-* header names; typed against its contract (a type-only import keeps Node code out of the bundle). */
-export const IMAGE_HEADER: typeof IMAGE_HEADERS = { id: "x-image-id", width: "x-image-width", height: "x-image-height", format: "x-image-format", seed: "x-image-seed" };
+export const IMAGE_HEADER: typeof IMAGE_HEADERS = { id: "x-image-id", width: "x-image-width", height: "x-image-height", format: "x-image-format", seed: "x-image-seed", quality: "x-image-quality" };
 
 export type RawImage = ({ format: "rgba8" } & PixelImage) | ({ format: "gray8" } & GrayImage);
 

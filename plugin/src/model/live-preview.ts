@@ -4,6 +4,10 @@
  * (the request for a value's pixels) and drawing the frame into the document. The next request
  * starts as soon as a frame has arrived, while that frame is drawn, so the server is never idle
  * waiting for the document during a drag, and a frame overtaken by a newer one is never drawn.
+ * Drafts: each value is first rendered as a draft where `render` can (the server's cheaper draft
+ * tail), and its full-quality frame follows once the value has settled — at once for a key press
+ * or a click, when the pointer lets go for a drag (`settle`) — so a drag shows drafts and every
+ * value the preview rests on is shown at full quality (the pixels POST /edits returns).
  * It knows nothing of PandA: `render` turns a value into pixels and the mask they show through.
  */
 import type { GrayImage, Host, LayerRef, PixelImage } from "../hosts/host";
@@ -19,6 +23,8 @@ export interface PreviewFrame {
   layers: PlacedLayers;
   /** what the panel keeps with the preview layer */
   data?: string;
+  /** a draft (rendered more cheaply than the final pixels): a full-quality frame must follow */
+  draft?: boolean;
 }
 
 export const PREVIEW_LAYER_NAME = "PandA preview";
@@ -29,6 +35,15 @@ export interface PreviewTiming {
   requestMs: number;
   /** waiting for the document, then putting the frame (and a new mask) into it */
   drawMs: number;
+  /** the frame was a draft */
+  draft: boolean;
+}
+
+interface Wanted<T> {
+  value: T;
+  /** which push it came from: a follow-up full frame is rendered only for the newest */
+  generation: number;
+  draft: boolean;
 }
 
 interface RenderedFrame<T> {
@@ -42,26 +57,47 @@ const now = (): number => (typeof performance === "object" ? performance.now() :
 
 export class LivePreview<T> {
   private layer: { ref: LayerRef; maskKey: string } | null = null;
-  private readonly requests: Coalescer<T>;
+  private readonly requests: Coalescer<Wanted<T>>;
   private readonly draws: Coalescer<RenderedFrame<T>>;
+  /** the newest pushed value, whether it is still moving (a drag), and whether its full frame is rendered */
+  private latest: { value: T; generation: number; moving: boolean; full: boolean } | null = null;
 
   constructor(
     private readonly host: Host,
-    private readonly render: (value: T) => Promise<PreviewFrame>,
+    /** `draft`: a cheaper frame will do (the renderer says with `frame.draft` whether it made one) */
+    private readonly render: (value: T, draft: boolean) => Promise<PreviewFrame>,
     /** after a frame is in the document (the latency bench listens) */
     private readonly onShown: (value: T, timing: PreviewTiming) => void,
     onError: (err: unknown) => void,
   ) {
-    this.requests = new Coalescer(async (value) => {
-      const start = now();
-      const frame = await this.render(value);
-      this.draws.push({ value, frame, requestMs: now() - start, arrived: now() });
-    }, onError);
+    this.requests = new Coalescer((wanted) => this.request(wanted), onError);
     this.draws = new Coalescer((rendered) => this.show(rendered), onError);
   }
 
-  push(value: T): void {
-    this.requests.push(value);
+  /** A new value; `moving`: more are coming (the slider's pointer is down) and `settle` will follow. */
+  push(value: T, options: { moving?: boolean } = {}): void {
+    const generation = (this.latest?.generation ?? 0) + 1;
+    this.latest = { value, generation, moving: options.moving ?? false, full: false };
+    this.requests.push({ value, generation, draft: true });
+  }
+
+  /** The value stopped moving (the pointer let go): its full-quality frame follows its draft. */
+  settle(): void {
+    const latest = this.latest;
+    if (!latest || !latest.moving) return;
+    latest.moving = false;
+    if (!latest.full) this.requests.push({ value: latest.value, generation: latest.generation, draft: false });
+  }
+
+  private async request({ value, generation, draft }: Wanted<T>): Promise<void> {
+    const latest = this.latest;
+    if (!draft && latest?.generation === generation && latest.full) return; // already rendered in full
+    const start = now();
+    const frame = await this.render(value, draft);
+    this.draws.push({ value, frame, requestMs: now() - start, arrived: now() });
+    if (latest?.generation !== generation || this.latest !== latest) return; // overtaken: the newer value has its own frames
+    if (!frame.draft) latest.full = true;
+    else if (!latest.moving) this.requests.push({ value, generation, draft: false });
   }
 
   /** Resolves once the latest pushed value is shown (or failed). */
@@ -100,6 +136,6 @@ export class LivePreview<T> {
       });
       layer.maskKey = frame.maskKey;
     }
-    this.onShown(value, { requestMs, drawMs: now() - arrived });
+    this.onShown(value, { requestMs, drawMs: now() - arrived, draft: frame.draft === true });
   }
 }

@@ -70,6 +70,8 @@ export class PanelModel {
   private readonly strengthDrag = new StrengthDrag();
   /** Shift is held over the slider */
   private fineHeld = false;
+  /** the slider's pointer is down: the strengths are a drag's, previewed as drafts until it lets go */
+  private sliderHeld = false;
 
   constructor(private readonly options: PanelModelOptions) {
     const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
@@ -79,7 +81,7 @@ export class PanelModel {
     this.host = options.host;
     this.preview = new LivePreview(
       options.host,
-      (strength) => this.previewFrame(strength),
+      (strength, draft) => this.previewFrame(strength, draft),
       (strength, timing) => options.onPreviewShown?.(strength, timing),
       (err) => this.fail(err),
     );
@@ -660,10 +662,21 @@ export class PanelModel {
     this.setStrength(this.strengthDrag.next(raw, fine, this.state.strength), { fine });
   }
 
-  /** Whether Shift is held over the slider (from its pointer and key events); a release ends the drag. */
-  noteSliderModifier(shift: boolean, released = false): void {
+  /**
+   * Whether Shift is held over the slider (from its pointer and key events), and the pointer going
+   * down or up: a release ends the drag and brings the full-quality preview of where it ended.
+   */
+  noteSliderModifier(shift: boolean, pointer?: "down" | "up"): void {
     this.fineHeld = shift;
-    if (released) this.strengthDrag.end();
+    if (pointer === "down") this.sliderHeld = true;
+    if (pointer === "up") this.settleStrength();
+  }
+
+  /** The slider let go (pointer up, or its change event): the preview shows the strength at full quality. */
+  settleStrength(): void {
+    this.sliderHeld = false;
+    this.strengthDrag.end();
+    this.preview.settle();
   }
 
   /** Sets the strength (clamped to the range, rounded to the slider's step or, fine, a tenth of it); the preview layer follows, one request at a time. */
@@ -672,7 +685,7 @@ export class PanelModel {
     const strength = roundStrength(Math.max(-limit, Math.min(limit, value)), limit, options.fine);
     if (strength === this.state.strength) return;
     this.store.update({ strength });
-    if (this.state.partIndex !== null && this.state.appearanceIndex !== null && this.state.image) this.preview.push(strength);
+    if (this.state.partIndex !== null && this.state.appearanceIndex !== null && this.state.image) this.preview.push(strength, { moving: this.sliderHeld });
   }
 
   /** A strength typed into its field: a number within the slider's range, or a message naming the range. */
@@ -732,10 +745,12 @@ export class PanelModel {
 
   // ── internals ─────────────────────────────────────────────────────────────
 
-  private async previewFrame(strength: number): Promise<PreviewFrame> {
+  private async previewFrame(strength: number, draft: boolean): Promise<PreviewFrame> {
     const { image, factorisationId } = this.requireEdit();
+    const pixels = await this.editPixels(strength, draft);
     return {
-      pixels: await this.editPixels(strength),
+      pixels,
+      draft: pixels.draft === true,
       maskKey: this.maskKey(),
       mask: async () => (await this.currentPartMask()).mask,
       layers: placed(this.host, image),
@@ -743,9 +758,10 @@ export class PanelModel {
     };
   }
 
-  private editPixels(strength: number): Promise<PixelImage> {
+  /** `draft`: the server's cheaper draft where the model has one (the live preview's first frame). */
+  private editPixels(strength: number, draft = false): Promise<PixelImage & { draft?: boolean }> {
     const { image, factorisationId, parts, appearanceIndex } = this.requireEdit();
-    return this.client.edit(image.id, { factorisation: factorisationId, edits: [{ parts, appearance: appearanceIndex, strength }] });
+    return this.client.edit(image.id, { factorisation: factorisationId, edits: [{ parts, appearance: appearanceIndex, strength }], ...(draft ? { quality: "draft" as const } : {}) });
   }
 
   private async currentPartMask(): Promise<{ image: CurrentImage; mask: GrayImage; label: string }> {

@@ -44,6 +44,22 @@ it("keeps the prior's split where the colours do not tell the parts apart", () =
   expect(row(fitted, 30).indexOf(1)).toBe(32);
 });
 
-it("refuses maps of another size than the image", () => {
+it("models each part's colours locally: the boundary follows the edge where each part wears both colours across the picture", () => {
+  // top half: dark red left of x = 38, light blue right of it; bottom half: the colours swapped. Over the
+  // whole image both parts are half red, half blue, so one Gaussian per part cannot tell them apart.
+  const top = twoColours(38);
+  const rgba = Uint8Array.from(top.rgba);
+  for (let i = (SIZE * SIZE) / 2; i < SIZE * SIZE; i++) rgba.set(i % SIZE < 38 ? [150, 190, 230] : [120, 40, 40], i * 4);
+  const swapped = { width: SIZE, height: SIZE, rgba };
+  // local (the default, an 8-px window here): within 2 px of the edge, away from the prior's x = 32
+  const local = fitPartsToColours(swapped, priorMaps(2));
+  for (const y of [4, 20, 44, 60]) expect(row(local, y).indexOf(1)).toBeGreaterThanOrEqual(36);
+  for (const y of [4, 20, 44, 60]) expect(row(local, y).indexOf(1)).toBeLessThanOrEqual(38);
+  const global = fitPartsToColours(swapped, priorMaps(2), { window: Infinity });
+  for (const y of [4, 20, 44, 60]) expect(row(global, y).indexOf(1)).toBe(32);
+});
+
+it("refuses maps of another size than the image, and a window that is not a positive size", () => {
   expect(() => fitPartsToColours(twoColours(32), [{ width: 4, height: 4, data: new Float32Array(16) }])).toThrow("maps must be 64×64 like the image, got 4×4");
+  expect(() => fitPartsToColours(twoColours(32), priorMaps(2), { window: 0 })).toThrow("window must be a positive number of pixels or Infinity, got 0");
 });

@@ -11,27 +11,30 @@ function edgeImage(size: number, edge: number) {
   return { width: size, height: size, rgba };
 }
 
-const halfMap = { width: 4, height: 4, data: Float32Array.from({ length: 16 }, (_, i) => (i % 4 < 2 ? 1 : 0)) };
+/** 8×8, 1 in the left half: its transition is at x = 32 of a 64-px image */
+const halfMap = { width: 8, height: 8, data: Float32Array.from({ length: 64 }, (_, i) => (i % 8 < 4 ? 1 : 0)) };
 
 it("block, bilinear and edge-aware give image-size maps; only edge-aware follows the picture", () => {
-  const up = new MapUpsampler(edgeImage(32, 20));
-  const row = (m: { data: Float32Array }) => Array.from(m.data.subarray(16 * 32, 17 * 32));
+  const up = new MapUpsampler(edgeImage(64, 34));
+  const row = (m: { data: Float32Array }) => Array.from(m.data.subarray(32 * 64, 33 * 64));
   const block = row(up.upsample(halfMap, "block"));
-  expect(block.findIndex((v) => v === 0)).toBe(16);
+  expect(block.findIndex((v) => v === 0)).toBe(32);
   const bilinear = row(up.upsample(halfMap, "bilinear"));
-  expect(bilinear.findIndex((v) => v < 0.5)).toBe(16);
+  expect(bilinear.findIndex((v) => v < 0.5)).toBe(32);
   const edgeAware = row(up.upsample(halfMap, "edge-aware"));
-  expect(edgeAware.findIndex((v) => v < 0.5)).toBe(20);
+  expect(edgeAware.findIndex((v) => v < 0.5)).toBe(34);
   // a heat map keeps its shape: only a narrow filter, so its transition moves towards the edge, not onto it
   const heat = row(up.upsample(halfMap, "edge-aware", "heat"));
   const heatCrossing = heat.findIndex((v) => v < 0.5);
-  expect(heatCrossing).toBeGreaterThanOrEqual(16);
-  expect(heatCrossing).toBeLessThanOrEqual(20);
+  expect(heatCrossing).toBeGreaterThanOrEqual(32);
+  expect(heatCrossing).toBeLessThanOrEqual(34);
 });
 
-it("scales the default radius with the feature cell", () => {
-  expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 })).toBe(32);
-  expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 }, 0.5)).toBe(16);
+it("scales the default radius with the feature cell, a mask's at most 1/16 of the image", () => {
+  expect(defaultRadius({ width: 16, height: 16 }, { width: 256, height: 256 })).toBe(16);
+  expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 })).toBe(16); // a cell is 32 px: capped
+  expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 }, 0.5, 1)).toBe(16);
+  expect(defaultRadius({ width: 8, height: 8 }, { width: 256, height: 256 }, 1, 1)).toBe(32);
   expect(defaultRadius({ width: 32, height: 32 }, { width: 64, height: 64 })).toBe(2);
 });
 

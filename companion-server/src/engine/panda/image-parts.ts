@@ -174,15 +174,16 @@ export class ImageParts {
 
   /**
    * The image with the edits applied, and nothing else: the live preview's path (Z' and the tail;
-   * the region is not needed there). `timings` records the two steps.
+   * the region is not needed there). `timings` records the two steps. `draft`: through the
+   * generator's draft tail where it has one (the preview while the user drags).
    */
-  async editedImage(edits: readonly Edit[], timings = new StepTimings()): Promise<RgbaImage> {
+  async editedImage(edits: readonly Edit[], timings = new StepTimings(), options: { draft?: boolean } = {}): Promise<RgbaImage> {
     for (const e of edits) {
       this.checkParts(e.parts);
       this.checkAppearance(e.appearance);
     }
     const { features } = await timings.time("edit", () => applyEdits(this.factors, this.features, edits, this.refinedParts));
-    const [image] = await timings.time("tail", () => this.render(features, 1));
+    const [image] = await timings.time("tail", () => this.render(features, 1, options));
     return image;
   }
 

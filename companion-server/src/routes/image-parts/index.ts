@@ -28,6 +28,7 @@ import { PartMapsTask } from "../../workers/imaging-wire";
 import { requireIndices } from "./indices";
 import appearanceBrowser from "./appearance-browser";
 import { StepTimings } from "../../util/step-timings";
+import { IMAGE_HEADERS } from "../../api/generate";
 import { negotiateImageType, sendPixels } from "../image-response";
 
 
@@ -128,12 +129,14 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const type = negotiateImageType(request);
-      const { factorisation, edits, refine } = request.body;
+      const { factorisation, edits, refine, quality } = request.body;
       const timings = new StepTimings();
-      const { parts: ip, factorisation: f } = await timings.time("parts", () => app.imageParts(request.params.id, factorisation, { refine }));
+      const { parts: ip, factorisation: f, image: cached } = await timings.time("parts", () => app.imageParts(request.params.id, factorisation, { refine }));
       for (const e of edits) requireIndices(f, e.parts, [e.appearance]);
       const inFeatures = toFeatureStrengths(edits, f.meta.strengthScales);
-      const image = await ip.editedImage(inFeatures, timings);
+      const draft = quality === "draft" && app.requireGenerator(cached.model).layer(String(f.meta.layer)).draft !== undefined;
+      const image = await ip.editedImage(inFeatures, timings, { draft });
+      reply.header(IMAGE_HEADERS.quality, draft ? "draft" : "full");
       // the region only travels in JSON answers (the panel's raw previews have their part's mask already)
       const mask = type === "application/json" ? await regionPng(app, request.params.id, ip, ip.editedRegionAtFeatures(inFeatures)) : null;
       reply.header("server-timing", timings.header());

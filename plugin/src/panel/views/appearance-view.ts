@@ -110,9 +110,9 @@ export function appearanceView(state: PanelState, ctx: ViewContext) {
       </div>
       <sp-slider data-field="strength" label="Strength" label-visibility="none" title=${TIPS.strength} min=${-state.strengthLimit} max=${state.strengthLimit}
         step=${step} .value=${live(state.strength)} ?disabled=${!canEdit} @wheel=${wheel}
-        @pointerdown=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey)} @pointermove=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey)}
-        @pointerup=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey, true)} @pointercancel=${() => model.noteSliderModifier(false, true)}
-        @input=${(e: Event) => model.slideStrength(Number((e.target as HTMLInputElement).value))}></sp-slider>
+        @pointerdown=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey, "down")} @pointermove=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey)}
+        @pointerup=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey, "up")} @pointercancel=${() => model.noteSliderModifier(false, "up")}
+        @input=${(e: Event) => model.slideStrength(Number((e.target as HTMLInputElement).value))} @change=${() => model.settleStrength()}></sp-slider>
       <p class="hint">${state.partIndex === null ? "Pick a part, then an appearance; drag to preview." : `Dragging updates the “PandA preview” layer; Shift-drag is ${FINE_FACTOR}× finer. Wheel: ±${WHEEL_STEP}, with Shift ±${step}.`}</p>
       <div class="row">
         <sp-button size="s" variant="accent" data-action="apply" title=${TIPS.apply} ?disabled=${!ready || state.strength === 0} @click=${() => model.applyEdit()}>Apply as layer</sp-button>
