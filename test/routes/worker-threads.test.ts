@@ -7,6 +7,7 @@
 import { threadId } from "node:worker_threads";
 import { toGray8 } from "../../companion-server/src/engine/panda/maps";
 import { decodePng } from "../../companion-server/src/runtime/image-codec";
+import { coordinates } from "../../companion-server/src/engine/panda/saliency";
 import { refineParts } from "../../companion-server/src/engine/panda/refine";
 import { renderContactSheet } from "../../companion-server/src/engine/panda/contact-sheet";
 import { CONTACT_SHEET_ROWS, sampleImages } from "../../companion-server/src/engine/panda/fit-factorisation";
@@ -45,7 +46,7 @@ it("computes refined, feathered masks and generated pixels on imaging threads, t
   expect(Array.from(new Uint8Array(res.rawPayload))).toEqual(Array.from(toGray8(ip.mask([0, 2], "soft", { feather: 3 }))));
 });
 
-describe("thumbnails, saliency, regions and pixel removal", () => {
+describe("thumbnails, saliency, regions, removal and AᵀZ", () => {
   const post = (image: string, path: string, payload: object, accept: string) =>
     p.app.inject({ method: "POST", url: `/api/images/${image}/${path}`, payload: { factorisation: PLANTED, ...payload }, headers: { accept } });
   const red = (png: string) => Array.from(decodePng(Buffer.from(png, "base64")).rgba.filter((_, i) => i % 4 === 0));
@@ -62,12 +63,15 @@ describe("thumbnails, saliency, regions and pixel removal", () => {
     const pixel = await post(image, "removal", { parts: [1], method: "pixel", fill: "background" }, "application/octet-stream");
     const pixelJson = (await post(image, "removal", { parts: [1], method: "pixel", fill: "background" }, "application/json")).json();
     const feature = (await post(image, "removal", { parts: [2], method: "feature", upsampling: "block" }, "application/json")).json();
+    const featureRaw = await post(image, "removal", { parts: [2], method: "feature" }, "application/octet-stream");
 
     const tasks = p.app.imaging.stats().tasks;
     expect(tasks.parts).toBe(before.parts + 1);
     expect(tasks.saliency).toBe(before.saliency + 2);
     expect(tasks.region).toBe(before.region + 2); // the edit's and the feature removal's
     expect(tasks.pixelRemoval).toBe(before.pixelRemoval + 2);
+    expect(tasks.coordinates).toBe(before.coordinates + 1); // once for the image, before its saliency
+    expect(tasks.featureRemoval).toBe(before.featureRemoval + 2);
     expect(p.app.imaging.stats().threadIds).not.toContain(threadId);
 
     // the same pure functions, run here
@@ -77,7 +81,8 @@ describe("thumbnails, saliency, regions and pixel removal", () => {
       expect(parts.parts[k].coverage).toBe(coverage[k]);
       expect(Array.from(decodePng(Buffer.from(parts.parts[k].png, "base64")).rgba)).toEqual(Array.from(thumb.rgba));
     });
-    const { parts: ip } = await p.app.imageParts(image, PLANTED);
+    const { parts: ip, image: cached } = await p.app.imageParts(image, PLANTED);
+    expect(Array.from(ip.coordinates)).toEqual(Array.from(coordinates(p.planted.factors, cached.features.get("4x4")!.features)));
     expect(bytes(heat.rawPayload)).toEqual(Array.from(toGray8(ip.saliency(3).heat)));
     expect(bytes(mask.rawPayload)).toEqual(Array.from(toGray8(ip.saliency(3, "bilinear").mask)));
     expect(red(edited.mask)).toEqual(Array.from(toGray8(ip.editedRegion(edits))));
@@ -85,6 +90,7 @@ describe("thumbnails, saliency, regions and pixel removal", () => {
     expect(bytes(pixel.rawPayload)).toEqual(Array.from(removed.image.rgba));
     expect(red(pixelJson.mask)).toEqual(Array.from(toGray8(removed.region)));
     expect(red(feature.mask)).toEqual(Array.from(toGray8((await ip.remove([2], "feature", { upsampling: "block" })).region)));
+    expect(bytes(featureRaw.rawPayload)).toEqual(Array.from((await ip.remove([2], "feature")).image.rgba));
   });
 });
 

@@ -13,13 +13,19 @@ import { Dispatch, WorkerCalls, WorkerStoppedError } from "../runtime/worker-cal
 import { RgbaImage } from "../runtime/image-codec";
 import { Matrix } from "../engine/tensor/matrix";
 import { copyOf } from "../util/sliced-copy";
-import { PartFactors } from "../engine/panda/types";
-import { Size } from "../engine/panda/maps";
+import { Factors, PartFactors } from "../engine/panda/types";
+import { SaliencyStats } from "../engine/panda/saliency";
+import { Size, SpatialMap } from "../engine/panda/maps";
 import { IMAGING_OPS, ImageOp, ImagingOp, ImagingOps, ImagingReply, ImagingRequest } from "./imaging-wire";
 
 /** Half the cores (the ONNX Runtime thread and the server's own want the rest), one to four. */
 export function defaultImagingThreads(): number {
   return Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
+}
+
+/** The factors' values only (a stored factorisation carries more than a thread needs). */
+function plainFactors(f: Factors): Factors {
+  return { shape: f.shape, partsRank: f.partsRank, appearancesRank: f.appearancesRank, parts: f.parts, appearances: f.appearances };
 }
 
 export interface ImagingStats {
@@ -71,6 +77,16 @@ export class ImagingPool {
   async contactSheet(factors: PartFactors, samples: readonly RgbaImage[], size: Size): Promise<Buffer> {
     const png = await this.run(() => ({ request: { op: "contactSheet", factors: { shape: factors.shape, partsRank: factors.partsRank, parts: factors.parts }, samples, size: { width: size.width, height: size.height } } }));
     return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  }
+
+  /** coordinates (saliency.ts) on a thread: AᵀZ of one image, C·R_C·S multiply-adds. */
+  coordinates(factors: Factors, features: Float32Array): Promise<Float32Array> {
+    return this.run(() => ({ request: { op: "coordinates", factors: plainFactors(factors), features } }));
+  }
+
+  /** removeInFeatures (removal.ts) on a thread: a FeatureRemover. */
+  removeInFeatures(factors: Factors, features: Float32Array, coords: Float32Array, stats: SaliencyStats, parts: readonly number[], background: number, refinedParts?: Float32Array): Promise<{ features: Float32Array; region: SpatialMap }> {
+    return this.run(() => ({ request: { op: "featureRemoval", factors: plainFactors(factors), features, coords, stats, parts, background, refinedParts } }));
   }
 
   /** clusterParts (refine.ts) on a thread: a ClusterRunner. */

@@ -7,9 +7,9 @@ import type { MaskKind } from "../engine/panda/image-parts";
 import type { Upsampling } from "../engine/imaging/mask-upsampling";
 import type { SpatialMap } from "../engine/panda/maps";
 import type { PixelFill } from "../engine/panda/removal";
-import type { FeatureSaliency } from "../engine/panda/saliency";
+import type { FeatureSaliency, SaliencyStats } from "../engine/panda/saliency";
 import type { Matrix } from "../engine/tensor/matrix";
-import type { PartFactors } from "../engine/panda/types";
+import type { Factors, PartFactors } from "../engine/panda/types";
 
 /** 8-bit gray pixels (masks). */
 export interface GrayImage {
@@ -64,12 +64,19 @@ export interface ImagingOps {
   region: { task: UpsampleTask; result: GrayImage };
   /** pixel-space removal (removeInPixels) of the parts' binary mask, filled from the background's presence; and that mask */
   pixelRemoval: { task: PartMapsTask & { parts: readonly number[]; presence: FeatureSaliency; fill: PixelFill }; result: { image: RgbaImage; region: GrayImage } };
+  /** one image's coordinates AᵀZ (coordinates) */
+  coordinates: { task: { factors: Factors; features: Float32Array }; result: Float32Array };
+  /** feature-space removal (removeInFeatures): Z' and the removed region at feature resolution */
+  featureRemoval: {
+    task: { factors: Factors; features: Float32Array; coords: Float32Array; stats: SaliencyStats; parts: readonly number[]; background: number; refinedParts?: Float32Array };
+    result: { features: Float32Array; region: SpatialMap };
+  };
   /** per-image parts by clustering (clusterParts) */
   cluster: { task: { coords: Matrix; globalParts: Matrix; iterations: number }; result: Float32Array };
 }
 
 export type ImagingOp = keyof ImagingOps;
-export const IMAGING_OPS: readonly ImagingOp[] = ["rgba", "mask", "parts", "saliency", "region", "pixelRemoval", "contactSheet", "cluster"];
+export const IMAGING_OPS: readonly ImagingOp[] = ["rgba", "mask", "parts", "saliency", "region", "pixelRemoval", "coordinates", "featureRemoval", "contactSheet", "cluster"];
 
 /** The operations on one generated image (their tasks name it): the pool sends them to the thread that keeps its maps. */
 export type ImageOp = { [K in ImagingOp]: ImagingOps[K]["task"] extends { imageId: string } ? K : never }[ImagingOp];

@@ -1,7 +1,7 @@
 /**
  * An imaging thread: the per-request pixel maths of the server (tensor → RGBA, part masks with
  * their edge-aware upsampling, feathering and threshold, part thumbnails, saliency, edited and
- * removed regions, pixel removal, per-image clustering of parts, a fit's contact sheet), run
+ * removed regions, pixel and feature-space removal, AᵀZ, per-image clustering of parts, a fit's contact sheet), run
  * here so that they never hold the server's event loop. It calls the engine's pure functions,
  * the same ones the CLI calls in place.
  */
@@ -10,8 +10,8 @@ import { tensorToRgba } from "../runtime/image-codec";
 import { imagePartMaps, PartMaps } from "../engine/panda/masks";
 import { SpatialMap, toGray8 } from "../engine/panda/maps";
 import { maskOf, partCoverage, partThumbnails } from "../engine/panda/image-parts";
-import { saliencyAtImageSize } from "../engine/panda/saliency";
-import { removeInPixels } from "../engine/panda/removal";
+import { coordinates, saliencyAtImageSize } from "../engine/panda/saliency";
+import { removeInFeatures, removeInPixels } from "../engine/panda/removal";
 import { RgbaImage } from "../engine/imaging/rgba";
 import { clusterParts } from "../engine/panda/cluster-parts";
 import { renderContactSheet } from "../engine/panda/contact-sheet";
@@ -87,6 +87,8 @@ const handlers: Handlers = {
     const presence = saliencyAtImageSize(t.presence.atFeatures, t.presence.threshold, (m) => upsamplerFor(t.imageId, t.image).upsample(m, t.upsampling, "heat")).heat;
     return { image: removeInPixels(t.image, mask, t.fill, presence), region: gray(mask) };
   },
+  coordinates: (t) => coordinates(t.factors, t.features),
+  featureRemoval: (t) => removeInFeatures(t.factors, t.features, t.coords, t.stats, t.parts, t.background, t.refinedParts),
   // A buffer of its own to hand over (Node may place small buffers in a shared pool).
   contactSheet: (t) => new Uint8Array(renderContactSheet(t.factors, t.samples, t.size)),
   cluster: (t) => clusterParts(t.coords, t.globalParts, t.iterations),
@@ -98,6 +100,7 @@ function transferOf(result: ImagingOps[ImagingOp]["result"]): ArrayBuffer[] {
   if ("gray" in result) return [result.gray.buffer as ArrayBuffer];
   if ("rgba" in result) return [result.rgba.buffer as ArrayBuffer];
   if ("thumbnails" in result) return result.thumbnails.map((t) => t.rgba.buffer as ArrayBuffer);
+  if ("features" in result) return [result.features.buffer as ArrayBuffer, result.region.data.buffer as ArrayBuffer];
   return [result.image.rgba.buffer as ArrayBuffer, result.region.gray.buffer as ArrayBuffer];
 }
 

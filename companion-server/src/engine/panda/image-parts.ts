@@ -83,6 +83,9 @@ export function partCoverage(maps: PartMaps): number[] {
   return counts.map((c) => c / labels.length);
 }
 
+/** removeInFeatures, wherever it runs (the server runs it on an imaging thread, off its event loop). */
+export type FeatureRemover = (...args: Parameters<typeof removeInFeatures>) => ReturnType<typeof removeInFeatures> | Promise<ReturnType<typeof removeInFeatures>>;
+
 export class ImageParts {
   private coordsCache?: Float32Array;
   private readonly mapsCache = new Map<Upsampling, PartMaps>();
@@ -112,6 +115,17 @@ export class ImageParts {
   /** AᵀZ (R_C·S), computed on first use. */
   get coordinates(): Float32Array {
     return (this.coordsCache ??= coordinates(this.factors, this.features));
+  }
+
+  get hasCoordinates(): boolean {
+    return this.coordsCache !== undefined;
+  }
+
+  /** AᵀZ computed elsewhere by `coordinates` (the server runs it on an imaging thread), kept as if computed here. */
+  provideCoordinates(coords: Float32Array): void {
+    const expected = this.factors.appearancesRank * this.factors.shape.height * this.factors.shape.width;
+    if (coords.length !== expected) throw new Error(`provideCoordinates: AᵀZ has ${expected} values here, got ${coords.length}`);
+    this.coordsCache = coords;
   }
 
   /** A feature-resolution map at image size. */
@@ -239,11 +253,11 @@ export class ImageParts {
     return background;
   }
 
-  /** Feature-space removal rendered by the tail, with the removed region at feature resolution. */
-  async removedInFeatures(parts: readonly number[], background: number): Promise<{ image: RgbaImage; regionAtFeatures: SpatialMap }> {
+  /** Feature-space removal rendered by the tail, with the removed region at feature resolution; `remove` runs removeInFeatures (here, or on a thread). */
+  async removedInFeatures(parts: readonly number[], background: number, remove: FeatureRemover = removeInFeatures): Promise<{ image: RgbaImage; regionAtFeatures: SpatialMap }> {
     this.checkParts(parts);
     this.checkAppearance(background);
-    const result = removeInFeatures(this.factors, this.features, this.coordinates, this.model.saliency, parts, background, this.refinedParts);
+    const result = await remove(this.factors, this.features, this.coordinates, this.model.saliency, parts, background, this.refinedParts);
     const [image] = await this.render(result.features, 1);
     return { image, regionAtFeatures: result.region };
   }

@@ -8,6 +8,7 @@
 import { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { errorResponses } from "../../api/common";
 import { requireIndices } from "./indices";
+import { withCoordinates } from "./coordinates";
 import { AppearanceBrowser, AppearanceBrowserRequestSchema, AppearanceBrowserSchema, ImageParamsSchema } from "../../api/image-parts";
 import { PREVIEW_STRENGTH } from "../../api/strength";
 import { ImageParts } from "../../engine/panda/image-parts";
@@ -62,7 +63,7 @@ const appearanceBrowser: FastifyPluginAsyncTypebox = async (app) => {
       const { factorisation, parts, offset = 0, limit = DEFAULT_PAGE, appearances, strength = PREVIEW_STRENGTH, size = DEFAULT_SIZE, refine } = request.body;
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
       requireIndices(f, parts, appearances ?? []);
-      const ranking = ip.appearanceRanking(parts);
+      const ranking = (await withCoordinates(app, ip)).appearanceRanking(parts);
       const rankOf = new Map(ranking.map((r, rank) => [r.appearance, rank]));
       const page = appearances ? appearances.map((a) => ranking[rankOf.get(a) as number]) : ranking.slice(offset, offset + limit);
 

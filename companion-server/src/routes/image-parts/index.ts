@@ -26,6 +26,7 @@ import { Upsampling } from "../../engine/imaging/mask-upsampling";
 import { RgbaImage } from "../../runtime/image-codec";
 import { PartMapsTask } from "../../workers/imaging-wire";
 import { requireIndices } from "./indices";
+import { withCoordinates } from "./coordinates";
 import appearanceBrowser from "./appearance-browser";
 import { StepTimings } from "../../util/step-timings";
 import { IMAGE_HEADERS } from "../../api/generate";
@@ -110,7 +111,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation);
       requireIndices(f, [], [appearance]);
       // Lanczos, guided filter and threshold on an imaging thread.
-      const { atFeatures, threshold } = ip.featureSaliency(appearance);
+      const { atFeatures, threshold } = (await withCoordinates(app, ip)).featureSaliency(appearance);
       const map = await app.imaging.image("saliency", { imageId: request.params.id, image: ip.image, map: atFeatures, threshold, upsampling: upsampling ?? DEFAULT_UPSAMPLING, output: output === "mask" ? "mask" : "heat" });
       reply.header(PARTS_HEADERS.threshold, threshold.toFixed(6));
       return sendPixels(request, reply, { kind: "gray", ...map }, { id: request.params.id, factorisation: f.id, appearance, threshold });
@@ -162,6 +163,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       requireIndices(f, parts, background === undefined ? [] : [background]);
       const id = request.params.id;
       const appearance = ip.backgroundAppearance(background);
+      await withCoordinates(app, ip);
       const json = type === "application/json";
       let image: RgbaImage;
       let mask: string | null = null;
@@ -171,7 +173,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
         image = removed.image;
         if (json) mask = (await encodePngOffThread(removed.region.gray, removed.region.width, removed.region.height, true)).toString("base64");
       } else {
-        const removed = await ip.removedInFeatures(parts, appearance);
+        const removed = await ip.removedInFeatures(parts, appearance, (...task) => app.imaging.removeInFeatures(...task));
         image = removed.image;
         if (json) mask = await regionPng(app, id, ip, removed.regionAtFeatures, upsampling);
       }
