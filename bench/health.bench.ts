@@ -71,8 +71,15 @@ async function forSeconds(seconds: number, workers: number, task: () => Promise<
   return done;
 }
 
+const benchStart = nowMs();
+/** One line on stderr as each phase starts (stdout is the JSON). */
+function progress(line: string): void {
+  process.stderr.write(`bench:health ${((nowMs() - benchStart) / 1000).toFixed(0).padStart(4)} s  ${line}\n`);
+}
+
 /** Probes /api/health one at a time while `load` runs; the latencies and what the load reports. */
-async function measure<T>(url: string, load: () => Promise<T>): Promise<{ health: ReturnType<typeof summary>; load: T; seconds: number }> {
+async function measure<T>(name: string, url: string, load: () => Promise<T>): Promise<{ health: ReturnType<typeof summary>; load: T; seconds: number }> {
+  progress(name);
   const latencies: number[] = [];
   let running = true;
   const probe = (async () => {
@@ -105,7 +112,9 @@ async function main(): Promise<void> {
   const large = tempDir("panda-bench-large-");
   const data = tempDir("panda-bench-data-");
   writeLargeBundle(join(large.dir, LARGE_MODEL_ID));
+  progress("starting the server");
   const server = await startServer(bin, [DEFAULT_MODELS_DIR, large.dir], data.dir);
+  progress("warming up");
   const { url } = server;
   try {
     const listing = await (await fetch(`${url}/api/factorisations?model=synthfaces&layer=16x16`)).json();
@@ -126,12 +135,12 @@ async function main(): Promise<void> {
     await imageRoutes(warm);
     await generate(LARGE_MODEL_ID);
 
-    const idle = await measure(url, () => new Promise<null>((r) => setTimeout(() => r(null), 5000)));
-    const masks = await measure(url, async () => ({
+    const idle = await measure("idle (5 s)", url, () => new Promise<null>((r) => setTimeout(() => r(null), 5000)));
+    const masks = await measure(`${MASKS_AT_ONCE} refined masks at once (${seconds} s)`, url, async () => ({
       requests: 2 * (await forSeconds(seconds, MASKS_AT_ONCE, async () => void (await post(`${url}/api/images/${await generate("synthfaces")}/masks`, { factorisation, parts: [0, 1], refine: true })))),
     }));
-    const routes = await measure(url, async () => ({ images: await forSeconds(seconds, IMAGE_ROUTES_AT_ONCE, async () => imageRoutes(await generate("synthfaces"))) }));
-    const job = await measure(url, async () => {
+    const routes = await measure(`the image routes, ${IMAGE_ROUTES_AT_ONCE} images at once (${seconds} s)`, url, async () => ({ images: await forSeconds(seconds, IMAGE_ROUTES_AT_ONCE, async () => imageRoutes(await generate("synthfaces"))) }));
+    const job = await measure("a factorisation job of 1024 samples", url, async () => {
       const res = await fetch(`${url}/api/factorisations`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -146,7 +155,7 @@ async function main(): Promise<void> {
         if (nowMs() > end) await fetch(`${url}/api/jobs/${jobId}`, { method: "DELETE" });
       }
     });
-    const generate1024 = await measure(url, async () => ({ images: await forSeconds(seconds, LARGE_AT_ONCE, async () => void (await generate(LARGE_MODEL_ID))), size: 1024, atOnce: LARGE_AT_ONCE }));
+    const generate1024 = await measure(`${LARGE_AT_ONCE} generates of 1024 px at once (${seconds} s)`, url, async () => ({ images: await forSeconds(seconds, LARGE_AT_ONCE, async () => void (await generate(LARGE_MODEL_ID))), size: 1024, atOnce: LARGE_AT_ONCE }));
     const p95OverIdle = (p95: number) => Math.round((p95 / idle.health.p95) * 10) / 10;
     const result = {
       server: bin,
