@@ -15,6 +15,7 @@ import { Generator } from "../../companion-server/src/runtime/generator";
 import { writeTinyBundle } from "../../companion-server/src/tiny-model/build-tiny-bundle";
 import * as releaseMemory from "../../companion-server/src/util/release-memory";
 import { tempDir } from "../helpers/server";
+import { watchHeadRuns } from "../helpers/head-runs";
 
 const shape = { channels: 3, height: 2, width: 2 };
 const count = 7;
@@ -163,12 +164,13 @@ describe("a whole fit", () => {
   }
 
   test("draws every sample through the head once, even with the samples on disk, and removes the file", async () => {
-    const head = jest.spyOn(generator, "head");
+    const heads = watchHeadRuns(generator);
     const events: FitProgress[] = [];
     const { contents } = await fit(40, 0, events);
-    // 40 samples, 16 latents per head run: 3 runs for the solver, the statistics and everything else
-    expect(head).toHaveBeenCalledTimes(3);
-    head.mockRestore();
+    // 40 samples, 16 latents per head run: 3 runs for the solver, the statistics and everything else,
+    // on one head of the sampling's own, released when it ended
+    heads.restore();
+    expect(heads.seen).toMatchObject({ opened: 1, released: 1, runs: [16, 16, 8] });
     expect(readdirSync(temp.dir)).toEqual([]);
     expect(events.some((e) => e.phase === "solver" && e.message.endsWith("[file]"))).toBe(true);
     expect(contents.meta.saliency.samples).toBe(40);

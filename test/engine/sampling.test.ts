@@ -7,6 +7,7 @@ import { Generator } from "../../companion-server/src/runtime/generator";
 import { LatentStream, sampleLatents } from "../../companion-server/src/runtime/random";
 import { writeTinyBundle } from "../../companion-server/src/tiny-model/build-tiny-bundle";
 import { tempDir } from "../helpers/server";
+import { watchHeadRuns } from "../helpers/head-runs";
 
 async function collect(source: { forEachBatch: (b: number, v: (d: Float32Array, n: number, o: number) => void) => Promise<void> }, batch: number) {
   const parts: Array<[number, number, Float32Array]> = [];
@@ -64,11 +65,11 @@ describe("sampleFeatures", () => {
     expect(batches.map((b) => b.length)).toEqual([2 * 512, 2 * 512, 512]);
     const whole = (await collect(sampleFeatures(generator, "8x8", 5, 9, 5), 5))[0][2];
     batches.flat().forEach((v, i) => expect(v).toBeCloseTo(whole[i], 5));
-    const head = jest.spyOn(generator, "head");
+    const heads = watchHeadRuns(generator);
     await sampleFeatures(generator, "8x8", 3, 9, 3).forEachBatch(3, () => {});
-    const answer = await head.mock.results[0].value;
-    expect(answer.features.byteLength).toBe(0); // detached: released, not left for the next collection
-    head.mockRestore();
+    heads.restore();
+    expect(heads.seen).toMatchObject({ opened: 1, released: 1, runs: [3] });
+    expect(heads.seen.answers[0].features.byteLength).toBe(0); // detached: released, not left for the next collection
   });
 
   test("runs the head on about 2 MB of features at a time: 16 small samples, one 32×32×512 sample", () => {

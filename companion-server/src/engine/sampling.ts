@@ -2,7 +2,7 @@
  * Feature sources for the solvers: feature maps held in memory, or streamed from a generator's
  * head in batches so that N·C·H·W never has to fit in memory at once.
  */
-import { Generator } from "../runtime/generator";
+import { DedicatedHead, Generator } from "../runtime/generator";
 import { releaseNow } from "../util/release-memory";
 import { LatentStream, sampleLatents } from "../runtime/random";
 import { FeatureShape, FeatureSource } from "./panda/types";
@@ -33,8 +33,8 @@ export function inMemoryFeatures(data: Float32Array, shape: FeatureShape, count:
 /**
  * `count` feature maps at `layerId` of latents drawn from the bundle's distribution with one seed
  * (truncation 1: the factorisation should see the generator's real distribution). Every pass
- * re-runs the head, `headBatch` latents at a time (default: headBatchFor the layer); sample i is
- * the same whatever the batch sizes.
+ * re-runs the head, `headBatch` latents at a time (default: headBatchFor the layer), on a session
+ * opened for the pass and released after it; sample i is the same whatever the batch sizes.
  * Latents are drawn as each chunk needs them (a pass visits batches in order), and every chunk
  * waits for the head, so a pass over many samples never holds the event loop for long.
  */
@@ -48,10 +48,10 @@ export function sampleFeatures(generator: Generator, layerId: string, count: num
   const { distribution, size: latentSize } = generator.manifest.latent;
   const chunk = Math.max(1, Math.floor(headBatch));
 
-  const features = async (latents: LatentStream, out: Float32Array, n: number): Promise<Float32Array> => {
+  const features = async (head: DedicatedHead, latents: LatentStream, out: Float32Array, n: number): Promise<Float32Array> => {
     for (let done = 0; done < n; done += chunk) {
       const m = Math.min(chunk, n - done);
-      const batch = await generator.head(layer.id, latents.next(m * latentSize), m, 1);
+      const batch = await head.head(latents.next(m * latentSize), m, 1);
       out.set(batch.features, done * size);
       // the head's answer is a buffer of its own (ort-thread.ts), read only here: freed now rather
       // than at V8's next collection, which let hundreds of megabytes of them pile up
@@ -68,9 +68,15 @@ export function sampleFeatures(generator: Generator, layerId: string, count: num
       const latents = new LatentStream(distribution, seed);
       // One buffer for the whole pass: a batch is valid during its visit (as every source's are).
       const out = new Float32Array(Math.min(step, count) * size);
-      for (let offset = 0; offset < count; offset += step) {
-        const n = Math.min(step, count - offset);
-        await visit(await features(latents, out, n), n, offset);
+      // A head of the pass's own, released after it (see Generator.openHead).
+      const head = await generator.openHead(layer.id);
+      try {
+        for (let offset = 0; offset < count; offset += step) {
+          const n = Math.min(step, count - offset);
+          await visit(await features(head, latents, out, n), n, offset);
+        }
+      } finally {
+        await head.release();
       }
     },
   };
@@ -91,7 +97,7 @@ const measuredHeads = new WeakMap<Generator, Map<string, number>>();
 
 /**
  * Seconds per sample of the generator's head at a layer, measured once per generator and layer on
- * a small batch (after a warm-up run, which also opens the session the sampling will use).
+ * a small batch (after a warm-up run).
  * Undefined when the head cannot run: the job itself then fails with the reason.
  */
 export async function measureHeadSeconds(generator: Generator, layerId: string, batch = 2): Promise<number | undefined> {
@@ -106,10 +112,17 @@ async function measureHead(generator: Generator, layerId: string, batch: number)
   const known = measuredHeads.get(generator)?.get(layerId);
   if (known !== undefined) return known;
   const latents = sampleLatents(generator.manifest.latent.distribution, generator.manifest.latent.size, 0, batch);
-  await generator.head(layerId, latents.subarray(0, generator.manifest.latent.size), 1, 1);
-  const start = performance.now();
-  await generator.head(layerId, latents, batch, 1);
-  const seconds = (performance.now() - start) / 1000 / batch;
+  // on a head of its own, as sampling runs it, released after: the generator keeps no arena for it
+  const head = await generator.openHead(layerId);
+  let seconds: number;
+  try {
+    await head.head(latents.subarray(0, generator.manifest.latent.size), 1, 1);
+    const start = performance.now();
+    await head.head(latents, batch, 1);
+    seconds = (performance.now() - start) / 1000 / batch;
+  } finally {
+    await head.release();
+  }
   if (!measuredHeads.has(generator)) measuredHeads.set(generator, new Map());
   measuredHeads.get(generator)!.set(layerId, seconds);
   return seconds;

@@ -33,6 +33,12 @@ export interface TailOptions {
   draft?: boolean;
 }
 
+/** A head on a session of its own (Generator.openHead). */
+export interface DedicatedHead {
+  head(latents: Float32Array, count: number, truncation?: number): Promise<FeatureBatch>;
+  release(): Promise<void>;
+}
+
 export class Generator {
   private readonly sessions = new Map<string, Promise<OrtSession>>();
 
@@ -63,13 +69,31 @@ export class Generator {
 
   async head(layerId: string, latents: Float32Array, count: number, truncation = this.defaultTruncation()): Promise<FeatureBatch> {
     const layer = this.layer(layerId);
+    return this.runHead(await this.session(layer.head), layer, latents, count, truncation);
+  }
+
+  /**
+   * A head at `layerId` on a session of its own, for one long pass (sampling a fit): release() it
+   * when done, and its weights and ONNX Runtime's arena (which keeps the largest run's activations)
+   * go with it instead of staying with the generator through the solver that follows. The
+   * generator's own sessions, which other requests may be running, are not touched.
+   */
+  async openHead(layerId: string): Promise<DedicatedHead> {
+    const layer = this.layer(layerId);
+    const session = await this.factory.create(join(this.bundle.dir, layer.head));
+    return {
+      head: (latents, count, truncation = this.defaultTruncation()) => this.runHead(session, layer, latents, count, truncation),
+      release: () => session.release(),
+    };
+  }
+
+  private async runHead(session: OrtSession, layer: LayerSpec, latents: Float32Array, count: number, truncation: number): Promise<FeatureBatch> {
     const { size } = this.manifest.latent;
     if (latents.length !== size * count) throw new Error(`expected ${size * count} latent values, got ${latents.length}`);
     const method = this.manifest.truncation.method;
     const z = truncatedLatents(this.manifest, latents, truncation);
     const feeds: Record<string, ort.Tensor> = { z: new ort.Tensor("float32", z, [count, size]) };
     if (method === "input") feeds.truncation = new ort.Tensor("float32", Float32Array.of(truncation), [1]);
-    const session = await this.session(layer.head);
     const out = await session.run(feeds);
     const auxiliary: Record<string, Float32Array> = {};
     for (const a of this.manifest.auxiliary ?? []) auxiliary[a.name] = out[a.name].data as Float32Array;
