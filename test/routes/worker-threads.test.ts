@@ -8,6 +8,7 @@ import { threadId } from "node:worker_threads";
 import { toGray8 } from "../../companion-server/src/engine/panda/maps";
 import { decodePng } from "../../companion-server/src/runtime/image-codec";
 import { coordinates } from "../../companion-server/src/engine/panda/saliency";
+import { pixelChange } from "../../companion-server/src/engine/panda/appearance-ranking";
 import { refineParts } from "../../companion-server/src/engine/panda/refine";
 import { renderContactSheet } from "../../companion-server/src/engine/panda/contact-sheet";
 import { CONTACT_SHEET_ROWS, sampleImages } from "../../companion-server/src/engine/panda/fit-factorisation";
@@ -46,7 +47,7 @@ it("computes refined, feathered masks and generated pixels on imaging threads, t
   expect(Array.from(new Uint8Array(res.rawPayload))).toEqual(Array.from(toGray8(ip.mask([0, 2], "soft", { feather: 3 }))));
 });
 
-describe("thumbnails, saliency, regions, removal and AᵀZ", () => {
+describe("thumbnails, saliency, regions, removal, AᵀZ and the previews' pixel changes", () => {
   const post = (image: string, path: string, payload: object, accept: string) =>
     p.app.inject({ method: "POST", url: `/api/images/${image}/${path}`, payload: { factorisation: PLANTED, ...payload }, headers: { accept } });
   const red = (png: string) => Array.from(decodePng(Buffer.from(png, "base64")).rgba.filter((_, i) => i % 4 === 0));
@@ -64,19 +65,26 @@ describe("thumbnails, saliency, regions, removal and AᵀZ", () => {
     const pixelJson = (await post(image, "removal", { parts: [1], method: "pixel", fill: "background" }, "application/json")).json();
     const feature = (await post(image, "removal", { parts: [2], method: "feature", upsampling: "block" }, "application/json")).json();
     const featureRaw = await post(image, "removal", { parts: [2], method: "feature" }, "application/octet-stream");
+    const browsed = (await post(image, "appearances", { parts: [0, 3], limit: 3, refine: true }, "application/json")).json();
 
     const tasks = p.app.imaging.stats().tasks;
     expect(tasks.parts).toBe(before.parts + 1);
     expect(tasks.saliency).toBe(before.saliency + 2);
     expect(tasks.region).toBe(before.region + 2); // the edit's and the feature removal's
     expect(tasks.pixelRemoval).toBe(before.pixelRemoval + 2);
-    expect(tasks.coordinates).toBe(before.coordinates + 1); // once for the image, before its saliency
+    expect(tasks.coordinates).toBe(before.coordinates + 2); // once per ImageParts: the global one's (saliency), the refined one's (ranking)
     expect(tasks.featureRemoval).toBe(before.featureRemoval + 2);
+    expect(tasks.pixelChanges).toBe(before.pixelChanges + 1); // one page of previews
     expect(p.app.imaging.stats().threadIds).not.toContain(threadId);
 
     // the same pure functions, run here
     const { parts: refined } = await p.app.imageParts(image, PLANTED, { refine: true });
     const coverage = refined.coverage();
+    expect(browsed.appearances).toHaveLength(3);
+    for (const a of browsed.appearances) {
+      const preview = decodePng(Buffer.from(a.preview.png, "base64"));
+      expect(a.preview.change).toEqual(pixelChange(refined.image, preview, refined.mask([0, 3], "soft")));
+    }
     refined.thumbnails().forEach((thumb, k) => {
       expect(parts.parts[k].coverage).toBe(coverage[k]);
       expect(Array.from(decodePng(Buffer.from(parts.parts[k].png, "base64")).rgba)).toEqual(Array.from(thumb.rgba));

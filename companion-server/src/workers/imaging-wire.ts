@@ -4,6 +4,7 @@
  */
 import type { RgbaImage } from "../runtime/image-codec";
 import type { MaskKind } from "../engine/panda/image-parts";
+import type { PixelChange } from "../engine/panda/appearance-ranking";
 import type { Upsampling } from "../engine/imaging/mask-upsampling";
 import type { SpatialMap } from "../engine/panda/maps";
 import type { PixelFill } from "../engine/panda/removal";
@@ -64,6 +65,8 @@ export interface ImagingOps {
   region: { task: UpsampleTask; result: GrayImage };
   /** pixel-space removal (removeInPixels) of the parts' binary mask, filled from the background's presence; and that mask */
   pixelRemoval: { task: PartMapsTask & { parts: readonly number[]; presence: FeatureSaliency; fill: PixelFill }; result: { image: RgbaImage; region: GrayImage } };
+  /** what each edited image changed inside and outside the parts' soft mask (maskOf, changesInside): the appearance browser's previews */
+  pixelChanges: { task: PartMapsTask & { parts: readonly number[]; edited: readonly RgbaImage[] }; result: PixelChange[] };
   /** one image's coordinates AᵀZ (coordinates) */
   coordinates: { task: { factors: Factors; features: Float32Array }; result: Float32Array };
   /** feature-space removal (removeInFeatures): Z' and the removed region at feature resolution */
@@ -76,7 +79,7 @@ export interface ImagingOps {
 }
 
 export type ImagingOp = keyof ImagingOps;
-export const IMAGING_OPS: readonly ImagingOp[] = ["rgba", "mask", "parts", "saliency", "region", "pixelRemoval", "coordinates", "featureRemoval", "contactSheet", "cluster"];
+export const IMAGING_OPS: readonly ImagingOp[] = ["rgba", "mask", "parts", "saliency", "region", "pixelRemoval", "pixelChanges", "coordinates", "featureRemoval", "contactSheet", "cluster"];
 
 /** The operations on one generated image (their tasks name it): the pool sends them to the thread that keeps its maps. */
 export type ImageOp = { [K in ImagingOp]: ImagingOps[K]["task"] extends { imageId: string } ? K : never }[ImagingOp];

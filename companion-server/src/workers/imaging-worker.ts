@@ -9,7 +9,7 @@ import { parentPort, threadId } from "node:worker_threads";
 import { tensorToRgba } from "../runtime/image-codec";
 import { imagePartMaps, PartMaps } from "../engine/panda/masks";
 import { SpatialMap, toGray8 } from "../engine/panda/maps";
-import { maskOf, partCoverage, partThumbnails } from "../engine/panda/image-parts";
+import { changesInside, maskOf, partCoverage, partThumbnails } from "../engine/panda/image-parts";
 import { coordinates, saliencyAtImageSize } from "../engine/panda/saliency";
 import { removeInFeatures, removeInPixels } from "../engine/panda/removal";
 import { RgbaImage } from "../engine/imaging/rgba";
@@ -87,6 +87,7 @@ const handlers: Handlers = {
     const presence = saliencyAtImageSize(t.presence.atFeatures, t.presence.threshold, (m) => upsamplerFor(t.imageId, t.image).upsample(m, t.upsampling, "heat")).heat;
     return { image: removeInPixels(t.image, mask, t.fill, presence), region: gray(mask) };
   },
+  pixelChanges: (t) => changesInside(t.image, t.edited, maskOf(mapsFor(t), t.parts, "soft")),
   coordinates: (t) => coordinates(t.factors, t.features),
   featureRemoval: (t) => removeInFeatures(t.factors, t.features, t.coords, t.stats, t.parts, t.background, t.refinedParts),
   // A buffer of its own to hand over (Node may place small buffers in a shared pool).
@@ -96,6 +97,7 @@ const handlers: Handlers = {
 
 /** The buffers an answer can hand over whole (every answer here is freshly allocated). */
 function transferOf(result: ImagingOps[ImagingOp]["result"]): ArrayBuffer[] {
+  if (Array.isArray(result)) return []; // pixel changes: numbers only
   if (ArrayBuffer.isView(result)) return [result.buffer as ArrayBuffer];
   if ("gray" in result) return [result.gray.buffer as ArrayBuffer];
   if ("rgba" in result) return [result.rgba.buffer as ArrayBuffer];

@@ -83,6 +83,14 @@ export function partCoverage(maps: PartMaps): number[] {
   return counts.map((c) => c / labels.length);
 }
 
+/** What each edited image changed against the original, inside and outside the parts' soft mask (pixelChange). */
+export function changesInside(original: RgbaImage, edited: readonly RgbaImage[], softMask: SpatialMap): PixelChange[] {
+  return edited.map((image) => pixelChange(original, image, softMask));
+}
+
+/** changesInside for the previews of a part set, wherever it runs (the server runs it on an imaging thread, with the part maps it keeps). */
+export type PixelChanges = (edited: readonly RgbaImage[]) => Promise<PixelChange[]>;
+
 /** removeInFeatures, wherever it runs (the server runs it on an imaging thread, off its event loop). */
 export type FeatureRemover = (...args: Parameters<typeof removeInFeatures>) => ReturnType<typeof removeInFeatures> | Promise<ReturnType<typeof removeInFeatures>>;
 
@@ -234,7 +242,7 @@ export class ImageParts {
    * Each appearance's edit of the parts at its λ, rendered in one run of the tail, with what it
    * changed in the pixels inside and outside the parts' soft mask.
    */
-  async appearancePreviews(parts: readonly number[], edits: readonly { appearance: number; lambda: number }[]): Promise<AppearancePreview[]> {
+  async appearancePreviews(parts: readonly number[], edits: readonly { appearance: number; lambda: number }[], changes: PixelChanges = async (images) => changesInside(this.image, images, this.mask(parts, "soft"))): Promise<AppearancePreview[]> {
     this.checkParts(parts);
     for (const e of edits) this.checkAppearance(e.appearance);
     if (edits.length === 0) return [];
@@ -242,8 +250,8 @@ export class ImageParts {
     const batch = new Float32Array(n * edits.length);
     edits.forEach((e, i) => batch.set(applyEdits(this.factors, this.features, [{ parts: [...parts], appearance: e.appearance, strength: e.lambda }], this.refinedParts).features, i * n));
     const images = await this.render(batch, edits.length);
-    const mask = this.mask(parts, "soft");
-    return images.map((image, i) => ({ appearance: edits[i].appearance, image, change: pixelChange(this.image, image, mask) }));
+    const change = await changes(images);
+    return images.map((image, i) => ({ appearance: edits[i].appearance, image, change: change[i] }));
   }
 
   /** The background appearance removal paints in: the one asked for, or the factorisation's. */

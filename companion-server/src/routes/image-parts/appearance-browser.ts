@@ -8,7 +8,7 @@
 import { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { errorResponses } from "../../api/common";
 import { requireIndices } from "./indices";
-import { withCoordinates } from "./coordinates";
+import { partMapsTask, withCoordinates } from "./imaging-tasks";
 import { AppearanceBrowser, AppearanceBrowserRequestSchema, AppearanceBrowserSchema, ImageParamsSchema } from "../../api/image-parts";
 import { PREVIEW_STRENGTH } from "../../api/strength";
 import { ImageParts } from "../../engine/panda/image-parts";
@@ -61,7 +61,7 @@ const appearanceBrowser: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request): Promise<AppearanceBrowser> => {
       const { factorisation, parts, offset = 0, limit = DEFAULT_PAGE, appearances, strength = PREVIEW_STRENGTH, size = DEFAULT_SIZE, refine } = request.body;
-      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation, { refine });
+      const { parts: ip, factorisation: f, key } = await app.imageParts(request.params.id, factorisation, { refine });
       requireIndices(f, parts, appearances ?? []);
       const ranking = (await withCoordinates(app, ip)).appearanceRanking(parts);
       const rankOf = new Map(ranking.map((r, rank) => [r.appearance, rank]));
@@ -73,7 +73,14 @@ const appearanceBrowser: FastifyPluginAsyncTypebox = async (app) => {
       const keyOf = (appearance: number) => `${partsKey}|${appearance}|${strength}|${size}`;
       const missing = page.filter((r) => !kept.has(keyOf(r.appearance)));
       const rendered =
-        missing.length === 0 ? null : ip.appearancePreviews(parts, missing.map((r) => ({ appearance: r.appearance, lambda: strength * f.meta.strengthScales[r.appearance] })));
+        missing.length === 0
+          ? null
+          : ip.appearancePreviews(
+              parts,
+              missing.map((r) => ({ appearance: r.appearance, lambda: strength * f.meta.strengthScales[r.appearance] })),
+              // the parts' soft mask (its part maps kept there) and each preview's pixel change on an imaging thread
+              (edited) => app.imaging.image("pixelChanges", { ...partMapsTask(request.params.id, ip, key), parts, edited }),
+            );
       const pending = page.map((r) => {
         const key = keyOf(r.appearance);
         const index = missing.indexOf(r);

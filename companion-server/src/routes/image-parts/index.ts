@@ -24,20 +24,13 @@ import { partColour } from "../../engine/panda/overlay";
 import { SpatialMap } from "../../engine/panda/maps";
 import { Upsampling } from "../../engine/imaging/mask-upsampling";
 import { RgbaImage } from "../../runtime/image-codec";
-import { PartMapsTask } from "../../workers/imaging-wire";
 import { requireIndices } from "./indices";
-import { withCoordinates } from "./coordinates";
+import { partMapsTask, withCoordinates } from "./imaging-tasks";
 import appearanceBrowser from "./appearance-browser";
 import { StepTimings } from "../../util/step-timings";
 import { IMAGE_HEADERS } from "../../api/generate";
 import { negotiateImageType, sendPixels } from "../image-response";
 
-
-/** What an imaging thread needs for this image's part maps; `key` names the image under its factorisation (app.imageParts). */
-function partMapsTask(imageId: string, ip: ImageParts, key: string, upsampling: Upsampling = DEFAULT_UPSAMPLING): PartMapsTask {
-  const { shape, partsRank, parts } = ip.model.factors;
-  return { imageId, key: `${key}|${upsampling}`, image: ip.image, factors: { shape, partsRank, parts }, refinedParts: ip.refinedParts, upsampling };
-}
 
 /** A region at feature resolution (edited or removed) to image size on an imaging thread, as a base64 gray PNG. */
 async function regionPng(app: FastifyInstance, imageId: string, ip: ImageParts, map: SpatialMap, upsampling: Upsampling = DEFAULT_UPSAMPLING): Promise<string> {
