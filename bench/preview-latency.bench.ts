@@ -146,6 +146,20 @@ async function measure(page: Page, steps: number) {
   };
 }
 
+/**
+ * measure(), refusing a phase without samples: an empty column (as one in-browser run printed)
+ * says nothing, so the bench fails with what the panel reported instead.
+ */
+async function measured(engine: string, page: Page, steps: number) {
+  const result = await measure(page, steps);
+  const empty = (["drag", "steps"] as const).filter((phase) => !(result[phase].samples > 0));
+  if (empty.length > 0) {
+    const error = await page.evaluate(() => window.pandaStudio!.panel!.model.state.error);
+    throw new Error(`bench:preview: the ${engine} engine showed no preview for any ${empty.join(" or ")} input (drag: ${result.drag.inputEvents} inputs, ${result.drag.previewUpdates} previews); the panel says: ${error ?? "no error"}`);
+  }
+  return result;
+}
+
 /** The companion server serving the web editor; parts discovered on the server. */
 async function serverEngine(model: string, steps: number) {
   const data = tempDir("panda-bench-data-");
@@ -170,7 +184,7 @@ async function serverEngine(model: string, steps: number) {
       return { error: m.state.error, image: m.state.image, factorisation: m.state.factorisationId };
     }, model);
     if (ready.error || !ready.image) throw new Error(`setup failed: ${ready.error}`);
-    return { ready, ...(await measure(page, steps)) };
+    return { ready, ...(await measured("server", page, steps)) };
   } finally {
     await browser.close();
     await server.close();
@@ -198,7 +212,7 @@ async function inBrowserEngine(steps: number) {
     });
     if (ready.error || !ready.image) throw new Error(`in-browser setup failed: ${ready.error}`);
     const backend = await page.evaluate(() => window.pandaStudio!.panel!.model.state.connection.health?.device.active ?? null);
-    return { ready, backend, ...(await measure(page, steps)) };
+    return { ready, backend, ...(await measured("in-browser", page, steps)) };
   } finally {
     await browser.close();
     await files.close();

@@ -75,14 +75,29 @@ describe("served by a plain static file server", () => {
 
   test("generate → part → layer mask → strength drag → apply → export, with no server", async () => {
     const { page } = browser;
+    // what an older build left in the cache: a file at another hash, a file this build lacks, and a file of another site
+    const leftovers = ["models/synthfaces/8x8/tail.onnx?v=0123456789abcdef", "models/retired/model.json?v=0123456789abcdef", "http://elsewhere.test/x.bin"].map((u) => new URL(u, siteUrl).href);
+    await page.evaluate(async (urls) => {
+      const cache = await caches.open("panda-studio-bundles-v1");
+      for (const url of urls) await cache.put(url, new Response("old"));
+    }, leftovers);
     // a fresh editor (a retry must not find the layers of a first attempt); the model now comes from the Cache API
     await page.goto(siteUrl);
     await page.waitForFunction(() => window.pandaStudio?.panel?.model.state.factorisationId != null, undefined, { timeout: 120_000 });
+    // the older build's entries go; the other site's stays
+    const keysNow = () => page.evaluate(async () => (await (await caches.open("panda-studio-bundles-v1")).keys()).map((r) => r.url));
+    await page.waitForFunction(async (stale) => {
+      const keys = (await (await caches.open("panda-studio-bundles-v1")).keys()).map((r) => r.url);
+      return stale.every((u) => !keys.includes(u));
+    }, leftovers.slice(0, 2));
+    expect((await keysNow()).filter((u) => leftovers.includes(u))).toEqual([leftovers[2]]);
     await panel.fill("seed", "42");
     // the page compiles the model on its main thread meanwhile (single-threaded WebAssembly): allow a slow CI machine
     await page.locator('[data-action="generate"]').click({ timeout: 120_000 });
     expect((await panel.waitFor((s) => s.busy === null, 180_000)).error).toBeNull();
     expect(await panel.layers()).toEqual([{ name: IMAGE, width: 256, height: 256, hasMask: false }]);
+    // ONNX Runtime runs in its proxy worker (the site's own ort script, loaded as a worker), not on the page's main thread
+    expect(page.workers().map((w) => w.url())).toContain(`${siteUrl}ort/ort.wasm.min.js`);
     // the model's files are in the Cache API, keyed by their hashes (the next visit reads them there)
     const cached: string[] = await page.evaluate(async () => (await (await caches.open("panda-studio-bundles-v1")).keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search));
     for (const file of ["/models/synthfaces/8x8/head.onnx", "/models/synthfaces/8x8/tail.onnx", "/ort/ort-wasm-simd-threaded.wasm"]) expect(cached.some((u) => new RegExp(`^${file}\\?v=[0-9a-f]{16}$`).test(u))).toBe(true);

@@ -56,8 +56,9 @@ export class BrowserGenerator {
   async tail(batch: ImageFeatures): Promise<RgbaImage> {
     const layer = this.layer(batch.layer);
     const { Tensor } = this.ort;
-    const feeds: Record<string, Tensor> = { features: new Tensor("float32", batch.features, [1, ...layer.shape]) };
-    for (const a of this.manifest.auxiliary ?? []) feeds[a.name] = new Tensor("float32", batch.auxiliary[a.name], [1, ...a.shape]);
+    // copies: ORT's proxy worker takes (detaches) the buffers it is fed, and the image keeps its features for the next edit
+    const feeds: Record<string, Tensor> = { features: new Tensor("float32", batch.features.slice(), [1, ...layer.shape]) };
+    for (const a of this.manifest.auxiliary ?? []) feeds[a.name] = new Tensor("float32", batch.auxiliary[a.name].slice(), [1, ...a.shape]);
     const out = await (await this.session(layer.tail)).run(feeds);
     const { image } = this.manifest;
     return tensorToRgba(out.image.data as Float32Array, 0, image.channels, image.width, image.height, image.range);

@@ -2,7 +2,8 @@
  * Bundle files fetched by URL for the in-browser engine: each download reports its progress
  * (bytes so far of all files asked for), and lands in the Cache API keyed by the file's content
  * hash, so a second visit starts without the network and a rebuilt site never serves stale
- * weights. Where the Cache API is missing (plain http on a LAN address, Node) files are fetched.
+ * weights; the entries of a previous build (older hashes, files it no longer has) are deleted
+ * (pruneStale), so the cache holds one copy of the site, not one per build. Where the Cache API is missing (plain http on a LAN address, Node) files are fetched.
  */
 import type { FetchLike } from "../client/http-client";
 import type { SiteFile } from "./static-site";
@@ -64,6 +65,19 @@ export class BundleFiles {
   url(path: string): string {
     const info = this.options.files[path];
     return new URL(path + (info ? `?v=${info.sha256.slice(0, 16)}` : ""), this.options.siteUrl).href;
+  }
+
+  /**
+   * Deletes this site's cached files that the current build does not have at that hash (under
+   * this site's root only: other sites of the origin keep theirs). Returns the URLs deleted.
+   */
+  async pruneStale(): Promise<string[]> {
+    const store = await this.openCache();
+    if (!store) return [];
+    const current = new Set(Object.keys(this.options.files).map((path) => this.url(path)));
+    const stale = (await store.keys()).map((request) => request.url).filter((url) => url.startsWith(this.options.siteUrl) && !current.has(url));
+    await Promise.all(stale.map((url) => store.delete(url).catch(() => false)));
+    return stale;
   }
 
   private async load(path: string): Promise<Uint8Array> {

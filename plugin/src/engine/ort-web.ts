@@ -3,6 +3,11 @@
  * node_modules by build:static, never from a CDN), with the WebGPU build when the browser offers
  * a GPU adapter and the WebAssembly build otherwise. All untyped access to the page's globals
  * for it sits in this file.
+ *
+ * The WebAssembly build runs in ORT's own proxy worker (`env.wasm.proxy`): a session's run, the
+ * generator's tail, then blocks that worker and not the page, so a slider drag and the editor stay
+ * responsive while a preview renders. (The WebGPU build does not offer the proxy; its kernels run
+ * on the GPU, and the main thread only waits for them.)
  */
 import type * as OrtWeb from "onnxruntime-web";
 
@@ -57,6 +62,8 @@ export function loadOrtWeb(folderUrl: string, download: (file: string) => Promis
     if (!ort) throw new Error(`ONNX Runtime Web did not load from ${folderUrl}${files.script}`);
     configureOrt(ort, folderUrl);
     ort.env.wasm.wasmBinary = binary;
+    // the worker loads this same script (ORT remembers its address) and gets the .wasm bytes from env
+    ort.env.wasm.proxy = backend === "wasm";
     return { ort, backend, executionProviders: backend === "webgpu" ? ["webgpu", "wasm"] : ["wasm"] };
   })();
   loading.catch(() => (loading = null));

@@ -72,6 +72,8 @@ async function inBrowserEngine(onProgress: (p: DownloadProgress) => void): Promi
   if (!response.ok) return undefined;
   const site = parseSiteManifest(await response.json());
   const files = new BundleFiles({ siteUrl, files: site.files, onProgress });
+  // a rebuilt site: its older files are dead weight in the cache (tens of MB a build)
+  void files.pruneStale().catch(() => undefined);
   const ortUrl = new URL(site.ort, siteUrl).href;
   return new InBrowserPandaClient({ siteUrl, site, files, ort: () => loadOrtWeb(ortUrl, (file) => files.bytes(site.ort + file)) });
 }
