@@ -96,7 +96,8 @@ afterAll(async () => {
   const m = await page.evaluate(
     async ({ image, body, name }) => {
       const response = await fetch(`/api/images/${image}/saliency`, { method: "POST", headers: { accept: "application/octet-stream", "content-type": "application/json" }, body: JSON.stringify(body) });
-      const heat = new Uint8Array(await response.arrayBuffer());
+      const view = new DataView(await response.arrayBuffer()); // 16-bit heat, little-endian
+      const heat = Array.from({ length: view.byteLength / 2 }, (_, i) => view.getUint16(i * 2, true));
       const layers = window.pandaStudio!.app.store.doc!.layers;
       const overlay = layers.find((l) => l.name === name)!;
       const face = layers.find((l) => l.name === "synthfaces seed 3")!.pixels.rgba;
@@ -106,7 +107,7 @@ afterAll(async () => {
       const c = document.querySelector<HTMLCanvasElement>('[data-testid="canvas"]')!;
       const canvas = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
       const colours = new Set<number>();
-      const byHeat = Array.from(heat, (v, i) => [v, opacity[i]]).sort((a, b) => a[0] - b[0]);
+      const byHeat = heat.map((v, i) => [v, opacity[i]]).sort((a, b) => a[0] - b[0]);
       const tenth = Math.floor(byHeat.length / 10);
       const mean = (rows: number[][]) => rows.reduce((sum, r) => sum + r[1], 0) / rows.length;
       let clear = 0, compared = 0, same = 0, hot = 0, changedWhereHot = 0;
@@ -122,16 +123,17 @@ afterAll(async () => {
         hottestTenth: mean(byHeat.slice(-tenth)), coldestTenth: mean(byHeat.slice(0, tenth)), compared, same, hot, changedWhereHot,
       };
     },
-    { image: state.image!.id, body: { factorisation: state.factorisationId!, appearance, output: "heat" }, name: `synthfaces seed 3 · heat map of appearance ${appearance}` },
+    { image: state.image!.id, body: { factorisation: state.factorisationId!, appearance, output: "heat", bits: 16 }, name: `synthfaces seed 3 · heat map of appearance ${appearance}` },
   );
   expect(m.pixels).toBe(256 * 256);
   // Not a flat blob: clear in part of the face, many levels of opacity and colour, the most where the heat is.
   expect(m.clear).toBeGreaterThan(0.05);
   expect(m.clear).toBeLessThan(0.95);
   expect(m.maxOpacity).toBe(Math.round(255 * 0.85));
-  // every 8-bit heat level from the threshold up is its own opacity and colour
-  expect(m.opacityLevels).toBeGreaterThan(25);
-  expect(m.colours).toBeGreaterThan(25);
+  // no steps: the 16-bit heat gives far more levels of opacity and colour than the ~35 that 8-bit heat
+  // had left after the stretch
+  expect(m.opacityLevels).toBeGreaterThan(100);
+  expect(m.colours).toBeGreaterThan(150);
   expect(m.hottestTenth).toBeGreaterThan(m.coldestTenth + 100);
   // On screen: where the overlay is clear (and no edit lies over the face) the canvas shows the face as it is.
   expect(m.compared).toBeGreaterThan(1000);

@@ -188,7 +188,7 @@ describe("journeys", () => {
     // the server's heat and threshold mask of the same appearance
     const client = new HttpPandaClient(server.url, { webSocket });
     const source = { factorisation: model.state.factorisationId!, appearance: 0 };
-    const heat = (await client.saliencyHeat(model.state.image!.id, source)).gray;
+    const heat = (await client.saliencyHeatMap(model.state.image!.id, source)).heat;
     const present = (await client.saliencyMask(model.state.image!.id, source)).gray;
     const opacity = colour!.mask!.gray;
     // absent (well below the threshold): clear; present: partly opaque, most where the heat is highest

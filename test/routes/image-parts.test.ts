@@ -101,6 +101,22 @@ describe("saliency", () => {
       if (Math.abs(h[i] / 255 - threshold) > 0.01) expect(m).toBe(h[i] / 255 >= threshold ? 255 : 0);
     });
   });
+
+  it("answers the heat at 16 bits when asked: the same map, 257 times finer (raw little-endian, or a 16-bit PNG)", async () => {
+    const body = { factorisation: PLANTED, appearance: 3, upsampling: "bilinear" };
+    const coarse = new Uint8Array((await post("saliency", body, "application/octet-stream")).rawPayload);
+    const res = await post("saliency", { ...body, bits: 16 }, "application/octet-stream");
+    expect(res.headers["x-image-format"]).toBe("gray16");
+    const raw = res.rawPayload;
+    expect(raw.length).toBe(2 * 256);
+    const fine = Array.from({ length: 256 }, (_, i) => raw.readUInt16LE(i * 2));
+    fine.forEach((v, i) => expect(Math.abs(v / 257 - coarse[i])).toBeLessThanOrEqual(0.5 + 1e-9));
+    // finer than 8 bits: levels that 8-bit heat merges are apart
+    expect(new Set(fine).size).toBeGreaterThan(new Set(coarse).size);
+    const png = (await post("saliency", { ...body, bits: 16 })).rawPayload;
+    expect(png.readUInt8(24)).toBe(16); // IHDR bit depth
+    expect(png.readUInt8(25)).toBe(0); // gray
+  });
 });
 
 describe("edits", () => {

@@ -57,6 +57,11 @@ export const SaliencyRequestSchema = Type.Object(
     factorisation: FactorisationId,
     appearance: AppearanceIndex,
     output: Type.Optional(Type.Union([Type.Literal("heat"), Type.Literal("mask")], { description: "heat map (default) or the mask thresholded at the concept's mean" })),
+    bits: Type.Optional(
+      Type.Union([Type.Literal(8), Type.Literal(16)], {
+        description: "heat: 8 (default) or 16 bits a pixel (raw: little-endian uint16, X-Image-Format gray16; PNG: 16-bit gray), so a display that stretches one image's narrow band of the scale shows no steps",
+      }),
+    ),
     upsampling: Upsampling,
   },
   { additionalProperties: false },

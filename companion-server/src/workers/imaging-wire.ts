@@ -19,6 +19,13 @@ export interface GrayImage {
   gray: Uint8Array;
 }
 
+/** 16-bit gray pixels (a heat map without 8-bit steps). */
+export interface Gray16Image {
+  width: number;
+  height: number;
+  gray16: Uint16Array;
+}
+
 /**
  * What a thread needs for one image's part maps at image size. It keeps them under `key` (one
  * image, one factorisation, refined or not, one upsampling), so further requests of that image
@@ -59,8 +66,8 @@ export interface ImagingOps {
   contactSheet: { task: { factors: PartFactors; samples: readonly RgbaImage[]; size: { width: number; height: number } }; result: Uint8Array };
   /** every part as a coloured overlay on the image, and its coverage (partThumbnails, partCoverage) */
   parts: { task: PartMapsTask; result: { thumbnails: RgbaImage[]; coverage: number[] } };
-  /** saliency at image size (saliencyOfMap) as 8-bit gray: the heat map or the mask at the threshold */
-  saliency: { task: UpsampleTask & { threshold: number; output: "heat" | "mask" }; result: GrayImage };
+  /** saliency at image size (saliencyOfMap): the heat map as 8-bit or (heat16) 16-bit gray, or the mask at the threshold */
+  saliency: { task: UpsampleTask & { threshold: number; output: "heat" | "heat16" | "mask" }; result: GrayImage | Gray16Image };
   /** an edited or removed region at image size, clamped to 0…1, as 8-bit gray */
   region: { task: UpsampleTask; result: GrayImage };
   /** pixel-space removal (removeInPixels) of the parts' binary mask, filled from the background's presence; and that mask */

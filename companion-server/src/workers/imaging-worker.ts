@@ -8,7 +8,7 @@
 import { parentPort, threadId } from "node:worker_threads";
 import { tensorToRgba } from "../runtime/image-codec";
 import { imagePartMaps, PartMaps } from "../engine/panda/masks";
-import { SpatialMap, toGray8 } from "../engine/panda/maps";
+import { SpatialMap, toGray16, toGray8 } from "../engine/panda/maps";
 import { changesInside, maskOf, partCoverage, partThumbnails } from "../engine/panda/image-parts";
 import { coordinates, saliencyAtImageSize } from "../engine/panda/saliency";
 import { removeInFeatures, removeInPixels } from "../engine/panda/removal";
@@ -79,6 +79,7 @@ const handlers: Handlers = {
   },
   saliency: (t) => {
     const s = saliencyAtImageSize(t.map, t.threshold, (m) => upsamplerFor(t.imageId, t.image).upsample(m, t.upsampling, "heat"));
+    if (t.output === "heat16") return { width: s.heat.width, height: s.heat.height, gray16: toGray16(s.heat) };
     return gray(t.output === "mask" ? s.mask : s.heat);
   },
   region: (t) => gray(clampPlane(upsamplerFor(t.imageId, t.image).upsample(t.map, t.upsampling))),
@@ -100,6 +101,7 @@ function transferOf(result: ImagingOps[ImagingOp]["result"]): ArrayBuffer[] {
   if (Array.isArray(result)) return []; // pixel changes: numbers only
   if (ArrayBuffer.isView(result)) return [result.buffer as ArrayBuffer];
   if ("gray" in result) return [result.gray.buffer as ArrayBuffer];
+  if ("gray16" in result) return [result.gray16.buffer as ArrayBuffer];
   if ("rgba" in result) return [result.rgba.buffer as ArrayBuffer];
   if ("thumbnails" in result) return result.thumbnails.map((t) => t.rgba.buffer as ArrayBuffer);
   if ("features" in result) return [result.features.buffer as ArrayBuffer, result.region.data.buffer as ArrayBuffer];

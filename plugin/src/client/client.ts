@@ -13,8 +13,15 @@ import type { AppearanceBrowser, AppearanceBrowserRequest, EditRequest, MaskRequ
 
 export type { Health, ModelInfo, GenerateRequest, ImageInfo, CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, JobEventMessage, PartThumbnails, Notes, NotesPatchRequest, AppearanceBrowser, AppearanceBrowserRequest };
 
-/** Which saliency: the output kind is chosen by the method called. */
-export type SaliencySource = Omit<SaliencyRequest, "output">;
+/** Which saliency: the output kind (and precision) is chosen by the method called. */
+export type SaliencySource = Omit<SaliencyRequest, "output" | "bits">;
+
+/** A heat map at full precision: width·height values in 0…1. */
+export interface HeatMap {
+  width: number;
+  height: number;
+  heat: Float32Array;
+}
 
 export interface GeneratedImage {
   /** the server's image id: parts, edits and saliency refer to it */
@@ -55,6 +62,8 @@ export interface PandaClient {
   partMask(imageId: string, request: MaskRequest): Promise<GrayImage>;
   /** Where the appearance is present, 0–255 (the concept's min–max over the factorisation's samples). */
   saliencyHeat(imageId: string, request: SaliencySource): Promise<GrayImage>;
+  /** The same heat at full precision (16 bits from the server): a display that stretches it shows no steps. */
+  saliencyHeatMap(imageId: string, request: SaliencySource): Promise<HeatMap>;
   /** Where the appearance is present: its saliency thresholded at the concept's mean. */
   saliencyMask(imageId: string, request: SaliencySource): Promise<GrayImage>;
   /** `draft` is true when the server's draft tail rendered it (asked with quality "draft"; a full frame must follow). */

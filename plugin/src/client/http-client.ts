@@ -16,6 +16,7 @@ import type {
   FactorisationSummary,
   GeneratedImage,
   GenerateRequest,
+  HeatMap,
   Health,
   ImageInfo,
   JobRun,
@@ -28,7 +29,7 @@ import type {
 import { eventProtocols } from "@server-api/auth";
 import { ClientError, unreachable } from "./errors";
 import { JobEventSocket, WebSocketFactory } from "./job-events";
-import { asGray, asRgba, IMAGE_HEADER, readRawImage } from "./pixels";
+import { asGray, asRgba, IMAGE_HEADER, readRawHeat, readRawImage } from "./pixels";
 
 export interface HttpClientOptions {
   /** defaults to the global WebSocket (browser, UXP) */
@@ -133,6 +134,11 @@ export class HttpPandaClient implements PandaClient {
   async saliencyHeat(imageId: string, source: SaliencySource): Promise<GrayImage> {
     const request: SaliencyRequest = { ...source, output: "heat" };
     return asGray(await readRawImage(await this.send("POST", imageRoute(imageId, "saliency"), request, RAW)));
+  }
+
+  async saliencyHeatMap(imageId: string, source: SaliencySource): Promise<HeatMap> {
+    const request: SaliencyRequest = { ...source, output: "heat", bits: 16 };
+    return readRawHeat(await this.send("POST", imageRoute(imageId, "saliency"), request, RAW));
   }
 
   async saliencyMask(imageId: string, source: SaliencySource): Promise<GrayImage> {

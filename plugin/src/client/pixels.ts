@@ -6,6 +6,7 @@
 import type { GrayImage, PixelImage } from "../hosts/host";
 import type { IMAGE_HEADERS } from "@server-api/generate";
 import { ClientError } from "./errors";
+import type { HeatMap } from "./client";
 
 /** The server's X-Image-* header names; typed against its contract (a type-only import keeps Node code out of the bundle). */
 export const IMAGE_HEADER: typeof IMAGE_HEADERS = { id: "x-image-id", width: "x-image-width", height: "x-image-height", format: "x-image-format", seed: "x-image-seed", quality: "x-image-quality" };
@@ -22,6 +23,21 @@ export async function readRawImage(response: Response): Promise<RawImage> {
     throw new ClientError("protocol", `the server sent ${bytes.length} bytes of "${format}" for ${width}×${height}; the panel and server versions may not match`);
   }
   return format === "rgba8" ? { format, width, height, rgba: bytes } : { format: "gray8", width, height, gray: bytes };
+}
+
+/** A 16-bit heat map (X-Image-Format gray16: little-endian uint16) as values in 0…1. */
+export async function readRawHeat(response: Response): Promise<HeatMap> {
+  const width = Number(response.headers.get(IMAGE_HEADER.width));
+  const height = Number(response.headers.get(IMAGE_HEADER.height));
+  const format = response.headers.get(IMAGE_HEADER.format);
+  const bytes = await response.arrayBuffer();
+  if (!(width > 0 && height > 0) || format !== "gray16" || bytes.byteLength !== width * height * 2) {
+    throw new ClientError("protocol", `the server sent ${bytes.byteLength} bytes of "${format}" for a ${width}×${height} 16-bit heat map; the panel and server versions may not match`);
+  }
+  const view = new DataView(bytes);
+  const heat = new Float32Array(width * height);
+  for (let i = 0; i < heat.length; i++) heat[i] = view.getUint16(i * 2, true) / 65535;
+  return { width, height, heat };
 }
 
 export function asRgba(image: RawImage): PixelImage {

@@ -8,7 +8,7 @@
 import type { GrayImage, PixelImage } from "../hosts/host";
 import type { AppearanceBrowser, AppearanceBrowserRequest, EditRequest, MaskRequest, RemovalRequest } from "@server-api/image-parts";
 import type { FactorisationListQuery, NotesPatchRequest } from "@server-api/factorisations";
-import type { CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, GeneratedImage, GenerateRequest, Health, ImageInfo, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "../client/client";
+import type { CreateFactorisationRequest, FactorisationDetail, FactorisationSummary, GeneratedImage, GenerateRequest, Health, HeatMap, ImageInfo, JobRun, ModelInfo, PandaClient, PartThumbnails, SaliencySource } from "../client/client";
 import { ClientError, needsServer } from "../client/errors";
 import { BundleManifest, parseBundleManifest } from "../../../companion-server/src/runtime/bundle-manifest";
 import { describeManifest } from "../../../companion-server/src/runtime/model-info";
@@ -156,6 +156,12 @@ export class InBrowserPandaClient implements PandaClient {
   async saliencyHeat(imageId: string, source: SaliencySource): Promise<GrayImage> {
     const ip = await this.imageParts(imageId, source.factorisation);
     return gray(indexed(() => ip.saliency(source.appearance, source.upsampling).heat));
+  }
+
+  async saliencyHeatMap(imageId: string, source: SaliencySource): Promise<HeatMap> {
+    const ip = await this.imageParts(imageId, source.factorisation);
+    const { width, height, data } = indexed(() => ip.saliency(source.appearance, source.upsampling).heat);
+    return { width, height, heat: data };
   }
 
   async saliencyMask(imageId: string, source: SaliencySource): Promise<GrayImage> {

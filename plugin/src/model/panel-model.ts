@@ -732,7 +732,7 @@ export class PanelModel {
       const appearance = this.state.appearanceIndex;
       if (appearance === null) throw new InputError("Pick an appearance first.");
       const request = { factorisation: factorisationId, appearance };
-      const heat = await this.client.saliencyHeat(image.id, request);
+      const heat = await this.client.saliencyHeatMap(image.id, request);
       const mask = await this.client.saliencyMask(image.id, request);
       const colour = this.state.saliencyOutput === "colour";
       const { pixels, mask: opacity } = saliencyOverlay(heat, mask, colour ? INFERNO : null);

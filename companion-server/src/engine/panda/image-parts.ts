@@ -196,8 +196,8 @@ export class ImageParts {
 
   /**
    * The image with the edits applied, and nothing else: the live preview's path (Z' and the tail;
-   * the region is not needed there). `timings` records the two steps. `draft`: through the
-   * generator's draft tail where it has one (the preview while the user drags).
+   * the region is not needed there). `timings` records the two steps (the second as "draft" when
+   * `draft`: through the generator's draft tail, which the caller checked it has).
    */
   async editedImage(edits: readonly Edit[], timings = new StepTimings(), options: { draft?: boolean } = {}): Promise<RgbaImage> {
     for (const e of edits) {
@@ -205,7 +205,7 @@ export class ImageParts {
       this.checkAppearance(e.appearance);
     }
     const { features } = await timings.time("edit", () => applyEdits(this.factors, this.features, edits, this.refinedParts));
-    const [image] = await timings.time("tail", () => this.render(features, 1, options));
+    const [image] = await timings.time(options.draft ? "draft" : "tail", () => this.render(features, 1, options));
     return image;
   }
 

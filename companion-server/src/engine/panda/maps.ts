@@ -47,6 +47,16 @@ export function minMaxScale(map: SpatialMap): SpatialMap {
 }
 
 /** Values in [0, 1] → 0…255 (clamped). */
+/** Values in [0, 1] as 16-bit levels (0…65535), clamped: a heat map without 8-bit steps. */
+export function toGray16(map: SpatialMap): Uint16Array {
+  const out = new Uint16Array(map.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = map.data[i] * 65535;
+    out[i] = v <= 0 ? 0 : v >= 65535 ? 65535 : Math.round(v);
+  }
+  return out;
+}
+
 export function toGray8(map: SpatialMap): Uint8Array {
   const out = new Uint8Array(map.data.length);
   for (let i = 0; i < out.length; i++) {

@@ -29,7 +29,7 @@ import { partMapsTask, withCoordinates } from "./imaging-tasks";
 import appearanceBrowser from "./appearance-browser";
 import { StepTimings } from "../../util/step-timings";
 import { IMAGE_HEADERS } from "../../api/generate";
-import { negotiateImageType, sendPixels } from "../image-response";
+import { negotiateImageType, PixelPayload, sendPixels } from "../image-response";
 
 
 /** A region at feature resolution (edited or removed) to image size on an imaging thread, as a base64 gray PNG. */
@@ -92,7 +92,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     "/api/images/:id/saliency",
     {
       schema: {
-        description: `Where an appearance is present: 8-bit heat map scaled by the factorisation's per-appearance min/max over samples, or the mask at its mean (threshold in ${PARTS_HEADERS.threshold}, 0…1).`,
+        description: `Where an appearance is present: heat map (8 or 16 bits) scaled by the factorisation's per-appearance min/max over samples, or the mask at its mean (threshold in ${PARTS_HEADERS.threshold}, 0…1).`,
         params: ImageParamsSchema,
         body: SaliencyRequestSchema,
         response: errorResponses,
@@ -100,14 +100,16 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       negotiateImageType(request);
-      const { factorisation, appearance, output, upsampling } = request.body;
+      const { factorisation, appearance, output, upsampling, bits } = request.body;
       const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, factorisation);
       requireIndices(f, [], [appearance]);
       // Lanczos, guided filter and threshold on an imaging thread.
       const { atFeatures, threshold } = (await withCoordinates(app, ip)).featureSaliency(appearance);
-      const map = await app.imaging.image("saliency", { imageId: request.params.id, image: ip.image, map: atFeatures, threshold, upsampling: upsampling ?? DEFAULT_UPSAMPLING, output: output === "mask" ? "mask" : "heat" });
+      const kind = output === "mask" ? "mask" : bits === 16 ? "heat16" : "heat";
+      const map = await app.imaging.image("saliency", { imageId: request.params.id, image: ip.image, map: atFeatures, threshold, upsampling: upsampling ?? DEFAULT_UPSAMPLING, output: kind });
       reply.header(PARTS_HEADERS.threshold, threshold.toFixed(6));
-      return sendPixels(request, reply, { kind: "gray", ...map }, { id: request.params.id, factorisation: f.id, appearance, threshold });
+      const payload: PixelPayload = "gray16" in map ? { kind: "gray16", width: map.width, height: map.height, gray: map.gray16 } : { kind: "gray", ...map };
+      return sendPixels(request, reply, payload, { id: request.params.id, factorisation: f.id, appearance, threshold });
     },
   );
 
@@ -115,7 +117,7 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
     "/api/images/:id/edits",
     {
       schema: {
-        description: "The image with the edits applied (RGBA). JSON answers also carry `mask`: the edited region (union of the p̂_j) as base64 8-bit gray PNG. Server-Timing gives the steps' durations (parts, edit, tail).",
+        description: "The image with the edits applied (RGBA). JSON answers also carry `mask`: the edited region (union of the p̂_j) as base64 8-bit gray PNG. Server-Timing gives the steps' durations (parts, edit, and tail or draft).",
         params: ImageParamsSchema,
         body: EditRequestSchema,
         response: errorResponses,
