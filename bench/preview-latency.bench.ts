@@ -5,7 +5,10 @@
  * animation frame after the preview layer shows that strength or a newer one. Two phases: a continuous drag of the real
  * slider with the mouse (events at about 60 Hz, coalesced by the panel) and isolated key steps.
  * Each phase also says where the time went (p50/p95): the panel's request and its drawing of the
- * frame, and inside the request the server's steps (Server-Timing: parts lookup, Z', the tail).
+ * frame, and inside the request the server's steps (Server-Timing: parts lookup, Z', the tail — or
+ * the draft tail, whose frames the panel shows first: while dragging, and before each key step's
+ * full-quality frame). `settled` is the wait for the full-quality frame: after each key step, and
+ * after the drag's release for the value it ended on.
  * Then the same two phases with the in-browser engine: the standalone site (build:static) on a
  * plain file server, the tail run in the page by ONNX Runtime Web (WebAssembly: this Chromium has
  * no GPU) on the shipped parts; `inBrowser` and the ratios to the server come from the same run.
@@ -25,16 +28,19 @@ const TARGET_P50_MS = 100;
 interface Recorded {
   /** [time, strength] of each strength change the panel received */
   inputs: [number, number][];
-  /** [time, strength] of the first animation frame after each preview update */
-  shown: [number, number][];
+  /** [time, strength, draft] of the first animation frame after each preview update */
+  shown: [number, number, boolean][];
   /** per preview update, where its time went (the panel's own figures) */
-  frames: { requestMs: number; drawMs: number }[];
+  frames: { requestMs: number; drawMs: number; draft: boolean }[];
+  /** when the pointer let go of the slider (the drag's end) */
+  released: number[];
   /** per preview request, the server's steps (Server-Timing, through Resource Timing) */
   server: Record<string, number>[];
 }
 
-/** For each input, the wait until a preview showing it or a later input was on screen. */
-function latencies({ inputs, shown }: Recorded): number[] {
+/** For each input, the wait until a preview showing it or a later input was on screen (full frames only: `fullOnly`). */
+function latencies({ inputs, shown: all }: Recorded, fullOnly = false): number[] {
+  const shown = fullOnly ? all.filter(([, , draft]) => !draft) : all;
   const result: number[] = [];
   let next = 0;
   for (const [time, strength] of shown) {
@@ -51,18 +57,34 @@ function summary(values: number[]) {
   return { samples: values.length, p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), max: round(Math.max(...values)) };
 }
 
-/** p50/p95 of each step: the panel's request and draw, and the server's steps inside the request. */
+/** The wait from the drag's release to the full-quality frame of the value it ended on. */
+function afterRelease({ released, shown }: Recorded): number | null {
+  const last = released.at(-1);
+  const full = shown.find(([time, , draft]) => !draft && last !== undefined && time >= last);
+  return last === undefined || !full ? null : Math.round((full[0] - last) * 10) / 10;
+}
+
+/**
+ * p50/p95 of each step, for draft and full frames apart: the panel's request and draw, and the
+ * server's steps inside the request (a request ran the draft tail when its Server-Timing has "draft").
+ */
 function profile({ frames, server }: Recorded) {
   const short = (values: number[]) => {
-    const { p50, p95 } = summary(values);
-    return { p50, p95 };
+    if (values.length === 0) return null;
+    const { samples, p50, p95 } = summary(values);
+    return { samples, p50, p95 };
   };
-  const steps = [...new Set(server.flatMap((s) => Object.keys(s)))];
-  return {
-    request: short(frames.map((f) => f.requestMs)),
-    draw: short(frames.map((f) => f.drawMs)),
-    server: Object.fromEntries(steps.map((step) => [step, short(server.map((s) => s[step] ?? 0))])),
+  const part = (draft: boolean) => {
+    const mine = server.filter((s) => ("draft" in s) === draft);
+    const steps = [...new Set(mine.flatMap((s) => Object.keys(s)))];
+    const panel = frames.filter((f) => f.draft === draft);
+    return {
+      request: short(panel.map((f) => f.requestMs)),
+      draw: short(panel.map((f) => f.drawMs)),
+      server: Object.fromEntries(steps.map((step) => [step, short(mine.map((s) => s[step] ?? 0))])),
+    };
   };
+  return { draft: part(true), full: part(false) };
 }
 
 /** The panel's state once an image, a part and an appearance are picked (set up through the panel model). */
@@ -75,7 +97,7 @@ interface Ready {
 /** Drags the slider, then steps it with the keys, recording every input and every preview frame. */
 async function measure(page: Page, steps: number) {
   await page.evaluate(() => {
-    const recorded: Recorded = { inputs: [], shown: [], frames: [], server: [] };
+    const recorded: Recorded = { inputs: [], shown: [], frames: [], server: [], released: [] };
     const m = window.pandaStudio!.panel!.model;
     const slider = document.querySelector('[data-field="strength"]')!;
     let last = m.state.strength;
@@ -91,10 +113,11 @@ async function measure(page: Page, steps: number) {
     slider.addEventListener("input", (e) => {
       if (m.state.strength !== last) recorded.inputs.push([Math.min(cause ?? e.timeStamp, e.timeStamp), (last = m.state.strength)]);
     });
+    window.addEventListener("pointerup", (e) => recorded.released.push(e.timeStamp), true);
     document.addEventListener("panda-preview-shown", (e) => {
-      const { strength, requestMs, drawMs } = (e as CustomEvent<{ strength: number; requestMs: number; drawMs: number }>).detail;
-      recorded.frames.push({ requestMs, drawMs });
-      requestAnimationFrame(() => recorded.shown.push([performance.now(), strength]));
+      const { strength, requestMs, drawMs, draft } = (e as CustomEvent<{ strength: number; requestMs: number; drawMs: number; draft?: boolean }>).detail;
+      recorded.frames.push({ requestMs, drawMs, draft: draft === true });
+      requestAnimationFrame(() => recorded.shown.push([performance.now(), strength, draft === true]));
     });
     performance.setResourceTimingBufferSize(100000);
     new PerformanceObserver((list) => {
@@ -107,8 +130,8 @@ async function measure(page: Page, steps: number) {
     page.evaluate(() => {
       const w = window as unknown as { benchRecord: Recorded };
       const r = w.benchRecord;
-      const copy = { inputs: [...r.inputs], shown: [...r.shown], frames: [...r.frames], server: [...r.server] };
-      for (const list of [r.inputs, r.shown, r.frames, r.server]) list.length = 0;
+      const copy = { inputs: [...r.inputs], shown: [...r.shown], frames: [...r.frames], server: [...r.server], released: [...r.released] };
+      for (const list of [r.inputs, r.shown, r.frames, r.server, r.released]) list.length = 0;
       return copy;
     });
   const settle = () => page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle()).then(() => page.waitForTimeout(100));
@@ -139,9 +162,17 @@ async function measure(page: Page, steps: number) {
   const keys = await take();
   const dragLatency = latencies(drag);
   const stepLatency = latencies(keys);
+  const drafts = (r: Recorded) => r.shown.filter(([, , draft]) => draft).length;
   return {
-    drag: { ...summary(dragLatency), inputEvents: drag.inputs.length, previewUpdates: drag.shown.length, profile: profile(drag) },
-    steps: { ...summary(stepLatency), profile: profile(keys) },
+    drag: {
+      ...summary(dragLatency),
+      inputEvents: drag.inputs.length,
+      previewUpdates: drag.shown.length,
+      draftFrames: drafts(drag),
+      settledAfterReleaseMs: afterRelease(drag),
+      profile: profile(drag),
+    },
+    steps: { ...summary(stepLatency), draftFrames: drafts(keys), settled: summary(latencies(keys, true)), profile: profile(keys) },
     met: percentile(dragLatency, 50) <= TARGET_P50_MS && percentile(stepLatency, 50) <= TARGET_P50_MS,
   };
 }
@@ -170,14 +201,15 @@ async function serverEngine(model: string, steps: number) {
     await page.goto(server.url);
     const panel = new PanelDriver(page);
     await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null);
-    // Setup through the panel model: an image, its parts, the biggest part and the first appearance.
+    // Setup through the panel model: an image, its parts (the model's shipped ones, else discovered),
+    // the biggest part and the first appearance.
     const ready: Ready = await page.evaluate(async (id) => {
       const m = window.pandaStudio!.panel!.model;
       await m.selectModel(id);
       m.setGenerate({ seed: 1 });
       m.setDiscover({ parts: 8, samples: 256 });
       await m.generate();
-      await m.discoverParts();
+      if (m.state.parts.length === 0) await m.discoverParts();
       const part = m.state.parts.reduce((a, b) => (b.coverage > a.coverage ? b : a)).index;
       m.selectPart(part);
       m.selectAppearance(0);
@@ -231,7 +263,8 @@ async function main(): Promise<void> {
     model,
     image: `${server.ready.image!.width}×${server.ready.image!.height}`,
     factorisation: server.ready.factorisation,
-    design: "one POST /api/images/:id/edits per preview, raw RGBA; slider events coalesced (at most one request in flight, the next one sent while a frame is drawn); preview layer updated in place",
+    design:
+      "one POST /api/images/:id/edits per preview frame, raw RGBA: a draft first (the model's draft tail: quality draft), then for a key step its full frame, for a drag one full frame once it lets go; slider events coalesced (at most one request in flight, the next one sent while a frame is drawn); preview layer updated in place",
     drag: server.drag,
     steps: server.steps,
     targetP50Ms: TARGET_P50_MS,

@@ -51,7 +51,9 @@ afterAll(async () => {
   await panel.dragStrength(0.8);
   await page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle());
   const drafts = await page.evaluate(() => (window as unknown as { previewDrafts: boolean[] }).previewDrafts);
+  // a drag (the slider's pointer down) asks for drafts only; one full frame follows its release
   expect(drafts.filter((d) => d).length).toBeGreaterThan(0);
+  expect(drafts.filter((d) => !d)).toHaveLength(1);
   expect(drafts.at(-1)).toBe(false);
   const preview = await panel.layerPixels("PandA preview");
   await panel.click("apply");

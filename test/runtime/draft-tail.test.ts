@@ -58,12 +58,18 @@ describe("the bundle loader", () => {
 
   it("takes a draft with the tail's signature, and a generator without a draft renders in full when asked for one", async () => {
     const dir = withDraft("with-draft", "4x4/tail.onnx");
-    expect(loadBundle(dir).manifest.layers[0].draft).toBe("4x4/tail.onnx");
+    const drafted = new Generator(loadBundle(dir), factory);
+    expect(drafted.manifest.layers[0].draft).toBe("4x4/tail.onnx");
     const tiny = new Generator(loadBundle(join(models.dir, "tiny-test")), factory);
     const batch = await tiny.head("4x4", sampleLatents("normal", tiny.manifest.latent.size, 3, 1), 1);
+    const full = Array.from((await tiny.tail(batch)).data);
+    // a draft already at the image size is run as it is
+    const draft = await drafted.tail(batch, { draft: true });
+    expect(draft.draft).toBe(true);
+    expect(Array.from(draft.data)).toEqual(full);
     const asked = await tiny.tail(batch, { draft: true });
     expect(asked.draft).toBe(false);
-    expect(Array.from(asked.data)).toEqual(Array.from((await tiny.tail(batch)).data));
+    expect(Array.from(asked.data)).toEqual(full);
   });
 
   it("refuses a draft that is not a tail of the layer, naming the file", () => {

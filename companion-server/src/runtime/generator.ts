@@ -2,6 +2,7 @@
  * A loaded generator bundle that runs: head (latent → feature map + auxiliaries) and tail
  * (feature map + auxiliaries → image) for any split layer, over lazily opened ONNX sessions.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { BundleManifest, LayerSpec } from "./bundle-manifest";
@@ -9,7 +10,7 @@ import { LoadedBundle } from "./bundle-loader";
 import { defaultLayer, defaultTruncation, truncatedLatents } from "./model-info";
 import { SessionFactory } from "./execution-providers";
 import { OrtSession } from "./ort-thread";
-import { bilinearResizeGraph } from "../onnx/resize-graph";
+import { withBilinearOutput } from "../onnx/resize-graph";
 
 /** A batch of feature maps at one layer, with the auxiliary tensors the tail needs. */
 export interface FeatureBatch {
@@ -106,15 +107,8 @@ export class Generator {
     const feeds: Record<string, ort.Tensor> = { features: new ort.Tensor("float32", batch.features, [batch.count, c, h, w]) };
     for (const a of this.manifest.auxiliary ?? []) feeds[a.name] = new ort.Tensor("float32", batch.auxiliary[a.name], [batch.count, ...a.shape]);
     const draft = options.draft === true && layer.draft !== undefined;
-    const out = await (await this.session(draft ? layer.draft! : layer.tail)).run(feeds);
-    const image = out.image as ort.Tensor;
-    const { width, height, channels } = this.manifest.image;
-    const [, , drawnHeight, drawnWidth] = image.dims;
-    if (!draft || (drawnHeight === height && drawnWidth === width)) return { count: batch.count, data: image.data as Float32Array, draft };
-    // The draft's smaller image, scaled up bilinearly (what an SR stage adds its detail to).
-    const upscale = await this.upscaleSession([batch.count, channels, drawnHeight, drawnWidth]);
-    const scaled = await upscale.run({ small: image });
-    return { count: batch.count, data: scaled.image.data as Float32Array, draft };
+    const out = await (await (draft ? this.draftSession(layer.draft!) : this.session(layer.tail))).run(feeds);
+    return { count: batch.count, data: out.image.data as Float32Array, draft };
   }
 
   /** Latents → images through the default layer's head and tail. */
@@ -122,25 +116,21 @@ export class Generator {
     return this.tail(await this.head(this.layer().id, latents, count, truncation));
   }
 
-  /** Bilinear scaling of a batch of this shape to the image size (half-pixel centres: PyTorch's and PIL's), one session per shape. */
-  private upscaleSession(dims: number[]): Promise<OrtSession> {
-    const key = `upscale:${dims.join("x")}`;
-    let session = this.sessions.get(key);
-    if (!session) {
-      session = this.factory.create(bilinearResizeGraph(dims, [this.manifest.image.height, this.manifest.image.width]));
-      session.catch(() => this.sessions.delete(key));
-      this.sessions.set(key, session);
-    }
-    return session;
+  /** A draft tail whose image is scaled up bilinearly to the image size inside its graph (what an SR stage adds its detail to). */
+  private draftSession(file: string): Promise<OrtSession> {
+    const { height, width } = this.manifest.image;
+    return this.session(file, () => withBilinearOutput(readFileSync(join(this.bundle.dir, file)), "image", [height, width]));
   }
 
-  private session(file: string): Promise<OrtSession> {
-    let session = this.sessions.get(file);
+  /** `model`: the graph's bytes when they are not the file's as it is */
+  private session(file: string, model?: () => Uint8Array): Promise<OrtSession> {
+    const key = model ? `rewritten:${file}` : file;
+    let session = this.sessions.get(key);
     if (!session) {
-      session = this.factory.create(join(this.bundle.dir, file));
+      session = this.factory.create(model ? model() : join(this.bundle.dir, file));
       // A failed open must not be cached forever: the next request tries again.
-      session.catch(() => this.sessions.delete(file));
-      this.sessions.set(file, session);
+      session.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, session);
     }
     return session;
   }

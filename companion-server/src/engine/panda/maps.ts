@@ -46,24 +46,23 @@ export function minMaxScale(map: SpatialMap): SpatialMap {
   return { width: map.width, height: map.height, data };
 }
 
-/** Values in [0, 1] → 0…255 (clamped). */
-/** Values in [0, 1] as 16-bit levels (0…65535), clamped: a heat map without 8-bit steps. */
-export function toGray16(map: SpatialMap): Uint16Array {
-  const out = new Uint16Array(map.data.length);
+/** Values in [0, 1] as whole levels 0…top of `out` (clamped). */
+function quantised<T extends Uint8Array | Uint16Array>(map: SpatialMap, out: T, top: number): T {
   for (let i = 0; i < out.length; i++) {
-    const v = map.data[i] * 65535;
-    out[i] = v <= 0 ? 0 : v >= 65535 ? 65535 : Math.round(v);
+    const v = map.data[i] * top;
+    out[i] = v <= 0 ? 0 : v >= top ? top : Math.round(v);
   }
   return out;
 }
 
+/** Values in [0, 1] → 0…255 (clamped). */
 export function toGray8(map: SpatialMap): Uint8Array {
-  const out = new Uint8Array(map.data.length);
-  for (let i = 0; i < out.length; i++) {
-    const v = map.data[i] * 255;
-    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
-  }
-  return out;
+  return quantised(map, new Uint8Array(map.data.length), 255);
+}
+
+/** Values in [0, 1] → 0…65535 (clamped): a heat map without 8-bit steps. */
+export function toGray16(map: SpatialMap): Uint16Array {
+  return quantised(map, new Uint16Array(map.data.length), 65535);
 }
 
 /** Fraction of the map's mass on the outermost ring of positions (the image border). */

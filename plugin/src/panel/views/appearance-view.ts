@@ -110,7 +110,8 @@ export function appearanceView(state: PanelState, ctx: ViewContext) {
       </div>
       <sp-slider data-field="strength" label="Strength" label-visibility="none" title=${TIPS.strength} min=${-state.strengthLimit} max=${state.strengthLimit}
         step=${step} .value=${live(state.strength)} ?disabled=${!canEdit} @wheel=${wheel}
-        @pointerdown=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey, "down")} @pointermove=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey)}
+        @pointerdown=${{ handleEvent: (e: PointerEvent) => model.noteSliderModifier(e.shiftKey, "down"), capture: true }}
+        @pointermove=${{ handleEvent: (e: PointerEvent) => model.noteSliderModifier(e.shiftKey), capture: true }}
         @pointerup=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey, "up")} @pointercancel=${() => model.noteSliderModifier(false, "up")}
         @input=${(e: Event) => model.slideStrength(Number((e.target as HTMLInputElement).value))} @change=${() => model.settleStrength()}></sp-slider>
       <p class="hint">${state.partIndex === null ? "Pick a part, then an appearance; drag to preview." : `Dragging updates the “PandA preview” layer; Shift-drag is ${FINE_FACTOR}× finer. Wheel: ±${WHEEL_STEP}, with Shift ±${step}.`}</p>
