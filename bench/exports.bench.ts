@@ -88,7 +88,7 @@ async function measure(variant: string, scratch: string, keep: string | undefine
   log(`${variant}: exporting (${what})`);
   const exported = await runMeasured(PYTHON, ["models/export/export.py", ...exportArgs, "--out", bundle, "--id", variant, "--samples", String(checkSamples)], { cwd: ROOT });
   rmSync(weights, { recursive: true, force: true });
-  const base = { what, exportSeconds: round(exported.seconds), exportCpuSeconds: round(exported.cpuSeconds), peakRssMiB: mib(exported.peakRssBytes), loadAverage: round(loadavg()[0], 3) };
+  const base = { what, checkSamples, exportSeconds: round(exported.seconds), exportCpuSeconds: round(exported.cpuSeconds), peakRssMiB: mib(exported.peakRssBytes), loadAverage: round(loadavg()[0], 3) };
   if (exported.status !== 0) return { ...base, error: exported.stderrTail };
   const errors = Object.fromEntries([...exported.stdout.matchAll(/-> layer (\S+): .* = ([0-9.e+-]+)/g)].map((m) => [m[1], Number(m[2])]));
   const stateBytes = Number(/(\d+) bytes of float32 parameters and buffers/.exec(exported.stdout)?.[1]);
