@@ -63,9 +63,10 @@ export default fp<RequestGuardOptions>(
       if (host === undefined || host === "") throw new ApiError("MISSING_HOST", { expected: expected().replace(/^http:\/\//, "") });
       if (!hostAllowed(host)) throw new ApiError("FORBIDDEN_HOST", { host, expected: expected() });
       const origin = request.headers.origin;
-      if (origin !== undefined && !crossOrigin(origin) && !originAllowed(origin, names, listeningPort()))
+      const allowedCrossOrigin = crossOrigin(origin);
+      if (origin !== undefined && !allowedCrossOrigin && !originAllowed(origin, names, listeningPort()))
         throw new ApiError("FORBIDDEN_ORIGIN", { origin, expected: expected() });
-      if (crossOrigin(origin)) {
+      if (allowedCrossOrigin) {
         reply.header("access-control-allow-origin", origin).header("vary", "Origin");
         if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
           reply.header("access-control-allow-methods", CORS_METHODS).header("access-control-allow-headers", CORS_REQUEST_HEADERS).header("access-control-max-age", "600");
