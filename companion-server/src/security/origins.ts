@@ -35,38 +35,34 @@ export function splitHost(hostHeader: string): { name: string; port: string | nu
   return m ? { name: m[1], port: m[2] ?? null } : { name: hostHeader, port: null };
 }
 
-/**
- * Whether a browser Origin is a page of this server: http, one of our names, and exactly our
- * port (`ourPort` null: not listening, as under inject(), where any port passes).
- */
-export function originAllowed(origin: string, names: Set<string>, ourPort: string | null): boolean {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== "http:" || url.username || url.password || (url.pathname !== "/" && url.pathname !== "")) return false;
-  const port = url.port === "" ? "80" : url.port;
-  return names.has(url.hostname.toLowerCase()) && (ourPort === null || port === ourPort);
-}
-
 const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443" };
 
-/**
- * A browser Origin in one spelling — scheme://host:port with the port always written — or null
- * when the text is not a plain http(s) origin (a path, credentials, a query, "null").
- */
-export function canonicalOrigin(text: string): string | null {
+/** A browser Origin's parts, the port always written; null when it is not a plain http(s) origin (a path, credentials, a query, "null"). */
+function parseOrigin(text: string): { protocol: string; hostname: string; port: string } | null {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     return null;
   }
-  const port = DEFAULT_PORTS[url.protocol];
-  if (port === undefined || url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) return null;
-  return `${url.protocol}//${url.hostname}:${url.port || port}`;
+  const defaultPort = DEFAULT_PORTS[url.protocol];
+  if (defaultPort === undefined || url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) return null;
+  return { protocol: url.protocol, hostname: url.hostname, port: url.port || defaultPort };
+}
+
+/** A browser Origin in one spelling — scheme://host:port with the port always written — or null when it is not one. */
+export function canonicalOrigin(text: string): string | null {
+  const origin = parseOrigin(text);
+  return origin && `${origin.protocol}//${origin.hostname}:${origin.port}`;
+}
+
+/**
+ * Whether a browser Origin is a page of this server: http, one of our names, and exactly our
+ * port (`ourPort` null: not listening, as under inject(), where any port passes).
+ */
+export function originAllowed(text: string, names: Set<string>, ourPort: string | null): boolean {
+  const origin = parseOrigin(text);
+  return origin !== null && origin.protocol === "http:" && names.has(origin.hostname) && (ourPort === null || origin.port === ourPort);
 }
 
 /** An --allow-origin value: exactly one site (scheme, host, port), or an error saying how to write one. */
