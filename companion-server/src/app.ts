@@ -7,6 +7,7 @@ import { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import websocket from "@fastify/websocket";
 import fastifyStatic from "@fastify/static";
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { Socket } from "node:net";
 import { GeneratorRegistry } from "./runtime/generator-registry";
 import { DeviceRequest, SessionFactory } from "./runtime/execution-providers";
@@ -28,6 +29,8 @@ import factorisationRoutes from "./routes/factorisations";
 import jobRoutes from "./routes/jobs";
 import eventRoutes from "./routes/events";
 import imagePartRoutes from "./routes/image-parts";
+import previewFileRoutes from "./routes/preview-files";
+import { ORT_WEB_FILES, ORT_WEB_PREFIX } from "./api/preview-files";
 import { defaultDataDir } from "./store/data-dir";
 import { FitLimits } from "./engine/panda/fit-plan";
 import { DEFAULT_IMAGE_CACHE_BYTES } from "./runtime/image-cache";
@@ -115,10 +118,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(jobRoutes);
   await app.register(eventRoutes);
   await app.register(imagePartRoutes);
+  await app.register(previewFileRoutes);
   app.get("/api", async () => ({ routes: apiRoutes }));
 
   if (options.webRoot && existsSync(options.webRoot)) {
     await app.register(fastifyStatic, { root: options.webRoot, prefix: "/", index: ["index.html"] });
+    // the editor runs the live preview's tail in the page: ONNX Runtime Web's WebAssembly build,
+    // from the installed package (a dev dependency, like the editor's build: without it the page asks the server for every step)
+    const ortRoot = ortWebFolder();
+    const ortFiles = new Set<string>(ORT_WEB_FILES.map((f) => `/${f}`)); // paths under the prefix
+    if (ortRoot) await app.register(fastifyStatic, { root: ortRoot, prefix: ORT_WEB_PREFIX, decorateReply: false, allowedPath: (path) => ortFiles.has(path) });
   }
   return app;
+}
+
+/** The folder of ONNX Runtime Web's browser builds, or null when the package is not installed. */
+function ortWebFolder(): string | null {
+  try {
+    return dirname(require.resolve("onnxruntime-web"));
+  } catch {
+    return null;
+  }
 }

@@ -45,6 +45,8 @@ export const ERRORS = {
   UNKNOWN_APPEARANCE: { status: 400, message: (p) => `there is no appearance ${p.index}; factorisation "${p.id}" has ${p.count} appearances (0 … ${Number(p.count) - 1})` },
   RANK_TOO_LARGE: { status: 400, message: (p) => `${p.what} = ${p.got} is too large for layer "${p.layer}" of model "${p.model}" (at most ${p.max}: ${p.why})` },
   FACTORISATION_TOO_LARGE: { status: 413, message: (p) => `${p.detail} (limit: ${p.limit})` },
+  UNKNOWN_MODEL_FILE: { status: 404, message: (p) => `model "${p.model}" serves no file "${p.path}"; its files: ${p.available} (GET /api/models/${p.model}/files lists them)` },
+  UNKNOWN_TENSOR: { status: 400, message: (p) => `model "${p.model}" has no tensor "${p.tensor}"; ask for one of ${p.available}` },
   NO_CONTACT_SHEET: { status: 404, message: (p) => `factorisation "${p.id}" has no contact sheet` },
   UNKNOWN_JOB: { status: 404, message: (p) => `no job "${p.id}" (ended jobs are kept for a while only)` },
   JOB_ENDED: { status: 409, message: (p) => `job "${p.id}" has already ${p.state}; there is nothing to cancel` },

@@ -17,6 +17,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** `key` names this image under this factorisation (refined or not): what the imaging threads keep its part maps under */
     imageParts(imageId: string, factorisationId: string, options?: { refine?: boolean }): Promise<{ parts: ImageParts; factorisation: StoredFactorisation; image: CachedImage; key: string }>;
+    /** The image's features at a layer: the head runs once per image and layer, then they are kept with the image. */
+    imageFeatures(image: CachedImage, layer: string): Promise<FeatureBatch>;
   }
 }
 
@@ -41,6 +43,8 @@ export default fp(
       // Tensor → RGBA on an imaging thread too (about 55 ms a 1024-px image).
       return new ImageParts(f, batch.features, image.image, tailRenderer(generator, batch, (...image) => app.imaging.toRgba(...image)), refined);
     }
+
+    app.decorate("imageFeatures", featuresAt);
 
     app.decorate("imageParts", async (imageId: string, factorisationId: string, options: { refine?: boolean } = {}) => {
       const image = app.requireImage(imageId);
