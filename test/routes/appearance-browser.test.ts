@@ -66,7 +66,7 @@ it("previews are the edited image: the same pixels as POST /edits at the preview
 });
 
 it("renders a page in one run of the tail, and serves a page seen before from its cache", async () => {
-  const tail = jest.spyOn(p.app.generators.get("tiny-test")!, "tail");
+  const tail = jest.spyOn(p.app.generators.get("tiny-test")!, "tailRgba");
   try {
     const first = (await browse({ parts: [1], offset: 0, limit: 12 })).json() as AppearanceBrowser;
     expect(tail).toHaveBeenCalledTimes(1);

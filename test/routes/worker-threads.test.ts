@@ -1,6 +1,6 @@
 /**
- * The per-request maths of the image routes runs on worker threads (imaging threads for RGBA,
- * masks, part thumbnails, saliency, regions, pixel removal, per-image parts and a fit's contact sheet; the ONNX Runtime thread for the generator), and a thread killed while
+ * The per-request maths of the image routes runs on worker threads (imaging threads for
+ * masks, part thumbnails, saliency, regions, pixel removal, per-image parts and a fit's contact sheet; the ONNX Runtime thread for the generator and its images' RGBA), and a thread killed while
  * it holds a request is replaced: the request is sent once more (same answer), or, killed twice,
  * gets a 503 in JSON; /api/health answers throughout and the next request succeeds.
  */
@@ -25,7 +25,7 @@ const rawMask = (image: string, payload: object) =>
 const generateRaw = (seed: number) => p.app.inject({ method: "POST", url: "/api/generate", payload: { model: "tiny-test", seed }, headers: { accept: "application/octet-stream" } });
 const health = () => p.app.inject({ method: "GET", url: "/api/health" });
 
-it("computes refined, feathered masks and generated pixels on imaging threads, the same values as in place", async () => {
+it("computes refined, feathered masks on imaging threads, the same values as in place", async () => {
   const before = p.app.imaging.stats();
   const image = await p.generate(7);
   const res = await rawMask(image, { parts: [0, 2], kind: "soft", refine: true, feather: 3 });
@@ -33,7 +33,6 @@ it("computes refined, feathered masks and generated pixels on imaging threads, t
 
   const stats = p.app.imaging.stats();
   expect(stats.threads).toBe(2);
-  expect(stats.tasks.rgba).toBe(before.tasks.rgba + 1); // the generated image
   expect(stats.tasks.cluster).toBe(before.tasks.cluster + 1); // its parts refined
   expect(stats.tasks.mask).toBe(before.tasks.mask + 1);
   expect(stats.threadIds.length).toBeGreaterThan(0);
@@ -114,7 +113,6 @@ it("draws a fit's sample images and contact sheet on imaging threads, the same b
   expect(state).toBe("finished");
   const tasks = p.app.imaging.stats().tasks;
   expect(tasks.contactSheet).toBe(before.contactSheet + 1);
-  expect(tasks.rgba).toBe(before.rgba + CONTACT_SHEET_ROWS);
 
   const generator = p.app.generators.get("tiny-test")!;
   const fitted = p.app.requireFactorisation("threaded");

@@ -72,6 +72,26 @@ describe("the bundle loader", () => {
     expect(Array.from(asked.data)).toEqual(full);
   });
 
+  it("warms a layer's draft once (its session opened and run), so the first preview frame only runs it", async () => {
+    const drafted = new Generator(loadBundle(withDraft("warmed-draft", "4x4/tail.onnx")), factory);
+    const batch = await drafted.head("4x4", sampleLatents("normal", drafted.manifest.latent.size, 5, 1), 1);
+    const calls: string[] = [];
+    const stop = factory.thread.watch((call) => calls.push(call.op));
+    try {
+      await drafted.warmDraft(batch);
+      expect(calls.filter((op) => op === "open").length).toBe(2); // the draft and the RGBA conversion
+      expect(calls.filter((op) => op === "run").length).toBe(1);
+      calls.length = 0;
+      await drafted.warmDraft(batch); // a second image of the same layer: nothing to do
+      const frame = await drafted.tailRgba(batch, { draft: true });
+      expect(calls).toEqual(["run"]);
+      expect(frame.draft).toBe(true);
+    } finally {
+      stop();
+      await drafted.release();
+    }
+  });
+
   it("refuses a draft that is not a tail of the layer, naming the file", () => {
     const dir = withDraft("bad-draft", "4x4/head.onnx");
     let err: unknown;

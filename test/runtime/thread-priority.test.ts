@@ -9,7 +9,7 @@ import { getPriority } from "node:os";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { BACKGROUND_NICENESS, kernelThreadId, lowerThisThreadPriority, PriorityOutcome } from "../../companion-server/src/util/thread-priority";
-import { buildProductApp } from "../routes/product-app";
+import { buildProductApp, PLANTED } from "../routes/product-app";
 import { encodePngOffThread, OFF_THREAD_PIXELS } from "../../companion-server/src/runtime/png-thread";
 
 const linux = process.platform === "linux";
@@ -58,7 +58,9 @@ it("keeps the main thread's priority, and is a no-op with a reason where priorit
   const before = threadNices();
   const p = await buildProductApp({ imagingThreads: 1 });
   try {
-    await p.generate(3); // the ONNX Runtime thread (and its intra-op pool) and the imaging thread (RGBA)
+    const image = await p.generate(3); // the ONNX Runtime thread (and its intra-op pool)
+    const mask = await p.app.inject({ method: "POST", url: `/api/images/${image}/masks`, payload: { factorisation: PLANTED, parts: [0] } }); // the imaging thread
+    expect(mask.statusCode).toBe(200);
     await encodePngOffThread(new Uint8Array(OFF_THREAD_PIXELS), 256, 256, true); // the PNG thread
     const started = [...threadNices()].filter(([tid]) => !before.has(tid));
     const nicer = started.filter(([, nice]) => nice === expected);

@@ -28,7 +28,7 @@ export interface FactorisationJobSpec {
   batchSize?: number;
 }
 
-/** The job's pixel work (sample images to RGBA, the contact sheet) runs on `imaging`, off the event loop. */
+/** The job's contact sheet is drawn on `imaging`, off the event loop (its sample images come from the ONNX Runtime thread as RGBA). */
 export function factorisationTask(
   generator: Generator,
   spec: FactorisationJobSpec,
@@ -55,7 +55,7 @@ export function factorisationTask(
         batchSize: spec.batchSize,
       },
       sessions,
-      sampleImages: () => sampleImages(generator, spec.seed, Math.min(CONTACT_SHEET_ROWS, spec.samples), { layer: spec.layer, toRgba: (...image) => imaging.toRgba(...image) }),
+      sampleImages: () => sampleImages(generator, spec.seed, Math.min(CONTACT_SHEET_ROWS, spec.samples), { layer: spec.layer }),
       imageSize: { width: image.width, height: image.height },
       contactSheet: (factors, samples, size) => imaging.contactSheet(factors, samples, size),
       featureMemoryBudget: planned.limits.featureMemoryBudget,

@@ -64,6 +64,12 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A constant of another element type (float64 for exact arithmetic); `values` holds it in that type's layout. */
+  typedConstant(name: string, dataType: onnx.TensorProto.DataType, values: ArrayBufferView, dims: number[]): string {
+    this.initializers.push({ name, dims, dataType, rawData: new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)) });
+    return name;
+  }
+
   /** An int64 constant, for shape arguments (Reshape, Slice, Unsqueeze axes). */
   int64Constant(values: number[], name = this.fresh("shape")): string {
     const raw = new BigInt64Array(values.map((v) => BigInt(v)));
@@ -87,9 +93,9 @@ export class GraphBuilder {
   }
 
   /** Declares a graph output; renames the value with an Identity node when needed. */
-  output(value: string, name: string, dims: Dim[]): void {
+  output(value: string, name: string, dims: Dim[], elemType = FLOAT): void {
     if (value !== name) this.node("Identity", [value], {}, [name]);
-    this.outputs.push(valueInfo(name, dims));
+    this.outputs.push(valueInfo(name, dims, elemType));
   }
 
   toModelBytes(opset = 17): Uint8Array {

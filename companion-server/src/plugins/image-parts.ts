@@ -38,10 +38,11 @@ export default fp(
     async function build(image: CachedImage, f: StoredFactorisation, refine: boolean): Promise<ImageParts> {
       const generator = app.requireGenerator(image.model);
       const batch = await featuresAt(image, f.meta.layer as string);
+      // the live preview's draft tail, ready before the first drag (a failure shows on that drag's own request)
+      generator.warmDraft(batch).catch(() => {});
       // Parts that follow this image (refine.ts), clustered on an imaging thread.
       const refined = refine ? await refineParts(batch.features, f.factors, {}, app.generators.sessions, (c, p, n) => app.imaging.clusterParts(c, p, n)) : undefined;
-      // Tensor → RGBA on an imaging thread too (about 55 ms a 1024-px image).
-      return new ImageParts(f, batch.features, image.image, tailRenderer(generator, batch, (...image) => app.imaging.toRgba(...image)), refined);
+      return new ImageParts(f, batch.features, image.image, tailRenderer(generator, batch), refined);
     }
 
     app.decorate("imageFeatures", featuresAt);

@@ -11,6 +11,8 @@ import { defaultLayer, defaultTruncation, truncatedLatents } from "./model-info"
 import { SessionFactory } from "./execution-providers";
 import { OrtSession } from "./ort-thread";
 import { withBilinearOutput } from "../onnx/resize-graph";
+import { rgbaConverterGraph } from "../onnx/rgba-graph";
+import type { RgbaImage } from "../engine/imaging/rgba";
 
 /** A batch of feature maps at one layer, with the auxiliary tensors the tail needs. */
 export interface FeatureBatch {
@@ -42,6 +44,8 @@ export interface DedicatedHead {
 
 export class Generator {
   private readonly sessions = new Map<string, Promise<OrtSession>>();
+  /** layers whose draft tail has run once, or is running (warmDraft) */
+  private readonly warmed = new Set<string>();
 
   constructor(
     readonly bundle: LoadedBundle,
@@ -103,12 +107,56 @@ export class Generator {
 
   async tail(batch: FeatureBatch, options: TailOptions = {}): Promise<ImageBatch> {
     const layer = this.layer(batch.layer);
+    const draft = options.draft === true && layer.draft !== undefined;
+    const out = await (await (draft ? this.draftSession(layer.draft!) : this.session(layer.tail))).run(this.tailFeeds(batch, layer));
+    return { count: batch.count, data: out.image.data as Float32Array, draft };
+  }
+
+  private tailFeeds(batch: FeatureBatch, layer: LayerSpec): Record<string, ort.Tensor> {
     const [c, h, w] = layer.shape;
     const feeds: Record<string, ort.Tensor> = { features: new ort.Tensor("float32", batch.features, [batch.count, c, h, w]) };
     for (const a of this.manifest.auxiliary ?? []) feeds[a.name] = new ort.Tensor("float32", batch.auxiliary[a.name], [batch.count, ...a.shape]);
+    return feeds;
+  }
+
+  /** The image tensor → RGBA graph for this bundle's channels and range (tailRgba chains it). */
+  private rgbaSession(): Promise<OrtSession> {
+    const { channels, range } = this.manifest.image;
+    return this.session("rgba-converter", () => rgbaConverterGraph(channels, range));
+  }
+
+  /**
+   * The tail (or its draft, as `tail`) straight to 8-bit RGBA images: the graph that converts the
+   * image tensor (onnx/rgba-graph.ts, tensorToRgba's values exactly) runs right after it on the ONNX
+   * Runtime thread, in the same call, so the pixels need no other thread.
+   */
+  async tailRgba(batch: FeatureBatch, options: TailOptions = {}): Promise<{ images: RgbaImage[]; draft: boolean }> {
+    const layer = this.layer(batch.layer);
     const draft = options.draft === true && layer.draft !== undefined;
-    const out = await (await (draft ? this.draftSession(layer.draft!) : this.session(layer.tail))).run(feeds);
-    return { count: batch.count, data: out.image.data as Float32Array, draft };
+    const [tail, toRgba] = await Promise.all([draft ? this.draftSession(layer.draft!) : this.session(layer.tail), this.rgbaSession()]);
+    const out = await tail.run(this.tailFeeds(batch, layer), { then: [toRgba] });
+    const { width, height } = this.manifest.image;
+    const rgba = out.rgba.data as Uint8Array;
+    const size = width * height * 4;
+    // one image keeps the run's buffer; several get one each (a view would carry the whole batch wherever it is posted)
+    const images = Array.from({ length: batch.count }, (_, i) => ({ width, height, rgba: batch.count === 1 ? rgba : rgba.slice(i * size, (i + 1) * size) }));
+    return { images, draft };
+  }
+
+  /**
+   * Opens the layer's draft tail and runs it once, before a live preview asks for it: opening the
+   * session (its graph scaled up to the image size) and ONNX Runtime's first run, which sizes its
+   * memory arena, cost several draft frames and stalled the first frames of a drag.
+   */
+  async warmDraft(batch: FeatureBatch): Promise<void> {
+    if (this.layer(batch.layer).draft === undefined || this.warmed.has(batch.layer)) return;
+    this.warmed.add(batch.layer);
+    try {
+      await this.tailRgba(batch, { draft: true });
+    } catch (err) {
+      this.warmed.delete(batch.layer); // the next image tries again
+      throw err;
+    }
   }
 
   /** Latents → images through the default layer's head and tail. */

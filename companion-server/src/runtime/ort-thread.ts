@@ -18,7 +18,8 @@ import type { SymmetricEigen } from "../engine/tenalg/symmetric-eigen";
 export interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>>;
+  /** `then`: sessions of the same factory run right after this one on its thread, each fed the outputs before it (by input name); the answer is the last one's outputs */
+  run(feeds: Record<string, ort.Tensor>, options?: { then?: readonly OrtSession[] }): Promise<Record<string, ort.Tensor>>;
   release(): Promise<void>;
 }
 
@@ -90,7 +91,7 @@ class RemoteSession implements OrtSession {
   private binding: Promise<Binding>;
 
   constructor(
-    private readonly thread: OrtThread,
+    readonly thread: OrtThread,
     private readonly model: string | Uint8Array,
     private readonly options: ort.InferenceSession.SessionOptions,
   ) {
@@ -116,17 +117,21 @@ class RemoteSession implements OrtSession {
    * the run is sent once more to a fresh thread, and only if that one dies too does it fail (with
    * the WorkerStoppedError, which the server answers with 503).
    */
-  async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  async run(feeds: Record<string, ort.Tensor>, options: { then?: readonly OrtSession[] } = {}): Promise<Record<string, ort.Tensor>> {
+    const then = (options.then ?? []).map((s) => {
+      if (!(s instanceof RemoteSession) || s.thread !== this.thread) throw new Error("a chained session must come from the same session factory");
+      return s;
+    });
     try {
-      return await this.runOnce(feeds);
+      return await this.runOnce(feeds, then);
     } catch (err) {
       if (!(err instanceof WorkerStoppedError)) throw err;
-      return this.runOnce(feeds);
+      return this.runOnce(feeds, then);
     }
   }
 
   /** This session on the running thread, opened there again if its thread has died. */
-  private async current(): Promise<Binding> {
+  async current(): Promise<Binding> {
     const before = this.binding;
     const binding = await before.catch((err: unknown) => {
       if (err instanceof WorkerStoppedError) return null;
@@ -138,11 +143,14 @@ class RemoteSession implements OrtSession {
     return this.binding;
   }
 
-  private async runOnce(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  private async runOnce(feeds: Record<string, ort.Tensor>, then: readonly RemoteSession[]): Promise<Record<string, ort.Tensor>> {
     const binding = await this.current();
+    const chained = await Promise.all(then.map((s) => s.current()));
+    if (chained.some((b) => b.worker !== binding.worker)) throw new WorkerStoppedError("ONNX Runtime", "was replaced while a chained run was being sent");
     const wire: Record<string, WireTensor> = {};
     for (const [name, t] of Object.entries(feeds)) wire[name] = { type: t.type, dims: t.dims, data: await ownedCopy(t.data, this.thread.feedBuffers) };
-    const reply = await this.thread.call(binding.worker, { op: "run", session: binding.session, feeds: wire }, transferList(wire));
+    const request = { op: "run", session: binding.session, feeds: wire, ...(chained.length > 0 ? { then: chained.map((b) => b.session) } : {}) };
+    const reply = await this.thread.call(binding.worker, request, transferList(wire));
     for (const buffer of reply.feedBuffers ?? []) this.thread.feedBuffers.give(buffer);
     const out: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(reply.outputs ?? {})) out[name] = new ort.Tensor(t.type, t.data as Float32Array, t.dims);

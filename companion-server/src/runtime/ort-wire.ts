@@ -16,7 +16,8 @@ export interface WireTensor {
 
 export type WorkerRequest =
   | { op: "open"; id: number; session: number; model: string | Uint8Array; options: ort.InferenceSession.SessionOptions }
-  | { op: "run"; id: number; session: number; feeds: Record<string, WireTensor> }
+  /** `then`: sessions run after it on this thread, each fed the outputs before it by name; the last one's outputs are the answer */
+  | { op: "run"; id: number; session: number; feeds: Record<string, WireTensor>; then?: number[] }
   | { op: "release"; id: number; session: number }
   | { op: "eigen"; id: number; values: Float32Array | Float64Array; n: number };
 

@@ -29,7 +29,12 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
     case "run": {
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(req.feeds)) feeds[name] = new ort.Tensor(t.type, t.data as Float32Array, t.dims);
-      const out = await session(req.session).run(feeds);
+      let out = await session(req.session).run(feeds);
+      // chained sessions (a tail, then its RGBA conversion): the tensors between them stay on this thread
+      for (const next of req.then ?? []) {
+        const chained = session(next);
+        out = await chained.run(Object.fromEntries(chained.inputNames.map((name) => [name, out[name]])));
+      }
       const outputs: Record<string, WireTensor> = {};
       for (const [name, value] of Object.entries(out)) {
         const t = value as ort.Tensor;

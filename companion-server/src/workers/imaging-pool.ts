@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { Dispatch, WorkerCalls, WorkerStoppedError } from "../runtime/worker-calls";
 import { RgbaImage } from "../runtime/image-codec";
 import { Matrix } from "../engine/tensor/matrix";
-import { copyOf } from "../util/sliced-copy";
 import { Factors, PartFactors } from "../engine/panda/types";
 import { SaliencyStats } from "../engine/panda/saliency";
 import { Size, SpatialMap } from "../engine/panda/maps";
@@ -51,17 +50,6 @@ export class ImagingPool {
   constructor(readonly size = defaultImagingThreads()) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`an imaging pool needs at least one thread, got ${size}`);
     this.threads = Array.from({ length: size }, (_, i) => new WorkerCalls(join(__dirname, "imaging-worker-entry.js"), `imaging ${i + 1}`));
-  }
-
-  /** One image of an N·C·H·W tensor batch in the range `range` → opaque RGBA (an RgbaConverter). */
-  toRgba(data: Float32Array, index: number, channels: number, width: number, height: number, range: readonly [number, number]): Promise<RgbaImage> {
-    const values = channels * width * height;
-    // Only this image's values travel, in a buffer of their own (a view would post its whole
-    // buffer), copied a slice per turn of the event loop (a 1024-px image is 12 MiB).
-    return this.run(async () => {
-      const own = await copyOf(data.subarray(index * values, (index + 1) * values));
-      return { request: { op: "rgba", data: own, index: 0, channels, width, height, range }, transfer: [own.buffer as ArrayBuffer] };
-    });
   }
 
   /**

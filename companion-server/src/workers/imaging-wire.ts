@@ -51,7 +51,6 @@ export interface UpsampleTask {
 /** Every operation: what it is sent and what it answers. */
 export interface ImagingOps {
   /** one image of an N·C·H·W tensor batch → RGBA (tensorToRgba) */
-  rgba: { task: { data: Float32Array; index: number; channels: number; width: number; height: number; range: readonly [number, number] }; result: RgbaImage };
   /** the mask of a union of parts (imagePartMaps, maskOf, toGray8) */
   mask: {
     task: PartMapsTask & {
@@ -86,7 +85,7 @@ export interface ImagingOps {
 }
 
 export type ImagingOp = keyof ImagingOps;
-export const IMAGING_OPS: readonly ImagingOp[] = ["rgba", "mask", "parts", "saliency", "region", "pixelRemoval", "pixelChanges", "coordinates", "featureRemoval", "contactSheet", "cluster"];
+export const IMAGING_OPS: readonly ImagingOp[] = ["mask", "parts", "saliency", "region", "pixelRemoval", "pixelChanges", "coordinates", "featureRemoval", "contactSheet", "cluster"];
 
 /** The operations on one generated image (their tasks name it): the pool sends them to the thread that keeps its maps. */
 export type ImageOp = { [K in ImagingOp]: ImagingOps[K]["task"] extends { imageId: string } ? K : never }[ImagingOp];

@@ -1,12 +1,11 @@
 /**
- * An imaging thread: the per-request pixel maths of the server (tensor → RGBA, part masks with
+ * An imaging thread: the per-request pixel maths of the server (part masks with
  * their edge-aware upsampling, feathering and threshold, part thumbnails, saliency, edited and
  * removed regions, pixel and feature-space removal, AᵀZ, per-image clustering of parts, a fit's contact sheet), run
  * here so that they never hold the server's event loop. It calls the engine's pure functions,
  * the same ones the CLI calls in place.
  */
 import { parentPort, threadId } from "node:worker_threads";
-import { tensorToRgba } from "../runtime/image-codec";
 import { imagePartMaps, PartMaps } from "../engine/panda/masks";
 import { SpatialMap, toGray16, toGray8 } from "../engine/panda/maps";
 import { changesInside, maskOf, partCoverage, partThumbnails } from "../engine/panda/image-parts";
@@ -71,7 +70,6 @@ function gray(map: SpatialMap): GrayImage {
 type Handlers = { [K in ImagingOp]: (task: ImagingOps[K]["task"]) => ImagingOps[K]["result"] };
 
 const handlers: Handlers = {
-  rgba: (t) => tensorToRgba(t.data, t.index, t.channels, t.width, t.height, t.range),
   mask: (t) => gray(maskOf(mapsFor(t), t.parts, t.kind, { threshold: t.threshold, feather: t.feather })),
   parts: (t) => {
     const maps = mapsFor(t);
@@ -102,7 +100,6 @@ function transferOf(result: ImagingOps[ImagingOp]["result"]): ArrayBuffer[] {
   if (ArrayBuffer.isView(result)) return [result.buffer as ArrayBuffer];
   if ("gray" in result) return [result.gray.buffer as ArrayBuffer];
   if ("gray16" in result) return [result.gray16.buffer as ArrayBuffer];
-  if ("rgba" in result) return [result.rgba.buffer as ArrayBuffer];
   if ("thumbnails" in result) return result.thumbnails.map((t) => t.rgba.buffer as ArrayBuffer);
   if ("features" in result) return [result.features.buffer as ArrayBuffer, result.region.data.buffer as ArrayBuffer];
   return [result.image.rgba.buffer as ArrayBuffer, result.region.gray.buffer as ArrayBuffer];

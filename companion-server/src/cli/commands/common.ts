@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { GeneratorRegistry } from "../../runtime/generator-registry";
 import { Generator, UnknownLayerError } from "../../runtime/generator";
 import { parseDevice, SessionFactory } from "../../runtime/execution-providers";
-import { encodeGrayPng, encodePng, RgbaImage, tensorToRgba } from "../../runtime/image-codec";
+import { encodeGrayPng, encodePng, RgbaImage } from "../../runtime/image-codec";
 import { tailRenderer } from "../../runtime/tail-renderer";
 import { sampleLatents, MAX_SEED } from "../../runtime/random";
 import { LayerSpec } from "../../runtime/bundle-manifest";
@@ -138,8 +138,7 @@ export async function imagePartsForSeed(
   const m = generator.manifest;
   const latent = sampleLatents(m.latent.distribution, m.latent.size, opts.seed);
   const batch = await generator.head(layer.id, latent, 1, opts.truncation ?? generator.defaultTruncation());
-  const toImage = (data: Float32Array) => tensorToRgba(data, 0, m.image.channels, m.image.width, m.image.height, m.image.range);
-  const image = toImage((await generator.tail(batch)).data);
+  const { images: [image] } = await generator.tailRgba(batch);
   const refined = opts.refine ? await refineParts(batch.features, f.factors, {}, runtime.sessions) : undefined;
   return { parts: new ImageParts(f, batch.features, image, tailRenderer(generator, batch), refined), factorisation: f };
 }

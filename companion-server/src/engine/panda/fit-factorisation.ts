@@ -7,7 +7,7 @@
  */
 import { Generator } from "../../runtime/generator";
 import { SessionFactory } from "../../runtime/execution-providers";
-import { RgbaImage, tensorToRgba } from "../../runtime/image-codec";
+import { RgbaImage } from "../../runtime/image-codec";
 import { sampleLatents } from "../../runtime/random";
 import { FACTORISATION_FORMAT, FactorisationMeta } from "../../store/factorisation-meta";
 import { appearanceScales } from "../../api/strength";
@@ -19,7 +19,6 @@ import { ortBackendFor } from "../tensor/ort-backend";
 import type { FitPlan } from "./fit-plan";
 import { decompose } from "./decompose";
 import { ContactSheetRenderer, renderContactSheet } from "./contact-sheet";
-import type { RgbaConverter } from "../../runtime/tail-renderer";
 import { Size } from "./maps";
 
 /** The fast solver's refinement rounds get at least this long, however quick the sampling was. */
@@ -103,15 +102,15 @@ export function rankProblem(shape: FeatureShape, parts: number, appearances: num
  * through that layer's head (already open from the sampling) and tail, one image at a time: at
  * StyleGAN size a batch of four kept a gigabyte of activations in ONNX Runtime's arena.
  */
-export async function sampleImages(generator: Generator, seed: number, count: number, options: { layer?: string; toRgba?: RgbaConverter } = {}): Promise<RgbaImage[]> {
+export async function sampleImages(generator: Generator, seed: number, count: number, options: { layer?: string } = {}): Promise<RgbaImage[]> {
   const m = generator.manifest;
   const size = m.latent.size;
-  const { layer = generator.layer().id, toRgba = tensorToRgba } = options;
+  const { layer = generator.layer().id } = options;
   const latents = sampleLatents(m.latent.distribution, size, seed, count);
   const images: RgbaImage[] = [];
   for (let i = 0; i < count; i++) {
-    const out = await generator.tail(await generator.head(layer, latents.subarray(i * size, (i + 1) * size), 1, 1));
-    images.push(await toRgba(out.data, 0, m.image.channels, m.image.width, m.image.height, m.image.range));
+    const { images: [image] } = await generator.tailRgba(await generator.head(layer, latents.subarray(i * size, (i + 1) * size), 1, 1));
+    images.push(image);
   }
   return images;
 }

@@ -33,8 +33,7 @@ const generate: FastifyPluginAsyncTypebox = async (app) => {
       const z = latent !== undefined ? Float32Array.from(latent) : sampleLatents(m.latent.distribution, m.latent.size, usedSeed as number);
       const psi = truncation ?? generator.defaultTruncation();
       const features = await generator.head(generator.layer().id, z, 1, psi);
-      const out = await generator.tail(features);
-      const image = await app.imaging.toRgba(out.data, 0, m.image.channels, m.image.width, m.image.height, m.image.range);
+      const { images: [image] } = await generator.tailRgba(features);
       const cached = app.images.add({ model, seed: usedSeed, latent: z, truncation: psi, image }, features);
       if (usedSeed !== null) reply.header("x-image-seed", usedSeed);
       return sendPixels(request, reply, { kind: "rgba", image }, { id: cached.id, model, seed: usedSeed, truncation: psi });
