@@ -20,7 +20,8 @@ module.exports = (env = {}) => ({
   mode: "production",
   target: "web",
   context: ROOT,
-  entry: { index: "./plugin/src/entries/web.ts" },
+  // the tail worker renders the live preview off the page's main thread (plugin/src/engine/tail-worker.ts)
+  entry: { index: "./plugin/src/entries/web.ts", "tail-worker": "./plugin/src/engine/tail-worker.ts" },
   output: { path: path.join(ROOT, "dist", env.static ? "static" : "web"), filename: "[name].js", clean: true },
   devtool: false,
   // A local tool: readable output beats a few hundred kilobytes, and minifying costs build time.
@@ -42,7 +43,7 @@ module.exports = (env = {}) => ({
   },
   plugins: [
     new DefinePlugin({ PANDA_STATIC_SITE: JSON.stringify(Boolean(env.static)) }),
-    new HtmlWebpackPlugin({ template: path.join(STATIC, "index.html"), scriptLoading: "defer" }),
+    new HtmlWebpackPlugin({ template: path.join(STATIC, "index.html"), scriptLoading: "defer", chunks: ["index"] }),
     new CopyWebpackPlugin({ patterns: [{ from: STATIC, globOptions: { ignore: ["**/index.html"] } }] }),
   ],
 });

@@ -33,11 +33,17 @@ export function fetchPartMask(page: Page, image: string, factorisation: string, 
   );
 }
 
-/** The editor at a fresh server: a fresh tiny bundle unless `modelDirs` names others, and an empty data folder. */
-export async function openStudio(options: { modelDirs?: string[] } = {}): Promise<Studio> {
+/**
+ * The editor at a fresh server: a fresh tiny bundle unless `modelDirs` names others, and an empty
+ * data folder. The live preview is the server's unless `pagePreview` (page-preview.browser.test.ts
+ * tests the page's): these journeys compare previews with the server's pixels exactly.
+ */
+export async function openStudio(options: { modelDirs?: string[]; pagePreview?: boolean } = {}): Promise<Studio> {
   const data = tempDir("panda-data-");
   const server = await startTestServer({ webRoot: ensureWebBuild(), dataDir: data.dir, ...(options.modelDirs ? { modelDirs: options.modelDirs } : {}) });
   const browser = await launchBrowser();
+  // the first visit's preference only: a reload keeps what the panel remembered since
+  if (!options.pagePreview) await browser.page.addInitScript(() => localStorage.getItem("panda-studio.preferences") ?? localStorage.setItem("panda-studio.preferences", JSON.stringify({ pagePreview: false })));
   await browser.page.goto(server.url);
   const panel = new PanelDriver(browser.page);
   await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null);

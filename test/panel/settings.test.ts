@@ -28,11 +28,11 @@ test("addresses are normalised, and nonsense is refused with an example", () => 
 test("the panel's choices are remembered; missing or invalid ones fall back to their defaults", () => {
   const storage = new MemoryStorage();
   expect(new Settings(storage).preferences()).toEqual(DEFAULT_PREFERENCES);
-  expect(DEFAULT_PREFERENCES).toEqual({ placement: { mode: "image", resample: "bicubic" }, discoverSeed: 0, saliencyOutput: "colour" });
-  const chosen = { placement: { mode: "fit" as const, resample: "bilinear" as const }, discoverSeed: 12, saliencyOutput: "gray" as const };
+  expect(DEFAULT_PREFERENCES).toEqual({ placement: { mode: "image", resample: "bicubic" }, discoverSeed: 0, saliencyOutput: "colour", pagePreview: true, pagePreviewLimitMB: 64 });
+  const chosen = { placement: { mode: "fit" as const, resample: "bilinear" as const }, discoverSeed: 12, saliencyOutput: "gray" as const, pagePreview: false, pagePreviewLimitMB: 2.5 };
   new Settings(storage).rememberPreferences(chosen);
   expect(new Settings(storage).preferences()).toEqual(chosen);
-  storage.setItem("panda-studio.preferences", JSON.stringify({ placement: { mode: "stretch", resample: "lanczos" }, discoverSeed: -1, saliencyOutput: 3 }));
+  storage.setItem("panda-studio.preferences", JSON.stringify({ placement: { mode: "stretch", resample: "lanczos" }, discoverSeed: -1, saliencyOutput: 3, pagePreview: "yes", pagePreviewLimitMB: -1 }));
   expect(new Settings(storage).preferences()).toEqual(DEFAULT_PREFERENCES);
   storage.setItem("panda-studio.preferences", "{not json");
   expect(new Settings(storage).preferences()).toEqual(DEFAULT_PREFERENCES);

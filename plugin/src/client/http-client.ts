@@ -8,6 +8,7 @@ import type { FactorisationList, JobAccepted } from "@server-api/factorisations"
 import type { GrayImage, PixelImage } from "../hosts/host";
 import type { FactorisationListQuery } from "@server-api/factorisations";
 import type { EditRequest, MaskRequest, RemovalRequest, SaliencyRequest } from "@server-api/image-parts";
+import type { ModelFiles } from "@server-api/preview-files";
 import type {
   AppearanceBrowser,
   AppearanceBrowserRequest,
@@ -154,6 +155,32 @@ export class HttpPandaClient implements PandaClient {
   async removal(imageId: string, request: RemovalRequest): Promise<PixelImage> {
     return asRgba(await readRawImage(await this.send("POST", imageRoute(imageId, "removal"), request, RAW)));
   }
+
+  // ── what a page needs to render previews itself (engine/page-tail.ts) ──
+
+  /** The model's tail graphs the server offers a page, with sizes and hashes. */
+  modelFiles(model: string): Promise<ModelFiles> {
+    return this.json<ModelFiles>("GET", `/api/models/${encodeURIComponent(model)}/files`);
+  }
+
+  /** Where one file of modelFiles is (fetch it with `fetchWithToken`). */
+  modelFilesUrl(model: string): string {
+    return `${this.serverUrl}/api/models/${encodeURIComponent(model)}/files/`;
+  }
+
+  /** The image's features at a layer (or an auxiliary tensor), as .npy bytes. */
+  async imageFeatures(imageId: string, layer: string, tensor = "features"): Promise<Uint8Array> {
+    const query = new URLSearchParams({ layer, tensor });
+    return new Uint8Array(await (await this.send("GET", `/api/images/${encodeURIComponent(imageId)}/features?${query}`, undefined, "application/x-npy")).arrayBuffer());
+  }
+
+  /** A factorisation's parts.npy or appearances.npy. */
+  async factorFile(id: string, file: "parts.npy" | "appearances.npy"): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.send("GET", `/api/factorisations/${encodeURIComponent(id)}/${file}`, undefined, "application/x-npy")).arrayBuffer());
+  }
+
+  /** fetch with this server's token (for downloads that report progress themselves). */
+  readonly fetchWithToken: FetchLike = (url, init) => this.fetchImpl(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) } });
 
   private wsUrl(path: string): string {
     return this.serverUrl.replace(/^http/, "ws") + path;

@@ -13,6 +13,9 @@ import { InBrowserPandaClient } from "../engine/in-browser-client";
 import { BundleFiles, DownloadProgress } from "../engine/bundle-files";
 import { loadOrtWeb } from "../engine/ort-web";
 import { parseSiteManifest, SITE_FILE } from "../engine/static-site";
+import { HttpPandaClient } from "../client/http-client";
+import { PageTail } from "../engine/page-tail";
+import type { PanelModelOptions } from "../model/panel-model";
 
 /** true in the standalone site's build (webpack's DefinePlugin, build:static) */
 declare const PANDA_STATIC_SITE: boolean;
@@ -78,8 +81,19 @@ async function inBrowserEngine(onProgress: (p: DownloadProgress) => void): Promi
   return new InBrowserPandaClient({ siteUrl, site, files, ort: () => loadOrtWeb(ortUrl, (file) => files.bytes(site.ort + file)) });
 }
 
+/**
+ * With a server, the live preview's frames rendered in this page: the tail worker beside the
+ * editor (tail-worker.js), ONNX Runtime Web's WebAssembly build from the site's ort/ folder (the
+ * companion server serves it there too).
+ */
+const createLocalPreview: NonNullable<PanelModelOptions["createLocalPreview"]> = (client, options) => {
+  if (!(client instanceof HttpPandaClient) || !PageTail.supported(options.limitBytes)) return null;
+  const site = new URL(".", location.href);
+  return new PageTail({ client, workerUrl: new URL("tail-worker.js", site).href, ortUrl: new URL("ort/", site).href, ...options });
+};
+
 function mount(options: { inBrowser?: PandaClient; inBrowserReason?: string; serverUrl?: string } = {}): MountedPanel {
-  panel = mountPanel(app.dock, host, { serverUrl: location.origin, token: tokenFromAddress(), ...options });
+  panel = mountPanel(app.dock, host, { serverUrl: location.origin, token: tokenFromAddress(), createLocalPreview, ...options });
   window.pandaStudio = { app, host, panel };
   return panel;
 }

@@ -25,6 +25,8 @@ export interface PreviewFrame {
   data?: string;
   /** a draft (rendered more cheaply than the final pixels): a full-quality frame must follow */
   draft?: boolean;
+  /** who rendered it: the server, or this page (local-preview.ts) */
+  source?: "server" | "page";
 }
 
 export const PREVIEW_LAYER_NAME = "PandA preview";
@@ -37,6 +39,8 @@ export interface PreviewTiming {
   drawMs: number;
   /** the frame was a draft */
   draft: boolean;
+  /** who rendered it (the server unless said) */
+  source: "server" | "page";
 }
 
 interface Wanted<T> {
@@ -136,6 +140,6 @@ export class LivePreview<T> {
       });
       layer.maskKey = frame.maskKey;
     }
-    this.onShown(value, { requestMs, drawMs: now() - arrived, draft: frame.draft === true });
+    this.onShown(value, { requestMs, drawMs: now() - arrived, draft: frame.draft === true, source: frame.source ?? "server" });
   }
 }

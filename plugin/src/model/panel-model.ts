@@ -5,12 +5,14 @@
  */
 import type { ActiveLayer, GrayImage, Host, LayerRef, PixelImage } from "../hosts/host";
 import type { AppearanceBrowser, NotesPatchRequest, PandaClient } from "../client/client";
+import type { EditRequest } from "@server-api/image-parts";
 import { ClientError, isAbort } from "../client/errors";
 import { colourise, INFERNO } from "./colour-map";
 import { LayerKind, LayerOrigin, ORIGIN_VERSION, decodeOrigin, encodeOrigin, imageKey, sameImage } from "./layer-origin";
 import { progressView } from "./job-progress";
 import { initialPartSet, legacyPatches, notesOf } from "./part-sets";
 import { LivePreview, PreviewFrame, PreviewTiming } from "./live-preview";
+import type { LocalPreview, LocalPreviewStatus } from "./local-preview";
 import { PlacedLayers } from "./placed-layers";
 import { PlacementSettings, placeImage } from "./placement";
 import { pngDataUrl } from "./png-data-url";
@@ -44,6 +46,11 @@ export interface PanelModelOptions {
   engine?: EngineKind;
   /** why the model runs in this page though a server was asked for (engine "browser") */
   inBrowserReason?: string;
+  /**
+   * With a server: the live preview rendered in this page (the web editor; null where the client
+   * or the page cannot). Called again whenever the server or the setting changes.
+   */
+  createLocalPreview?: (client: PandaClient, options: { limitBytes: number; onStatus: (status: LocalPreviewStatus) => void }) => LocalPreview | null;
 }
 
 export class PanelModel {
@@ -51,6 +58,8 @@ export class PanelModel {
   private client: PandaClient;
   private readonly host: Host;
   private readonly preview: LivePreview<number>;
+  /** the live preview's frames rendered in this page, when the server's model allows (else null: the server renders them) */
+  private localPreview: LocalPreview | null = null;
   private readonly masks = new Map<string, GrayImage>();
   /** bumped whenever the image or factorisation changes, so late thumbnails are dropped */
   private partsGeneration = 0;
@@ -78,6 +87,8 @@ export class PanelModel {
     const token = options.settings.token();
     this.store = new Store(initialState(serverUrl, options.settings.preferences(), token, options.engine, options.inBrowserReason));
     this.client = options.createClient(serverUrl, token);
+    if (options.createLocalPreview && this.state.connection.engine === "server") this.store.update({ pagePreview: { enabled: options.settings.preferences().pagePreview, status: null } });
+    this.localPreview = this.makeLocalPreview();
     this.host = options.host;
     this.preview = new LivePreview(
       options.host,
@@ -145,6 +156,8 @@ export class PanelModel {
     this.options.settings.rememberServerUrl(url);
     this.options.settings.rememberToken(token);
     this.client = this.options.createClient(url, token);
+    this.localPreview?.dispose();
+    this.localPreview = this.makeLocalPreview();
     this.store.update((s) => ({ connection: { ...s.connection, serverUrl: url, token, health: null } }));
     await this.connect();
   }
@@ -615,6 +628,7 @@ export class PanelModel {
     // adding toggles: a second Shift+click on a picked part takes it out again
     const partIndices = !options.add ? [index] : current.includes(index) ? current.filter((i) => i !== index) : [...current, index];
     this.store.update({ partIndices, partIndex: partIndices[0] ?? null });
+    this.prepareLocalPreview(); // an edit is coming: the page fetches what it renders previews from
     if (this.state.appearanceIndex !== null && this.state.strength !== 0 && this.preview.showing) this.preview.push(this.state.strength);
     this.reloadAppearances(); // ranked for the parts now picked
   }
@@ -651,6 +665,7 @@ export class PanelModel {
   /** Picks an appearance, keeping the strength: it is in the appearance's own units, so it means as much for the new one. */
   selectAppearance(index: number): void {
     this.store.update({ appearanceIndex: index });
+    this.prepareLocalPreview();
     const strength = this.state.strength;
     // a showing preview follows the new appearance (a click never brings a removed preview back)
     if (strength !== 0 && this.state.partIndex !== null && this.preview.showing) this.preview.push(strength);
@@ -695,6 +710,16 @@ export class PanelModel {
     if (!Number.isFinite(value) || Math.abs(value) > limit) return this.store.update({ error: `Strength must be a number from ${-limit} to ${limit} (1 is a clear change).`, notice: null });
     if (this.state.error?.startsWith("Strength must be")) this.store.update({ error: null });
     this.setStrength(value);
+  }
+
+  /** Renders the live preview in this page (where the model allows) or always through the server; remembered. */
+  setPagePreview(enabled: boolean): void {
+    if (!this.state.pagePreview) return;
+    this.store.update({ pagePreview: { enabled, status: null } });
+    this.rememberPreferences();
+    this.localPreview?.dispose();
+    this.localPreview = this.makeLocalPreview();
+    this.prepareLocalPreview();
   }
 
   /** Resolves once the preview shows the latest strength (tests and the bench wait on it). */
@@ -747,9 +772,12 @@ export class PanelModel {
 
   private async previewFrame(strength: number, draft: boolean): Promise<PreviewFrame> {
     const { image, factorisationId } = this.requireEdit();
-    const pixels = await this.editPixels(strength, draft);
+    // in the page where it can, else (not loaded yet, not allowed, failed) through the server
+    const local = (await this.localPreview?.render({ id: image.id, model: image.model }, this.editRequest(strength, draft), draft)) ?? null;
+    const pixels = local ?? (await this.editPixels(strength, draft));
     return {
       pixels,
+      source: local ? "page" : "server",
       draft: pixels.draft === true,
       maskKey: this.maskKey(),
       mask: async () => (await this.currentPartMask()).mask,
@@ -760,8 +788,30 @@ export class PanelModel {
 
   /** `draft`: the server's cheaper draft where the model has one (the live preview's first frame). */
   private editPixels(strength: number, draft = false): Promise<PixelImage & { draft?: boolean }> {
-    const { image, factorisationId, parts, appearanceIndex } = this.requireEdit();
-    return this.client.edit(image.id, { factorisation: factorisationId, edits: [{ parts, appearance: appearanceIndex, strength }], ...(draft ? { quality: "draft" as const } : {}) });
+    return this.client.edit(this.requireImage().image.id, this.editRequest(strength, draft));
+  }
+
+  private editRequest(strength: number, draft: boolean): EditRequest {
+    const { factorisationId, parts, appearanceIndex } = this.requireEdit();
+    return { factorisation: factorisationId, edits: [{ parts, appearance: appearanceIndex, strength }], ...(draft ? { quality: "draft" as const } : {}) };
+  }
+
+  private makeLocalPreview(): LocalPreview | null {
+    const { createLocalPreview } = this.options;
+    if (!createLocalPreview || !this.state.pagePreview?.enabled) return null;
+    const limitBytes = this.options.settings.preferences().pagePreviewLimitMB * 1e6;
+    const made: LocalPreview | null = createLocalPreview(this.client, {
+      limitBytes,
+      // a replaced source's late news is dropped
+      onStatus: (status) => this.localPreview === made && this.store.update((s) => (s.pagePreview ? { pagePreview: { ...s.pagePreview, status } } : {})),
+    });
+    return made;
+  }
+
+  /** Starts loading what the page needs to render this image's previews itself (features, factors, tail). */
+  private prepareLocalPreview(): void {
+    const { image, factorisationId } = this.state;
+    if (this.localPreview && image && factorisationId) this.localPreview.prepare({ id: image.id, model: image.model }, factorisationId);
   }
 
   private async currentPartMask(): Promise<{ image: CurrentImage; mask: GrayImage; label: string }> {
@@ -829,10 +879,10 @@ export class PanelModel {
 
   /** Saves the remembered choices; a seed field being typed into keeps the last valid seed. */
   private rememberPreferences(): void {
-    const { placement, discover, saliencyOutput } = this.state;
+    const { placement, discover, saliencyOutput, pagePreview } = this.state;
     const saved = this.options.settings.preferences();
     const discoverSeed = Number.isInteger(discover.seed) && discover.seed >= 0 && discover.seed <= MAX_SEED ? discover.seed : saved.discoverSeed;
-    this.options.settings.rememberPreferences({ placement, discoverSeed, saliencyOutput });
+    this.options.settings.rememberPreferences({ placement, discoverSeed, saliencyOutput, pagePreview: pagePreview?.enabled ?? saved.pagePreview, pagePreviewLimitMB: saved.pagePreviewLimitMB });
   }
 
   private fail(err: unknown): void {

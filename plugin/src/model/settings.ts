@@ -8,6 +8,7 @@
 import { DEFAULT_PLACEMENT, PlacementSettings, RESAMPLE_METHODS } from "./placement";
 import { MAX_SEED } from "./validate";
 import { LegacyPartSets, checkLegacyPartSets } from "./part-sets";
+import { DEFAULT_PAGE_PREVIEW_LIMIT_MB } from "./local-preview";
 
 export type SaliencyOutput = "gray" | "colour";
 
@@ -17,9 +18,13 @@ export interface Preferences {
   /** the seed of Discover parts, so a discovery can be repeated */
   discoverSeed: number;
   saliencyOutput: SaliencyOutput;
+  /** the web editor with a server: render the live preview in the page where the model allows (local-preview.ts) */
+  pagePreview: boolean;
+  /** the largest tail (with its draft) the page renders, in MB */
+  pagePreviewLimitMB: number;
 }
 
-export const DEFAULT_PREFERENCES: Preferences = { placement: DEFAULT_PLACEMENT, discoverSeed: 0, saliencyOutput: "colour" };
+export const DEFAULT_PREFERENCES: Preferences = { placement: DEFAULT_PLACEMENT, discoverSeed: 0, saliencyOutput: "colour", pagePreview: true, pagePreviewLimitMB: DEFAULT_PAGE_PREVIEW_LIMIT_MB };
 
 export interface KeyValueStorage {
   getItem(key: string): string | null;
@@ -82,6 +87,7 @@ export class Settings {
     }
     const placement = (stored.placement ?? {}) as Partial<Record<keyof PlacementSettings, unknown>>;
     const seed = stored.discoverSeed;
+    const limit = stored.pagePreviewLimitMB;
     return {
       placement: {
         mode: placement.mode === "fit" || placement.mode === "image" ? placement.mode : DEFAULT_PLACEMENT.mode,
@@ -89,6 +95,8 @@ export class Settings {
       },
       discoverSeed: Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) <= MAX_SEED ? (seed as number) : DEFAULT_PREFERENCES.discoverSeed,
       saliencyOutput: stored.saliencyOutput === "gray" ? "gray" : DEFAULT_PREFERENCES.saliencyOutput,
+      pagePreview: typeof stored.pagePreview === "boolean" ? stored.pagePreview : DEFAULT_PREFERENCES.pagePreview,
+      pagePreviewLimitMB: typeof limit === "number" && Number.isFinite(limit) && limit >= 0 ? limit : DEFAULT_PREFERENCES.pagePreviewLimitMB,
     };
   }
 

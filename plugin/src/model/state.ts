@@ -4,6 +4,7 @@ import type { DocumentInfo, LayerRef } from "../hosts/host";
 import type { ImagePlacement, PlacementSettings } from "./placement";
 import type { LayerOrigin } from "./layer-origin";
 import type { Preferences, SaliencyOutput } from "./settings";
+import type { LocalPreviewStatus } from "./local-preview";
 import type { CreateFactorisationRequest, FactorisationSummary, Health, ModelInfo } from "../client/client";
 
 export type SolverName = NonNullable<CreateFactorisationRequest["solver"]>;
@@ -157,6 +158,8 @@ export interface PanelState {
   notice: string | null;
   /** the model's files arriving in the page (in-browser engine), null when none are */
   download: DownloadState | null;
+  /** the live preview rendered in the page with a server (local-preview.ts); null where the panel cannot (Photoshop, the page alone) */
+  pagePreview: { enabled: boolean; status: LocalPreviewStatus | null } | null;
 }
 
 export const DEFAULT_SEED = 1;
@@ -198,5 +201,6 @@ export function initialState(serverUrl: string, preferences: Preferences, token:
     error: null,
     notice: null,
     download: null,
+    pagePreview: null,
   };
 }

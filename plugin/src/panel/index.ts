@@ -6,7 +6,7 @@ import { render } from "lit";
 import type { Host } from "../hosts/host";
 import type { PandaClient } from "../client/client";
 import { HttpPandaClient } from "../client/http-client";
-import { PanelModel } from "../model/panel-model";
+import { PanelModel, PanelModelOptions } from "../model/panel-model";
 import type { PreviewTiming } from "../model/live-preview";
 import { KeyValueStorage, Settings } from "../model/settings";
 import { PANEL_CSS } from "./styles";
@@ -24,6 +24,8 @@ export interface PanelOptions {
   inBrowser?: PandaClient;
   /** with inBrowser: why the page runs the model itself, when a server was asked for (shown under the status) */
   inBrowserReason?: string;
+  /** with a server: renders the live preview in this page where the model allows (the web editor) */
+  createLocalPreview?: PanelModelOptions["createLocalPreview"];
 }
 
 export interface MountedPanel {
@@ -45,6 +47,7 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
     createClient: (url, token) => options.inBrowser ?? new HttpPandaClient(url, { token }),
     engine: options.inBrowser ? "browser" : "server",
     inBrowserReason: options.inBrowserReason,
+    createLocalPreview: options.inBrowser ? undefined : options.createLocalPreview,
     settings,
     defaultServerUrl: options.serverUrl,
     onPreviewShown: (strength, timing) => announcePreview(container, strength, timing),

@@ -32,6 +32,7 @@ export const TIPS = {
   strength: "How strongly the appearance is applied: 1 is a clear change, ±4 the most. Drag (Shift-drag: 10× finer), type a value, or use the mouse wheel (Shift: finer).",
   strengthValue: "Type a strength and press Enter.",
   apply: "Add the edit as a new layer, masked to the picked part(s).",
+  pagePreview: "Render the live preview in this page: the image's features and the model's tail are fetched once, then dragging sends no request. Off: the server renders every step.",
   saliency: "Add a layer showing where the appearance is present in this face.",
   saliencyOutput: "The saliency overlay in colour (inferno: dark where the appearance just starts, pale yellow where it is strongest) or in gray levels.",
   moreAppearances: "Show the next appearances in this order.",

@@ -52,6 +52,26 @@ function largePreview(state: PanelState) {
 /** The mouse wheel over the slider moves it by this much; with Shift by one slider step (fine control). */
 const WHEEL_STEP = 0.1;
 
+/** With a server in the web editor: whether the preview renders in this page, and why not when it does not. */
+function pagePreviewView(state: PanelState, { model }: ViewContext) {
+  const preview = state.pagePreview;
+  if (!preview) return nothing;
+  const { status } = preview;
+  const text = !preview.enabled
+    ? "Previews come from the server."
+    : status?.where === "page"
+      ? "Previews render in this page (no request per step); Apply asks the server."
+      : status?.where === "loading"
+        ? "Fetching this image's features and the model's tail for previews in this page…"
+        : status?.where === "server"
+          ? `Previews come from the server: ${status.reason}.`
+          : "Previews render in this page once an edit starts.";
+  return html`<label class="hint page-preview" data-field="page-preview" title=${TIPS.pagePreview}>
+      <input type="checkbox" .checked=${preview.enabled} @change=${(e: Event) => model.setPagePreview((e.target as HTMLInputElement).checked)} />
+      <span data-preview-source=${preview.enabled ? (status?.where ?? "none") : "off"}>${text}</span>
+    </label>`;
+}
+
 export function appearanceView(state: PanelState, ctx: ViewContext) {
   const { model } = ctx;
   const browsing = state.partIndices.length > 0;
@@ -115,6 +135,7 @@ export function appearanceView(state: PanelState, ctx: ViewContext) {
         @pointerup=${(e: PointerEvent) => model.noteSliderModifier(e.shiftKey, "up")} @pointercancel=${() => model.noteSliderModifier(false, "up")}
         @input=${(e: Event) => model.slideStrength(Number((e.target as HTMLInputElement).value))} @change=${() => model.settleStrength()}></sp-slider>
       <p class="hint">${state.partIndex === null ? "Pick a part, then an appearance; drag to preview." : `Dragging updates the “PandA preview” layer; Shift-drag is ${FINE_FACTOR}× finer. Wheel: ±${WHEEL_STEP}, with Shift ±${step}.`}</p>
+      ${pagePreviewView(state, ctx)}
       <div class="row">
         <sp-button size="s" variant="accent" data-action="apply" title=${TIPS.apply} ?disabled=${!ready || state.strength === 0} @click=${() => model.applyEdit()}>Apply as layer</sp-button>
       </div>

@@ -1,0 +1,192 @@
+/**
+ * The live preview rendered in the page while a companion server holds the image (the "server +
+ * local tail" frame source): per image and factorisation the page fetches, once, the image's
+ * features at the factorisation's layer and the factorisation's P and A (float32 .npy), and per
+ * model the tail and draft graphs (cached by content hash, like the static site's files); the tail
+ * worker then renders every slider step — Z', the tail, RGBA — off the page's main thread.
+ *
+ * Which models go local: the page has WebAssembly and workers, the user's limit is not 0, the
+ * layer's tail and draft together are at most the limit (64 MB by default; SynthFaces 8×8: 3.6 MB),
+ * the bundle keeps no separate weights file, and the request is the panel's (global parts: edits
+ * of parts refined per image stay on the server). Everything else, and any failure while loading,
+ * leaves the frames to the server.
+ */
+import type { EditRequest } from "@server-api/image-parts";
+import type { FactorisationDetail } from "../client/client";
+import type { HttpPandaClient } from "../client/http-client";
+import type { LocalPreview, LocalPreviewStatus, PreviewImage } from "../model/local-preview";
+import { parseNpy, toFloat32 } from "../../../companion-server/src/engine/io/npy-parse";
+import { BundleManifest, LayerSpec, parseBundleManifest } from "../../../companion-server/src/runtime/bundle-manifest";
+import type { Factors } from "../../../companion-server/src/engine/panda/types";
+import { toFeatureStrengths } from "@server-api/strength";
+import { BundleFiles } from "./bundle-files";
+import { once } from "./once";
+import { TailWorker } from "./tail-worker-client";
+import type { ImageSpec } from "./tail-worker-protocol";
+
+export interface PageTailOptions {
+  client: HttpPandaClient;
+  /** the tail worker's script (tail-worker.js beside the editor) */
+  workerUrl: string;
+  /** ONNX Runtime Web's WebAssembly build, a folder URL ending in "/" */
+  ortUrl: string;
+  /** the largest tail (with its draft) rendered here, in bytes; 0: never */
+  limitBytes: number;
+  onStatus?: (status: LocalPreviewStatus) => void;
+}
+
+/** Why a model stays on the server: a refusal, not a failure. */
+class StaysOnServer extends Error {}
+
+interface ModelTail {
+  manifest: BundleManifest;
+  files: BundleFiles;
+  sizes: Record<string, { bytes: number; sha256: string }>;
+}
+
+interface Scene {
+  layer: LayerSpec;
+  imageKey: string;
+  factorsKey: string;
+  tailKey: string;
+  draftKey: string | null;
+  scales: number[];
+  spec: ImageSpec;
+}
+
+export class PageTail implements LocalPreview {
+  private worker: Promise<TailWorker> | null = null;
+  private readonly models = new Map<string, Promise<ModelTail>>();
+  private readonly factorSets = new Map<string, Promise<FactorisationDetail>>();
+  private readonly graphs = new Map<string, Promise<void>>();
+  private readonly scenes = new Map<string, Promise<Scene>>();
+  /** settled scenes, so a render never waits for one still loading */
+  private readonly ready = new Map<string, Scene>();
+  private disposed = false;
+
+  constructor(private readonly options: PageTailOptions) {}
+
+  /** Whether this page can run a tail at all (WebAssembly, workers, a limit above 0). */
+  static supported(limitBytes: number): boolean {
+    return limitBytes > 0 && typeof WebAssembly === "object" && typeof Worker === "function";
+  }
+
+  prepare(image: PreviewImage, factorisation: string): void {
+    void this.scene(image, factorisation).catch(() => undefined);
+  }
+
+  async render(image: PreviewImage, request: EditRequest, draft: boolean): Promise<{ width: number; height: number; rgba: Uint8Array; draft: boolean } | null> {
+    if (this.disposed || request.refine) return null;
+    const key = sceneKey(image, request.factorisation);
+    const scene = this.ready.get(key);
+    if (!scene) {
+      this.prepare(image, request.factorisation);
+      return null;
+    }
+    const useDraft = draft && scene.draftKey !== null;
+    try {
+      const worker = await this.startWorker();
+      const answer = await worker.render({ kind: "render", graph: useDraft ? (scene.draftKey as string) : scene.tailKey, image: scene.imageKey, factors: scene.factorsKey, edits: toFeatureStrengths(request.edits, scene.scales), spec: scene.spec });
+      return { width: answer.width, height: answer.height, rgba: answer.rgba, draft: useDraft };
+    } catch (err) {
+      // a worker that fails mid-drag: the server renders from now on
+      this.ready.delete(key);
+      this.scenes.set(key, Promise.reject(err));
+      this.report({ where: "server", reason: `the page could not render the preview (${(err as Error).message})` });
+      return null;
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    void this.worker?.then((w) => w.terminate(), () => undefined);
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────
+
+  private report(status: LocalPreviewStatus): void {
+    if (!this.disposed) this.options.onStatus?.(status);
+  }
+
+  private scene(image: PreviewImage, factorisation: string): Promise<Scene> {
+    const key = sceneKey(image, factorisation);
+    return once(this.scenes, key, async () => {
+      this.report({ where: "loading", reason: null });
+      try {
+        const scene = await this.loadScene(image, factorisation);
+        this.ready.set(key, scene);
+        this.report({ where: "page", reason: null });
+        return scene;
+      } catch (err) {
+        const reason = err instanceof StaysOnServer ? err.message : `the page could not load the model's tail (${(err as Error).message})`;
+        this.report({ where: "server", reason });
+        // a refusal or failure is kept: the server renders this image's previews
+        this.scenes.set(key, Promise.reject(err));
+        throw err;
+      }
+    });
+  }
+
+  private async loadScene(image: PreviewImage, factorisationId: string): Promise<Scene> {
+    const { client } = this.options;
+    const [model, f] = await Promise.all([this.modelTail(image.model), once(this.factorSets, factorisationId, () => client.factorisation(factorisationId))]);
+    const layer = model.manifest.layers.find((l) => l.id === f.layer);
+    if (!layer) throw new StaysOnServer(`model "${image.model}" has no layer "${f.layer}"`);
+    const graphs = [layer.tail, ...(layer.draft ? [layer.draft] : [])];
+    const bytes = graphs.reduce((sum, g) => sum + (model.sizes[g]?.bytes ?? Infinity), 0);
+    if (bytes > this.options.limitBytes) throw new StaysOnServer(`the tail of ${image.model} ${layer.id} is ${mb(bytes)} MB, over this panel's limit of ${mb(this.options.limitBytes)} MB for previews in the page`);
+    const worker = await this.startWorker();
+    const graphKey = (g: string) => `${image.model}/${g}@${model.sizes[g].sha256}`;
+    await Promise.all(graphs.map((g) => once(this.graphs, graphKey(g), async () => void (await worker.call({ kind: "graph", key: graphKey(g), bytes: await model.files.bytes(g) })))));
+    const factorsKey = `${f.id}@${f.createdAt}`;
+    await once(this.graphs, `factors:${factorsKey}`, async () => {
+      const [parts, appearances] = await Promise.all([client.factorFile(f.id, "parts.npy"), client.factorFile(f.id, "appearances.npy")]);
+      const factors: Factors = { shape: f.shape, partsRank: f.ranks.parts, appearancesRank: f.ranks.appearances, parts: toFloat32(parseNpy(parts)), appearances: toFloat32(parseNpy(appearances)) };
+      await worker.call({ kind: "factors", key: factorsKey, factors }, [factors.parts.buffer, factors.appearances.buffer]);
+    });
+    const imageKey = `${image.id}/${layer.id}`;
+    await once(this.graphs, `image:${imageKey}`, async () => {
+      const features = toFloat32(parseNpy(await client.imageFeatures(image.id, layer.id)));
+      const auxiliary = await Promise.all((model.manifest.auxiliary ?? []).map(async (a) => ({ name: a.name, shape: [1, ...a.shape], data: toFloat32(parseNpy(await client.imageFeatures(image.id, layer.id, a.name))) })));
+      await worker.call({ kind: "image", key: imageKey, shape: [1, ...layer.shape], features, auxiliary }, [features.buffer, ...auxiliary.map((a) => a.data.buffer)]);
+    });
+    const m = model.manifest.image;
+    return {
+      layer,
+      imageKey,
+      factorsKey,
+      tailKey: graphKey(layer.tail),
+      draftKey: layer.draft ? graphKey(layer.draft) : null,
+      scales: f.strengthScales,
+      spec: { channels: m.channels, width: m.width, height: m.height, range: [m.range[0], m.range[1]] },
+    };
+  }
+
+  private modelTail(id: string): Promise<ModelTail> {
+    return once(this.models, id, async () => {
+      const { client } = this.options;
+      const listing = await client.modelFiles(id);
+      const files = new BundleFiles({ siteUrl: client.modelFilesUrl(id), files: listing.files, fetch: client.fetchWithToken });
+      void files.pruneStale().catch(() => undefined);
+      const manifest = parseBundleManifest(await files.json("model.json"));
+      if (manifest.weights) throw new StaysOnServer(`model "${id}" keeps its weights in a separate file; its previews are rendered by the server`);
+      return { manifest, files, sizes: listing.files };
+    });
+  }
+
+  private startWorker(): Promise<TailWorker> {
+    if (!this.worker) {
+      this.worker = TailWorker.start(this.options.workerUrl, this.options.ortUrl);
+      this.worker.catch(() => (this.worker = null));
+    }
+    return this.worker;
+  }
+}
+
+function sceneKey(image: PreviewImage, factorisation: string): string {
+  return `${image.id}|${factorisation}`;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
