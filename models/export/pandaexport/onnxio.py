@@ -43,12 +43,13 @@ def _fingerprint_graph(graph: onnx.GraphProto):
 
 
 def _batch_free(module, make_args, input_names, output_names) -> onnx.ModelProto:
-    """Export traced at batch 2, and again at batch 3 (without the weights, only compared): a graph that
+    """Export traced at batch 2, and again at batch 1 (without the weights, only compared): a graph that
     changes holds the batch size as a constant (e.g. a grouped convolution with groups=batch) and would
-    fail at other batch sizes."""
+    fail at other batch sizes. Tracing runs the module, so the export's peak memory is the activations of
+    the larger batch: 2, not a third sample more (a 1024-px StyleGAN3-R tail holds ~6 GB per sample)."""
     first = onnx.load_from_string(_export_bytes(module, make_args(2), input_names, output_names))
-    gc.collect()  # the trace's graph and activations, before the second trace needs as much again
-    second = onnx.load_from_string(_export_bytes(module, make_args(3), input_names, output_names, params=False))
+    gc.collect()  # the trace's graph and activations, before the second trace needs them again
+    second = onnx.load_from_string(_export_bytes(module, make_args(1), input_names, output_names, params=False))
     if _fingerprint_graph(first.graph) != _fingerprint_graph(second.graph):
         raise ExportError("the traced graph depends on the batch size (the batch is a constant in it, "
                           "e.g. a convolution with groups=batch); rewrite that layer batch-independently")
@@ -91,9 +92,9 @@ def export_cut(gen: Exportable, cut: Cut, image_shape: Sequence[int],
     def head_sample(n):
         return head_args(gen, gen.latent.sample(n, seed=1), psi)
 
-    # the head's outputs at batch 3, run once: the tail's inputs (at batch 2 a slice) and their shapes
+    # the head's outputs at batch 2, run once: the tail's inputs (at batch 1 a slice) and their shapes
     with torch.no_grad():
-        out = cut.head(*head_sample(3))
+        out = cut.head(*head_sample(2))
     head_outputs = tuple(out if isinstance(out, (tuple, list)) else (out,))
     del out
     shapes = {"z": [gen.latent.size], "image": list(image_shape),

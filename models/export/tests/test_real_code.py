@@ -12,13 +12,14 @@ import tempfile
 import unittest
 from pathlib import Path
 
+import onnx
 import torch
 
 from pandaexport import adapters
 from pandaexport.adapters import nvlabs
 from pandaexport.errors import ExportError
 from pandaexport.loading import Loaded
-from pandaexport.onnxio import export_cut
+from pandaexport.onnxio import _export_bytes, export_cut
 from pandaexport.verify import References, verify_cut
 
 from . import real_code
@@ -122,6 +123,57 @@ class RealCodeTest(unittest.TestCase):
                     self.assertLess((got - expected).abs().max().item(), 1e-6)
                     checked += 1
         self.assertEqual(checked, 80)
+
+    def test_the_lean_filtered_lrelu_computes_nvlabs_reference_to_the_bit(self):
+        """StyleGAN3's filtered activation as the export runs it (in groups of channels: all at once, two and one,
+        one at a time) against NVlabs' _filtered_lrelu_ref, both on the export's upfirdn2d: bias, the up/down
+        factors and paddings of StyleGAN3's layers, separable and radial (2-D) filters, gain, clamp or none,
+        flipped or not."""
+        ops = real_code._import(real_code.NVLABS_SG3, "torch_utils.ops.upfirdn2d")
+        lrelu = real_code._import(real_code.NVLABS_SG3, "torch_utils.ops.filtered_lrelu")
+        g = torch.Generator().manual_seed(1)
+        with nvlabs._replaced(ops, "_upfirdn2d_ref", nvlabs._static_upfirdn2d_ref(ops)):
+            checked = 0
+            for up, down, fu_taps, fd_taps, padding in ((2, 2, [12], [12], [11, 10, 11, 10]),
+                                                        (4, 2, [24], [12, 12], [-2, -5, -2, -5]),
+                                                        (2, 2, [12], [6, 6], [-9, -10, -9, -10]), (1, 1, None, None, 0)):
+                for clamp, flip, gain in ((None, False, 2 ** 0.5), (0.25, True, 1.0)):
+                    x, b = torch.randn(2, 3, 23, 21, generator=g), torch.randn(3, generator=g)
+                    fu = None if fu_taps is None else torch.rand(fu_taps, generator=g)
+                    fd = None if fd_taps is None else torch.rand(fd_taps, generator=g)
+                    kwargs = dict(fu=fu, fd=fd, b=b, up=up, down=down, padding=padding, gain=gain, slope=0.2,
+                                  clamp=clamp, flip_filter=flip)
+                    expected = lrelu._filtered_lrelu_ref(x, **kwargs)
+                    self.assertGreater(expected.abs().max().item(), 0.01)
+                    for chunk_bytes in (1 << 40, 40_000, 1):
+                        got = nvlabs._lean_filtered_lrelu_ref(lrelu, ops, chunk_bytes)(x, **kwargs)
+                        self.assertEqual(got.shape, expected.shape)
+                        self.assertTrue(torch.equal(got, expected), f"up {up} clamp {clamp} chunk {chunk_bytes}")
+                        checked += 1
+        self.assertEqual(checked, 24)
+
+    def test_a_large_filtered_lrelu_is_exported_in_groups_of_channels(self):
+        """The traced graph runs a filtered activation whose upsampled map exceeds the budget on groups of
+        channels (here 4 groups of one: four times the convolutions), and a small one on all channels at once."""
+        ops = real_code._import(real_code.NVLABS_SG3, "torch_utils.ops.upfirdn2d")
+        lrelu = real_code._import(real_code.NVLABS_SG3, "torch_utils.ops.filtered_lrelu")
+
+        class Activation(torch.nn.Module):
+            def __init__(self, chunk_bytes):
+                super().__init__()
+                self.run = nvlabs._lean_filtered_lrelu_ref(lrelu, ops, chunk_bytes)
+
+            def forward(self, x):
+                return self.run(x, fu=torch.ones(12) / 12, fd=torch.ones(12) / 12, up=2, down=2, padding=[11, 10, 11, 10])
+
+        def ops_of(chunk_bytes):
+            graph = onnx.load_from_string(_export_bytes(Activation(chunk_bytes), (torch.randn(2, 4, 16, 16),), ["x"], ["y"]))
+            return [n.op_type for n in graph.graph.node]
+
+        with nvlabs._replaced(ops, "_upfirdn2d_ref", nvlabs._static_upfirdn2d_ref(ops)):
+            whole, grouped = ops_of(1 << 40), ops_of(1)
+        self.assertEqual(whole.count("Conv"), 4)  # upsampling along x and y, downsampling along x and y
+        self.assertEqual(grouped.count("Conv"), 16)
 
     def test_conditional_stylegan3_fixes_its_class(self):
         g = self.nvlabs_sg3(c_dim=4)

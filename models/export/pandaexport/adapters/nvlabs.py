@@ -8,9 +8,13 @@
   static shape ("kernel of unknown shape"). While exporting it is replaced by the same maths with the
   channel count read as a constant and a free batch axis, downsampling as a strided convolution and
   upsampling as a polyphase transposed convolution (NVlabs filters the inserted zeros too: ~160 CPU-s
-  per StyleGAN3 image on two cores)."""
+  per StyleGAN3 image on two cores).
+- StyleGAN3's `filtered_lrelu` (bias, upsample, leaky ReLU, downsample) runs on the CPU as
+  `_filtered_lrelu_ref`, whose upsampled map is 2.9 GB per sample in a 1024-px StyleGAN3-R (and held
+  twice or more); while exporting the same ops run on groups of channels (`_lean_filtered_lrelu_ref`)."""
 import contextlib
 import importlib
+import importlib.util
 import sys
 import types
 from typing import Iterator
@@ -104,16 +108,67 @@ def _static_upfirdn2d_ref(ops):
     return upfirdn2d_ref
 
 
+# Bytes of one sample's upsampled map that the export's filtered_lrelu computes at once (see below).
+FILTERED_LRELU_CHUNK_BYTES = 256 << 20
+
+
+def _lean_filtered_lrelu_ref(ops, upfirdn2d_ops, chunk_bytes: int = FILTERED_LRELU_CHUNK_BYTES):
+    """NVlabs' _filtered_lrelu_ref (bias, upsample, leaky ReLU × gain, clamp, downsample: the same ops in the
+    same order), a group of channels at a time. Every op of it is per channel, and its upsampled map is the
+    largest tensor of a StyleGAN3: 2.9 GB per sample in a 1024-px StyleGAN3-R's L10 (161 channels at
+    2148×2098), held two or three times over by the upsampling's interleave and NVlabs' nested calls. In
+    groups of channels whose upsampled map stays under chunk_bytes per sample, the peak is a few of those
+    (the graph gets one branch per group, split and concatenated along the channels; the group count depends
+    on the per-sample shape only, so the graph stays batch-free), in the export and in ONNX Runtime alike."""
+
+    def one_group(x, fu, fd, b, up, down, pad, gain, slope, clamp, flip_filter):
+        if b is not None:
+            x = x + b.reshape([1, -1, 1, 1])
+        x = upfirdn2d_ops.upfirdn2d(x=x, f=fu, up=up, padding=pad, gain=up ** 2, flip_filter=flip_filter)
+        x = F.leaky_relu(x, slope)
+        if gain != 1:
+            x = x * gain
+        if clamp >= 0:
+            x = x.clamp(-clamp, clamp)
+        return upfirdn2d_ops.upfirdn2d(x=x, f=fd, down=down, flip_filter=flip_filter)
+
+    def filtered_lrelu_ref(x, fu=None, fd=None, b=None, up=1, down=1, padding=0, gain=np.sqrt(2), slope=0.2,
+                           clamp=None, flip_filter=False):
+        px0, px1, py0, py1 = ops._parse_padding(padding)
+        args = (up, down, [px0, px1, py0, py1], float(gain), float(slope), float(-1 if clamp is None else clamp),
+                flip_filter)
+        channels, height, width = (int(d) for d in x.shape[1:])
+        upsampled = 4 * channels * (height * up + py0 + py1) * (width * up + px0 + px1)
+        group = max(1, -(-channels // -(-upsampled // chunk_bytes)))  # channels per group
+        if group >= channels:
+            return one_group(x, fu, fd, b, *args)
+        return torch.cat([one_group(x[:, c: c + group], fu, fd, None if b is None else b[c: c + group], *args)
+                          for c in range(0, channels, group)], dim=1)
+
+    return filtered_lrelu_ref
+
+
+@contextlib.contextmanager
+def _replaced(module: types.ModuleType, name: str, value) -> Iterator[None]:
+    original = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
+
+
 @contextlib.contextmanager
 def exportable_ops(module: torch.nn.Module) -> Iterator[None]:
-    """Within: the network's NVlabs ops trace to ONNX with static kernel shapes."""
+    """Within: the network's NVlabs ops trace to ONNX with static kernel shapes (and StyleGAN3's filtered
+    activation holds fewer full-size maps at once)."""
     ops = torch_utils_module(module, "ops.upfirdn2d")
     if ops is None:
         yield
         return
-    original = ops._upfirdn2d_ref
-    ops._upfirdn2d_ref = _static_upfirdn2d_ref(ops)
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_replaced(ops, "_upfirdn2d_ref", _static_upfirdn2d_ref(ops)))
+        if importlib.util.find_spec(f"{ops.__name__.rpartition('.')[0]}.filtered_lrelu") is not None:  # stylegan3
+            lrelu = torch_utils_module(module, "ops.filtered_lrelu")
+            stack.enter_context(_replaced(lrelu, "_filtered_lrelu_ref", _lean_filtered_lrelu_ref(lrelu, ops)))
         yield
-    finally:
-        ops._upfirdn2d_ref = original
