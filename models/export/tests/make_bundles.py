@@ -4,7 +4,7 @@ test/export/exporter.test.ts (Python here cannot run ONNX).
     python3 models/export/tests/make_bundles.py OUTDIR
 
 writes OUTDIR/<case>/ (a bundle) and OUTDIR/cases.json: per case the bundle folder, latents z
-(batch 3, not the batch 2 the graphs were traced at), ψ for a `truncation` input, the full
+(batch 3, not the batches 2 and 1 the graphs were traced at), ψ for a `truncation` input, the full
 generator's images for them, and the float32 bytes of its parameters and buffers. The cases are
 the generic path (Keras HDF5 files too) and, where ../shared has them, the real checkpoint
 celeba-dcgan-32 and small generators of each public implementation in ../shared/gan-code
