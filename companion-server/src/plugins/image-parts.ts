@@ -41,7 +41,7 @@ export default fp(
       // the live preview's draft tail, ready before the first drag (a failure shows on that drag's own request)
       generator.warmDraft(batch).catch(() => {});
       // Parts that follow this image (refine.ts), clustered on an imaging thread.
-      const refined = refine ? await refineParts(batch.features, f.factors, {}, app.generators.sessions, (c, p, n) => app.imaging.clusterParts(c, p, n)) : undefined;
+      const refined = refine ? await refineParts(batch.features, f.factors, {}, app.generators.sessions, (c, p, n, centres) => app.imaging.clusterParts(c, p, n, centres)) : undefined;
       return new ImageParts(f, batch.features, image.image, tailRenderer(generator, batch), refined);
     }
 

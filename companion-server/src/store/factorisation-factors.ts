@@ -43,5 +43,6 @@ export function savedFactorisation(meta: FactorisationMeta, partsNpy: Uint8Array
   const appearances = matrix(appearancesNpy, "appearances", channels, meta.ranks.appearances, "A");
   if (parts.some((v) => v < 0)) throw new FactorFileError("parts", "P has negative values (parts must be non-negative)");
   const factors: Factors = { shape: meta.shape, partsRank: meta.ranks.parts, appearancesRank: meta.ranks.appearances, parts, appearances };
+  if (meta.partCentres) factors.partCentres = Float32Array.from(meta.partCentres);
   return { meta, factors, saliency: meta.saliency, background: meta.background };
 }

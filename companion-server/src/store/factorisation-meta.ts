@@ -36,6 +36,8 @@ export const FactorisationMetaSchema = Type.Object(
     background: Type.Object({ part: Index, appearance: Index }, { additionalProperties: false }),
     /** per appearance, λ per unit of edit strength (api/strength.ts); folders saved before it existed get it on load */
     strengthScales: Type.Array(Type.Number({ exclusiveMinimum: 0 })),
+    /** R_C·R_S, row = coordinate: each part's direction in AᵀZ (statistics.ts); folders saved before it existed refine without it */
+    partCentres: Type.Optional(Type.Array(Type.Number())),
     createdAt: Type.String({ format: "date-time" }),
   },
   { additionalProperties: false },
@@ -61,6 +63,8 @@ export function parseFactorisationMeta(input: unknown): FactorisationMeta {
     if (json.saliency[key].length !== r) throw new Error(`saliency.${key} has ${json.saliency[key].length} values, ranks.appearances is ${r}`);
   }
   if (json.strengthScales.length !== r) throw new Error(`strengthScales has ${json.strengthScales.length} values, ranks.appearances is ${r}`);
+  if (json.partCentres && json.partCentres.length !== r * json.ranks.parts)
+    throw new Error(`partCentres has ${json.partCentres.length} values, ranks.appearances × ranks.parts is ${r * json.ranks.parts}`);
   if (json.background.part >= json.ranks.parts) throw new Error(`background.part ${json.background.part} is not a part (ranks.parts is ${json.ranks.parts})`);
   if (json.background.appearance >= r) throw new Error(`background.appearance ${json.background.appearance} is not an appearance (ranks.appearances is ${r})`);
   if (json.ranks.appearances > json.shape.channels) throw new Error(`ranks.appearances ${r} exceeds the ${json.shape.channels} channels`);

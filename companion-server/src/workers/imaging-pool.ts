@@ -78,8 +78,8 @@ export class ImagingPool {
   }
 
   /** clusterParts (refine.ts) on a thread: a ClusterRunner. */
-  clusterParts(coords: Matrix, globalParts: Matrix, iterations: number): Promise<Float32Array> {
-    return this.run(() => ({ request: { op: "cluster", coords, globalParts, iterations } }));
+  clusterParts(coords: Matrix, globalParts: Matrix, iterations: number, centres?: Matrix): Promise<Float32Array> {
+    return this.run(() => ({ request: { op: "cluster", coords, globalParts, iterations, centres } }));
   }
 
   stats(): ImagingStats {

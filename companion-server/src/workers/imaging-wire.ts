@@ -81,7 +81,7 @@ export interface ImagingOps {
     result: { features: Float32Array; region: SpatialMap };
   };
   /** per-image parts by clustering (clusterParts) */
-  cluster: { task: { coords: Matrix; globalParts: Matrix; iterations: number }; result: Float32Array };
+  cluster: { task: { coords: Matrix; globalParts: Matrix; iterations: number; centres?: Matrix }; result: Float32Array };
 }
 
 export type ImagingOp = keyof ImagingOps;

@@ -91,7 +91,7 @@ const handlers: Handlers = {
   featureRemoval: (t) => removeInFeatures(t.factors, t.features, t.coords, t.stats, t.parts, t.background, t.refinedParts),
   // A buffer of its own to hand over (Node may place small buffers in a shared pool).
   contactSheet: (t) => new Uint8Array(renderContactSheet(t.factors, t.samples, t.size)),
-  cluster: (t) => clusterParts(t.coords, t.globalParts, t.iterations),
+  cluster: (t) => clusterParts(t.coords, t.globalParts, t.iterations, t.centres),
 };
 
 /** The buffers an answer can hand over whole (every answer here is freshly allocated). */

@@ -3,7 +3,8 @@
  * On N generated samples labelled by the bundle's face parser (run at its own input size, its
  * logits upsampled to the image): per ground-truth class, the IoU of its best-matching part, and
  * the boundary F-score of the parts' edges, for PandA (global and per-image refined parts — refined
- * as the server does: clustered in feature space, upsampled, fitted to the image's colours) and for
+ * as the server does: positions assigned to the parts' directions from the fit's samples, upsampled,
+ * fitted to the image's colours) and for
  * baselines on the same features (spherical k-means, NMF, PCA), each with block, bilinear and
  * edge-aware (guided-filter) upsampling of the parts; the ROIR of appearance edits per PandA part;
  * and a layout check of the samples. Prints JSON; writes it and a contact sheet to --out (git-ignored
@@ -22,6 +23,7 @@ import { sampleLatents } from "../../../companion-server/src/runtime/random";
 import { encodePng, RgbaImage, tensorToRgba } from "../../../companion-server/src/runtime/image-codec";
 import { DEFAULT_MODELS_DIR } from "../../../companion-server/src/cli/paths";
 import { decompose } from "../../../companion-server/src/engine/panda/decompose";
+import { collectStatistics } from "../../../companion-server/src/engine/panda/statistics";
 import { refineParts } from "../../../companion-server/src/engine/panda/refine";
 import { applyEdits, editRegion } from "../../../companion-server/src/engine/panda/edits";
 import { resizeBilinear } from "../../../companion-server/src/engine/panda/maps";
@@ -262,6 +264,8 @@ async function main(): Promise<void> {
 
   const source = inMemoryFeatures(samples.features, { channels, height, width }, samples.count);
   const { factors, report } = await decompose(source, { parts: k, appearances: channels, solver: "fast", seed: opts.seed }, sessions);
+  // the parts' directions, kept with the factors as a fit on the server keeps them (refinement assigns positions to them)
+  factors.partCentres = (await collectStatistics(source, factors, { backend: ortBackendFor(sessions) })).partCentres;
   progress(`PandA fitted (${report.seconds.toFixed(1)} s); baselines next`);
   const backend = ortBackendFor(sessions);
   const vectors = featureVectors(samples.features, samples.count, channels, positions);

@@ -1,7 +1,9 @@
 /** decompose() option validation, objective() on given factors, and per-image refinement. */
 import { decompose, objective } from "../../../companion-server/src/engine/panda/decompose";
 import { refineParts } from "../../../companion-server/src/engine/panda/refine";
-import { clusterParts } from "../../../companion-server/src/engine/panda/cluster-parts";
+import { clusterParts, clusterRefinedParts } from "../../../companion-server/src/engine/panda/cluster-parts";
+import { collectStatistics, partDirections } from "../../../companion-server/src/engine/panda/statistics";
+import { coordinates } from "../../../companion-server/src/engine/panda/saliency";
 import { matrix } from "../../../companion-server/src/engine/tensor/matrix";
 import { SolverOptions } from "../../../companion-server/src/engine/panda/types";
 import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
@@ -12,6 +14,11 @@ const sessions = new SessionFactory();
 const planted = plantedFeatures({ channels: 8, height: 8, width: 8, count: 6, blobs: [{ y: 2, x: 2, radius: 1.5 }, { y: 5.5, x: 5.5, radius: 1.5 }] });
 const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
 const valid: SolverOptions = { parts: 2, appearances: 8, solver: "fast", seed: 1 };
+
+function expectCloseArrays(actual: Float32Array, expected: Float32Array, digits = 4): void {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i], digits));
+}
 
 describe("bad options say what to fix", () => {
   test.each<[Partial<SolverOptions>, RegExp]>([
@@ -69,6 +76,38 @@ describe("refineParts", () => {
     expect(Array.from({ length: s }, (_, j) => (prior[j * 2] > prior[j * 2 + 1] ? 0 : 1))).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
   });
 
+  test("cluster with the parts' directions: each position joins the part whose direction it has, in one assignment", () => {
+    // globally part 0 is positions 0–3, part 1 positions 4–7; part 0's direction is e1, part 1's e2.
+    // In this image part 1's appearance (e2) sits at positions 0–1 and part 0's (e1) everywhere else:
+    // the fixed directions move both parts there, against the prior.
+    const s = 8;
+    const coords = matrix(2, s, Float32Array.from([...[0, 0, 1, 1, 1, 1, 1, 1], ...[1, 1, 0, 0, 0, 0, 0, 0]]));
+    const global = matrix(s, 2, Float32Array.from({ length: 16 }, (_, i) => ((Math.floor(i / 2) < 4) === (i % 2 === 0) ? 1 : 0)));
+    const centres = matrix(2, 2, Float32Array.from([1, 0, 0, 1]));
+    const refined = clusterParts(coords, global, 10, centres);
+    expect(Array.from({ length: s }, (_, j) => (refined[j * 2] > refined[j * 2 + 1] ? 0 : 1))).toEqual([1, 1, 0, 0, 0, 0, 0, 0]);
+    // the values: softmax of cos/T (T = 0.1) plus the log prior (global normalised, mixed half with uniform)
+    const [strong, weak] = [Math.log(0.5 * 1 + 0.25), Math.log(0.25)];
+    const expected0 = (cos0: number, cos1: number, prior0: number, prior1: number) => 1 / (1 + Math.exp(cos1 / 0.1 + prior1 - cos0 / 0.1 - prior0));
+    expect(refined[0]).toBeCloseTo(expected0(0, 1, strong, weak), 5);
+    expect(refined[2 * 5]).toBeCloseTo(expected0(1, 0, weak, strong), 5);
+    for (let j = 0; j < s; j++) expect(refined[j * 2] + refined[j * 2 + 1]).toBeCloseTo(1, 5);
+    // one assignment: more rounds change nothing; zero rounds leave the prior
+    expect(Array.from(clusterParts(coords, global, 1, centres))).toEqual(Array.from(refined));
+    expect(Array.from(clusterParts(coords, global, 0, centres))).toEqual(Array.from(clusterParts(coords, global, 0)));
+    expect(() => clusterParts(coords, global, 1, matrix(2, 3))).toThrow(/directions must be 2×2, got 2×3/);
+  });
+
+  test("refineParts clusters by the factors' part directions when they have them, as clusterRefinedParts (the in-browser engine) does", async () => {
+    const { factors } = await decompose(source, valid, sessions);
+    const partCentres = (await collectStatistics(source, factors)).partCentres;
+    expect(partCentres).toHaveLength(8 * 2);
+    const withCentres = { ...factors, partCentres };
+    const refined = await refineParts(image, withCentres, {}, sessions);
+    expectCloseArrays(refined, clusterRefinedParts(coordinates(withCentres, image), withCentres));
+    expectCloseArrays(refined, clusterParts(matrix(8, 64, coordinates(withCentres, image)), matrix(64, 2, factors.parts), 1, matrix(8, 2, partCentres)));
+  });
+
   test("refineParts defaults to cluster: soft assignments in [0, 1], one per position", async () => {
     const { factors } = await decompose(source, valid, sessions);
     const refined = await refineParts(image, factors, {}, sessions);
@@ -103,6 +142,14 @@ describe("refineParts", () => {
     expect(Array.from(await refineParts(image, factors, { iterations: 0, method: "steps" }, sessions))).toEqual(Array.from(factors.parts));
     await expect(refineParts(image.subarray(1), factors, {}, sessions)).rejects.toThrow(/has 512 values, got 511/);
   });
+});
+
+test("partDirections: each part's weighted sum of the unit coordinate vectors, at unit length", () => {
+  // 2 coordinates × 3 positions of summed unit vectors; part 0 is positions 0 and 1 (weights 1, 0.5), part 1 position 2
+  const unitSum = Float64Array.from([...[2, 0, 0], ...[0, 2, 0]]);
+  const parts = Float32Array.from([1, 0, 0.5, 0, 0, 1]);
+  const d = partDirections(unitSum, parts, 2, 2);
+  expectCloseArrays(d, Float32Array.from([2 / Math.hypot(2, 1), 0, 1 / Math.hypot(2, 1), 0]), 6);
 });
 
 describe("streamed sources", () => {

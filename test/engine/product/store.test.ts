@@ -35,6 +35,15 @@ it("writes and reads a folder back exactly", async () => {
   expect(Array.from(back.factors.appearances)).toEqual(Array.from(model.factors.appearances));
 });
 
+it("reads the parts' directions from meta.json into the factors, checks their count, and loads folders saved without them", async () => {
+  const partCentres = Array.from({ length: 16 * 4 }, (_, i) => (i % 4) / 4);
+  const withCentres = readFactorisationFolder(await savePlanted(tmp.dir, "centres", model, { partCentres }));
+  expect(Array.from(withCentres.factors.partCentres!)).toEqual(partCentres);
+  expect(readFactorisationFolder(await savePlanted(tmp.dir, "plain", model)).factors.partCentres).toBeUndefined();
+  const wrong = await savePlanted(tmp.dir, "wrong", model, { partCentres: [1, 2, 3] });
+  expect(() => readFactorisationFolder(wrong)).toThrow(/meta\.json: partCentres has 3 values, ranks\.appearances × ranks\.parts is 64/);
+});
+
 it("keeps the old folder intact when a write fails half-way", async () => {
   const dir = await savePlanted(tmp.dir, "a", model);
   const before = readFileSync(join(dir, "meta.json"), "utf8");

@@ -89,12 +89,17 @@ describe.each(backends)("%s backend", (_name, create) => {
     expect(out.pooledSquaredNorm).toBeCloseTo(expected.reduce((sum, v) => sum + v * v, 0), 3);
   });
 
-  test("coordinateSummaries reduce each sample's AᵀZᵢ over positions: min, max, mean, weighted sum", async () => {
+  test("coordinateSummaries reduce each sample's AᵀZᵢ over positions: min, max, mean, weighted sum; and sum its unit columns over samples", async () => {
     const weights = Float32Array.from({ length: s }, (_, j) => (j + 1) / 55);
     const out = await backend.coordinateSummaries(batch, a, weights);
     const expected = { min: [] as number[], max: [] as number[], mean: [] as number[], weighted: [] as number[] };
+    const unitSum = new Float32Array(rc * s);
     for (const z of samples) {
       const y = multiply(a, z, true);
+      for (let j = 0; j < s; j++) {
+        const norm = Math.hypot(...Array.from({ length: rc }, (_, k) => y.data[k * s + j]));
+        for (let k = 0; k < rc; k++) unitSum[k * s + j] += y.data[k * s + j] / norm;
+      }
       for (let k = 0; k < rc; k++) {
         const row = Array.from(y.data.subarray(k * s, (k + 1) * s));
         expected.min.push(Math.min(...row));
@@ -104,6 +109,9 @@ describe.each(backends)("%s backend", (_name, create) => {
       }
     }
     for (const key of ["min", "max", "mean", "weighted"] as const) expectClose(out[key], Float32Array.from(expected[key]));
+    expectClose(out.unitSum, unitSum);
+    // each position's entry is a sum of n unit vectors: its length is at most n, and > 0 here
+    for (let j = 0; j < s; j++) expect(Math.hypot(...Array.from({ length: rc }, (_, k) => out.unitSum[k * s + j]))).toBeLessThanOrEqual(n + 1e-4);
   });
 
   test("weightedProducts are Σ ZᵢᵀBZᵢX and Σ ZᵢᵀB²ZᵢX, without S×S matrices", async () => {

@@ -179,6 +179,7 @@ export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
         report({ fraction: afterSolver + (0.03 * done) / total, objective: result.report.objective, phase: "statistics", done, total, message: `saliency statistics ${done}/${total}` }),
     });
     checkCancelled();
+    result.factors.partCentres = stats.partCentres;
     // The samples are read for the last time: hand their memory back before the contact sheet
     // draws images through the generator (whose tail at image size needs hundreds of MB of its own).
     if (owned) await features.dispose();
@@ -211,6 +212,7 @@ function metaOf(req: FitRequest, result: SolverResult, stats: FactorStatistics, 
     saliency: stats.saliency,
     background: stats.background,
     strengthScales: appearanceScales(stats.saliency),
+    partCentres: Array.from(stats.partCentres),
     createdAt: new Date().toISOString(),
   };
 }

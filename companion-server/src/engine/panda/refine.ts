@@ -23,14 +23,14 @@ import { partsStep } from "./gradients";
 import { solveBlockProblem } from "./block-problem";
 import { frobeniusSquared, multiply } from "../tensor/matrix";
 import { Factors } from "./types";
-import { clusterParts, CLUSTER_ITERATIONS } from "./cluster-parts";
+import { clusterParts, CLUSTER_ITERATIONS, partCentresOf } from "./cluster-parts";
 
 export type RefineMethod = "cluster" | "fit" | "steps";
 
 const REFINE_STEP = partsStep(1);
 
 export interface RefineOptions {
-  /** cluster: re-assign positions by this image's part appearances (default); fit: solve this image's
+  /** cluster: re-assign positions by the parts' directions, or this image's part appearances (default); fit: solve this image's
    * P-problem; steps: the demo's fixed number of P-steps */
   method?: RefineMethod;
   /** P-steps, or the fit's iteration limit (default 100, as in the demo) */
@@ -45,14 +45,14 @@ export function stableRefineStep(projected: Matrix, appearances: Matrix, parts: 
 }
 
 /** clusterParts, wherever it runs (the server runs it on an imaging thread, off its event loop). */
-export type ClusterRunner = (coords: Matrix, globalParts: Matrix, iterations: number) => Promise<Float32Array>;
+export type ClusterRunner = (coords: Matrix, globalParts: Matrix, iterations: number, centres?: Matrix) => Promise<Float32Array>;
 
 export async function refineParts(
   features: Float32Array,
   factors: Factors,
   options: RefineOptions,
   sessions: SessionFactory,
-  cluster: ClusterRunner = async (coords, globalParts, iterations) => clusterParts(coords, globalParts, iterations),
+  cluster: ClusterRunner = async (coords, globalParts, iterations, centres) => clusterParts(coords, globalParts, iterations, centres),
 ): Promise<Float32Array> {
   const { channels, height, width } = factors.shape;
   const positions = height * width;
@@ -66,7 +66,7 @@ export async function refineParts(
   let p = matrix(positions, factors.partsRank, Float32Array.from(factors.parts));
   const method = options.method ?? "cluster";
   if (iterations === 0) return p.data; // every method: zero rounds leave the global parts
-  if (method === "cluster") return cluster(await backend.matmul(a, z, { transposeA: true }), p, Math.min(iterations, CLUSTER_ITERATIONS));
+  if (method === "cluster") return cluster(await backend.matmul(a, z, { transposeA: true }), p, Math.min(iterations, CLUSTER_ITERATIONS), partCentresOf(factors));
   if (method === "fit") {
     const w = await backend.matmul(a, z, { transposeA: true }); // AᵀZ, R_C×S
     const m = await backend.matmul(w, w, { transposeA: true }); // ZᵀAAᵀZ

@@ -1,8 +1,9 @@
 /**
- * What a saved factorisation keeps besides P and A: saliency statistics per appearance and the
- * background concept, from one pass over (at most `maxSamples` of) the samples it was fitted on.
- * The per-sample products (AᵀZ_i and its reductions over positions) run on the tensor backend, so
- * in ONNX Runtime for a fit; only R_C numbers per sample come back to TypeScript.
+ * What a saved factorisation keeps besides P and A: saliency statistics per appearance, the
+ * background concept and the parts' directions, from one pass over (at most `maxSamples` of) the
+ * samples it was fitted on. The per-sample products (AᵀZ_i and its reductions over positions) run
+ * on the tensor backend, so in ONNX Runtime for a fit; only R_C numbers per sample, and R_C·S per
+ * batch, come back to TypeScript.
  */
 import { TensorBackend } from "../tensor/backend";
 import { matrix } from "../tensor/matrix";
@@ -19,6 +20,27 @@ export const SALIENCY_SAMPLES = 500;
 export interface FactorStatistics {
   saliency: SaliencyStats;
   background: Background;
+  /** R_C·R_S: each part's direction in the coordinates AᵀZ (partDirections) */
+  partCentres: Float32Array;
+}
+
+/**
+ * Each part's typical appearance, as a direction in the coordinates AᵀZ: the sum over samples and
+ * positions of the coordinate vectors at unit length, weighted by the part, scaled to unit length
+ * (R_C·R_S, row = coordinate). Per-image refinement assigns an image's positions to the part whose
+ * direction they are closest to (cluster-parts.ts): fixed directions from all the samples, where
+ * directions re-estimated from the one image drifted to its dominant regions (eval:parts).
+ */
+export function partDirections(unitSum: Float64Array, parts: Float32Array, appearancesRank: number, partsRank: number): Float32Array {
+  const positions = parts.length / partsRank;
+  const out = new Float32Array(appearancesRank * partsRank);
+  for (let k = 0; k < partsRank; k++) {
+    const column = new Float64Array(appearancesRank);
+    for (let c = 0; c < appearancesRank; c++) for (let s = 0; s < positions; s++) column[c] += unitSum[c * positions + s] * parts[s * partsRank + k];
+    const norm = Math.hypot(...column);
+    for (let c = 0; c < appearancesRank; c++) out[c * partsRank + k] = norm > 0 ? column[c] / norm : 0;
+  }
+  return out;
 }
 
 export interface StatisticsOptions {
@@ -40,6 +62,7 @@ export async function collectStatistics(source: FeatureSource, factors: Factors,
   const appearances = matrix(channels, r, factors.appearances);
   const sal = new SaliencyAccumulator(factors);
   const bg = new BackgroundAccumulator(factors);
+  const unitSum = new Float64Array(r * height * width);
   let seen = 0;
   try {
     await source.forEachBatch(Math.min(passBatchSize(factors.shape), total), async (batch, count) => {
@@ -52,6 +75,7 @@ export async function collectStatistics(source: FeatureSource, factors: Factors,
         sal.addSummary(at(sums.min), at(sums.max), at(sums.mean));
         bg.addInside(at(sums.weighted));
       }
+      sums.unitSum.forEach((v, j) => (unitSum[j] += v));
       seen += n;
       options.onBatch?.(seen, total);
       if (seen >= total) throw new Enough();
@@ -60,5 +84,5 @@ export async function collectStatistics(source: FeatureSource, factors: Factors,
     if (!(err instanceof Enough)) throw err;
   }
   const saliency = sal.result();
-  return { saliency, background: bg.result(saliency) };
+  return { saliency, background: bg.result(saliency), partCentres: partDirections(unitSum, factors.parts, r, factors.partsRank) };
 }

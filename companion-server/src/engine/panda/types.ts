@@ -102,6 +102,11 @@ export interface Factors {
   parts: Float32Array;
   /** C·R_C values, row-major (row = channel) */
   appearances: Float32Array;
+  /**
+   * R_C·R_S: each part's direction in the coordinates AᵀZ over the fit's samples (statistics.ts),
+   * what per-image refinement assigns positions to; absent in folders saved before it existed.
+   */
+  partCentres?: Float32Array;
 }
 
 /** What part maps need of the factors (the imaging threads receive only this, not A). */

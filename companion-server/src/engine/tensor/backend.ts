@@ -34,6 +34,8 @@ export interface CoordinateSummaries {
   max: Float32Array;
   mean: Float32Array;
   weighted: Float32Array;
+  /** R_C·S: each position's column of AᵀZ_i scaled to unit length, summed over the batch's samples (the parts' directions, statistics.ts) */
+  unitSum: Float32Array;
 }
 
 /**

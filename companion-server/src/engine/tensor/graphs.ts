@@ -126,7 +126,7 @@ export function objectiveTermsGraph(count: number, channels: number, positions: 
   return g.toModelBytes();
 }
 
-/** Y = AᵀZ_i per sample, reduced over positions: min, max, mean and the weighted sum Y·w. */
+/** Y = AᵀZ_i per sample, reduced over positions: min, max, mean and the weighted sum Y·w; and Y's columns at unit length, summed over the samples. */
 export function coordinateSummariesGraph(count: number, channels: number, positions: number, appearancesRank: number): Uint8Array {
   const g = new GraphBuilder("coordinate_summaries");
   const z = g.input("z", [count, channels, positions]);
@@ -138,5 +138,8 @@ export function coordinateSummariesGraph(count: number, channels: number, positi
   g.output(over("ReduceMax", y), "max", [count, appearancesRank]);
   g.output(over("ReduceMean", y), "mean", [count, appearancesRank]);
   g.output(g.node("Reshape", [g.node("MatMul", [y, w]), g.int64Constant([count, appearancesRank])]), "weighted", [count, appearancesRank]);
+  // each position's coordinate vector scaled to unit length (a zero vector stays zero), summed over the batch
+  const norms = g.node("Max", [g.node("Sqrt", [g.node("ReduceSumSquare", [y], { axes: [1], keepdims: 1 })]), g.constant([1e-30], [1])]);
+  g.output(g.node("ReduceSum", [g.node("Div", [y, norms]), g.int64Constant([0])], { keepdims: 0 }), "unit_sum", [appearancesRank, positions]);
   return g.toModelBytes();
 }

@@ -129,7 +129,7 @@ export class OrtBackend implements TensorBackend {
       weights: tensor(weights, [positions, 1]),
     });
     const data = (name: string) => out[name].data as Float32Array;
-    return { min: data("min"), max: data("max"), mean: data("mean"), weighted: data("weighted") };
+    return { min: data("min"), max: data("max"), mean: data("mean"), weighted: data("weighted"), unitSum: data("unit_sum") };
   }
 
   async run(key: string, program: Program, inputs: Record<string, Matrix>): Promise<Record<string, Matrix>> {

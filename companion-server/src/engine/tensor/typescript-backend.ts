@@ -131,9 +131,15 @@ export class TypeScriptBackend implements TensorBackend {
     checkBatch(batch);
     const r = appearances.cols;
     const s = batch.positions;
-    const out = { min: new Float32Array(batch.count * r), max: new Float32Array(batch.count * r), mean: new Float32Array(batch.count * r), weighted: new Float32Array(batch.count * r) };
+    const out = { min: new Float32Array(batch.count * r), max: new Float32Array(batch.count * r), mean: new Float32Array(batch.count * r), weighted: new Float32Array(batch.count * r), unitSum: new Float32Array(r * s) };
     for (let i = 0; i < batch.count; i++) {
       const y = multiply(appearances, sampleOf(batch, i), true).data;
+      for (let j = 0; j < s; j++) {
+        let norm = 0;
+        for (let k = 0; k < r; k++) norm += y[k * s + j] ** 2;
+        const inv = 1 / Math.max(Math.sqrt(norm), 1e-30);
+        for (let k = 0; k < r; k++) out.unitSum[k * s + j] += y[k * s + j] * inv;
+      }
       for (let k = 0; k < r; k++) {
         const row = y.subarray(k * s, (k + 1) * s);
         let [lo, hi, sum, weighted] = [Infinity, -Infinity, 0, 0];
