@@ -6,7 +6,7 @@
  *
  * Writes <out>/: the editor (webpack, `--env static`), ort/ (ONNX Runtime Web's WebAssembly and
  * WebGPU builds, copied from node_modules: nothing is fetched from a CDN), models/<id>/ (model.json,
- * every layer's head and tail, shared weights, the shipped factorisations) and panda-site.json
+ * every layer's head, tail and draft tail, shared weights, the shipped factorisations) and panda-site.json
  * listing them with sizes and hashes. Prints the sizes as JSON.
  */
 import { Command } from "commander";
@@ -17,6 +17,7 @@ import path from "node:path";
 import { DEFAULT_MODELS_DIR, PACKAGE_ROOT } from "../companion-server/src/cli/paths";
 import { parseBundleManifest } from "../companion-server/src/runtime/bundle-manifest";
 import { writeFileAtomic } from "../companion-server/src/util/atomic-write";
+import { withBilinearOutput } from "../companion-server/src/onnx/resize-graph";
 import { ORT_FILES } from "../plugin/src/engine/ort-web";
 import { SITE_FILE, SITE_FORMAT, SiteFile, SiteManifest, SiteModel } from "../plugin/src/engine/static-site";
 
@@ -30,8 +31,7 @@ export interface StaticSiteOptions {
   out: string;
 }
 
-function describe(file: string): SiteFile {
-  const bytes = readFileSync(file);
+function describe(bytes: Uint8Array): SiteFile {
   return { bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
@@ -40,7 +40,14 @@ function place(files: Record<string, SiteFile>, out: string, from: string, to: s
   if (!existsSync(from)) throw new Error(`${from} is missing; the site needs it`);
   mkdirSync(path.dirname(path.join(out, to)), { recursive: true });
   copyFileSync(from, path.join(out, to));
-  files[to] = describe(from);
+  files[to] = describe(readFileSync(from));
+}
+
+/** Writes `bytes` (a file made from the bundle's) to <out>/<to> and records it in `files`. */
+function placeMade(files: Record<string, SiteFile>, out: string, bytes: Uint8Array, to: string): void {
+  mkdirSync(path.dirname(path.join(out, to)), { recursive: true });
+  writeFileAtomic(path.join(out, to), bytes);
+  files[to] = describe(bytes);
 }
 
 /** ONNX Runtime Web's builds, from the installed package (a CI without network has them too). */
@@ -57,7 +64,11 @@ export function copyBundle(files: Record<string, SiteFile>, out: string, modelsD
   const manifest = parseBundleManifest(JSON.parse(readFileSync(manifestFile, "utf8")));
   const target = `models/${manifest.id}/`;
   place(files, out, manifestFile, target + "model.json");
-  for (const layer of manifest.layers) for (const graph of [layer.head, layer.tail]) place(files, out, path.join(dir, graph), target + graph);
+  for (const layer of manifest.layers) {
+    for (const graph of [layer.head, layer.tail]) place(files, out, path.join(dir, graph), target + graph);
+    // the live preview's draft tail, already scaled up to the image size as the server runs it (one ONNX run per draft frame in the page too)
+    if (layer.draft) placeMade(files, out, withBilinearOutput(readFileSync(path.join(dir, layer.draft)), "image", [manifest.image.height, manifest.image.width]), target + layer.draft);
+  }
   if (manifest.weights) place(files, out, path.join(dir, manifest.weights), target + manifest.weights);
   const factorisationsDir = path.join(dir, "factorisations");
   const factorisations = existsSync(factorisationsDir) ? readdirSync(factorisationsDir).filter((name) => existsSync(path.join(factorisationsDir, name, "meta.json"))).sort() : [];
@@ -99,7 +110,8 @@ async function main(): Promise<void> {
   const model = site.models[0];
   const manifest = parseBundleManifest(JSON.parse(readFileSync(path.join(opts.models, opts.model, "model.json"), "utf8")));
   const layer = manifest.layers.find((l) => l.default) ?? manifest.layers[0];
-  const firstVisit = [layer.head, layer.tail, "model.json", ...(manifest.weights ? [manifest.weights] : [])].map((f) => model.path + f);
+  const firstVisit = [layer.head, layer.tail, ...(layer.draft ? [layer.draft] : []), "model.json", ...(manifest.weights ? [manifest.weights] : [])].map((f) => model.path + f);
+  const drafts = manifest.layers.flatMap((l) => (l.draft ? [site.files[model.path + l.draft].bytes] : [])).reduce((a, b) => a + b, 0);
   const factorisationBytes = Object.entries(site.files).filter(([p]) => p.includes(`/factorisations/${model.id}-${layer.id}/`) && !p.endsWith(".png")).reduce((s, [, f]) => s + f.bytes, 0);
   const build = (b: keyof typeof ORT_FILES) => Object.values(ORT_FILES[b]).reduce((s, f) => s + site.files[ORT_FOLDER + f].bytes, 0);
   const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
@@ -117,6 +129,7 @@ async function main(): Promise<void> {
           ortWasmBuild: mb(build("wasm")),
           ortWebGpuBuild: mb(build("webgpu")),
           model: mb(sum(model.path)),
+          modelDraftTails: mb(drafts),
           editor: mb(editor),
           firstVisitWithoutGpu: mb(editor + build("wasm") + firstVisit.reduce((s, p) => s + site.files[p].bytes, 0) + factorisationBytes),
         },

@@ -100,7 +100,7 @@ describe("served by a plain static file server", () => {
     expect(page.workers().map((w) => w.url())).toContain(`${siteUrl}ort/ort.wasm.min.js`);
     // the model's files are in the Cache API, keyed by their hashes (the next visit reads them there)
     const cached: string[] = await page.evaluate(async () => (await (await caches.open("panda-studio-bundles-v1")).keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search));
-    for (const file of ["/models/synthfaces/8x8/head.onnx", "/models/synthfaces/8x8/tail.onnx", "/ort/ort-wasm-simd-threaded.wasm"]) expect(cached.some((u) => new RegExp(`^${file}\\?v=[0-9a-f]{16}$`).test(u))).toBe(true);
+    for (const file of ["/models/synthfaces/8x8/head.onnx", "/models/synthfaces/8x8/tail.onnx", "/models/synthfaces/8x8/draft.onnx", "/ort/ort-wasm-simd-threaded.wasm"]) expect(cached.some((u) => new RegExp(`^${file}\\?v=[0-9a-f]{16}$`).test(u))).toBe(true);
     const original = await panel.layerPixels(IMAGE);
     // a face, not a flat or broken image: many distinct colours
     expect(new Set(original.rgba.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(100);
@@ -132,12 +132,39 @@ describe("served by a plain static file server", () => {
     await screenshot(page, "static-1-mask");
 
     await panel.pickAppearance(0);
+    // while dragging, the preview shows the model's draft tail run in the page; where the drag ends, the full frame (as with a server)
+    await page.evaluate(() => {
+      const frames: boolean[] = [];
+      document.addEventListener("panda-preview-shown", (e) => frames.push((e as CustomEvent<{ draft: boolean }>).detail.draft));
+      (window as unknown as { previewDrafts: boolean[] }).previewDrafts = frames;
+    });
     await panel.dragStrength(0.7);
     await page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle());
     const dragged = await panel.state();
     expect(dragged.error).toBeNull();
     expect(dragged.strength).toBeGreaterThan(0);
     expect((await panel.layers()).filter((l) => l.name === "PandA preview")).toHaveLength(1);
+    const drafts = await page.evaluate(() => (window as unknown as { previewDrafts: boolean[] }).previewDrafts);
+    expect(drafts.filter((d) => d).length).toBeGreaterThan(0);
+    expect(drafts.filter((d) => !d)).toHaveLength(1);
+    expect(drafts.at(-1)).toBe(false);
+    // the frame it rests on is the full edit, byte for byte; a draft of the same edit is the 64-px tail scaled up: the same size, other pixels
+    const rest = (await panel.layerPixels("PandA preview")).rgba;
+    const [full, draft] = await page.evaluate(
+      async ({ image, factorisation, part, strength }) => {
+        const client = (window.pandaStudio!.panel!.model as unknown as { client: import("../../plugin/src/client/client").PandaClient }).client;
+        const request = { factorisation, edits: [{ parts: [part], appearance: 0, strength }] };
+        const frame = async (quality?: "draft") => {
+          const { width, height, rgba, draft } = await client.edit(image, quality ? { ...request, quality } : request);
+          return { width, height, rgba: Array.from(rgba), draft };
+        };
+        return [await frame(), await frame("draft")];
+      },
+      { image: state.image!.id, factorisation: state.factorisationId!, part, strength: dragged.strength },
+    );
+    expect([full.draft, draft.draft, draft.width, draft.height]).toEqual([false, true, 256, 256]);
+    expect(Buffer.compare(Buffer.from(rest), Buffer.from(full.rgba))).toBe(0);
+    expect(meanChange(draft.rgba, full.rgba, mask).inside).toBeGreaterThan(0.5);
     await screenshot(page, "static-2-preview");
 
     await panel.click("apply");

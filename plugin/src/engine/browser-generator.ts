@@ -53,21 +53,27 @@ export class BrowserGenerator {
     return { layer: layer.id, features: out.features.data as Float32Array, auxiliary };
   }
 
-  async tail(batch: ImageFeatures): Promise<RgbaImage> {
+  /**
+   * The image from a layer's features; `draft`: through the layer's draft tail where the site
+   * carries one (build:static stores it already scaled up to the image size, as the server runs it),
+   * the live preview's frame while dragging.
+   */
+  async tail(batch: ImageFeatures, options: { draft?: boolean } = {}): Promise<RgbaImage> {
     const layer = this.layer(batch.layer);
+    const draft = options.draft === true && layer.draft !== undefined;
     const { Tensor } = this.ort;
     // copies: ORT's proxy worker takes (detaches) the buffers it is fed, and the image keeps its features for the next edit
     const feeds: Record<string, Tensor> = { features: new Tensor("float32", batch.features.slice(), [1, ...layer.shape]) };
     for (const a of this.manifest.auxiliary ?? []) feeds[a.name] = new Tensor("float32", batch.auxiliary[a.name].slice(), [1, ...a.shape]);
-    const out = await (await this.session(layer.tail)).run(feeds);
+    const out = await (await this.session(draft ? layer.draft! : layer.tail)).run(feeds);
     const { image } = this.manifest;
     return tensorToRgba(out.image.data as Float32Array, 0, image.channels, image.width, image.height, image.range);
   }
 
-  /** Opens every session of a layer now (the download and compile then happen before the first click). */
+  /** Opens every session of a layer now, its draft too (the download and compile then happen before the first click or drag). */
   async prepare(layerId: string): Promise<void> {
     const layer = this.layer(layerId);
-    await Promise.all([this.session(layer.head), this.session(layer.tail)]);
+    await Promise.all([layer.head, layer.tail, ...(layer.draft ? [layer.draft] : [])].map((file) => this.session(file)));
   }
 
   private session(file: string): Promise<InferenceSession> {

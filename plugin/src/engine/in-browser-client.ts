@@ -169,11 +169,14 @@ export class InBrowserPandaClient implements PandaClient {
     return gray(indexed(() => ip.saliency(source.appearance, source.upsampling).mask));
   }
 
-  async edit(imageId: string, request: EditRequest): Promise<PixelImage> {
+  /** As POST /edits answers the panel: the pixels only (no edited region), through the draft tail when asked and the site has one. */
+  async edit(imageId: string, request: EditRequest): Promise<PixelImage & { draft: boolean }> {
     const ip = await this.imageParts(imageId, request.factorisation, request.refine);
     const f = await this.factorisationOf(request.factorisation);
-    const result = await indexedAsync(() => ip.edit(toFeatureStrengths(request.edits, f.meta.strengthScales)));
-    return result.image;
+    // as the server decides: a draft where the layer has a draft tail, else the full frame (and it says so)
+    const draft = request.quality === "draft" && (await this.generator(f.meta.model as string)).layer(f.meta.layer as string).draft !== undefined;
+    const image = await indexedAsync(() => ip.editedImage(toFeatureStrengths(request.edits, f.meta.strengthScales), undefined, { draft }));
+    return { ...image, draft };
   }
 
   async updateNotes(_id: string, _patch: NotesPatchRequest): Promise<FactorisationSummary> {
@@ -242,7 +245,8 @@ export class InBrowserPandaClient implements PandaClient {
       } catch (err) {
         throw engineError(`${model.path}model.json: ${(err as Error).message}`);
       }
-      const layers = m.layers.filter((l) => model.layers.includes(l.id));
+      // a draft tail only where the site carries its file (sites built before drafts have none)
+      const layers = m.layers.filter((l) => model.layers.includes(l.id)).map((l) => (l.draft !== undefined && !(model.path + l.draft in this.options.site.files) ? { ...l, draft: undefined } : l));
       return { ...m, layers: layers.some((l) => l.default) ? layers : layers.map((l, i) => ({ ...l, default: i === 0 })) };
     });
   }
@@ -311,9 +315,9 @@ export class InBrowserPandaClient implements PandaClient {
       const batch = features;
       const size = batch.features.length;
       // `count` edited copies, one tail run each (the page runs one image at a time)
-      const render = async (edited: Float32Array, count: number) => {
+      const render = async (edited: Float32Array, count: number, options?: { draft?: boolean }) => {
         const images = [];
-        for (let i = 0; i < count; i++) images.push(await generator.tail({ ...batch, features: edited.subarray(i * size, (i + 1) * size) }));
+        for (let i = 0; i < count; i++) images.push(await generator.tail({ ...batch, features: edited.subarray(i * size, (i + 1) * size) }, options));
         return images;
       };
       const refined = refine ? clusterRefinedParts(coordinates(f.factors, batch.features), f.factors) : undefined;
