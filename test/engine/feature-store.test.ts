@@ -188,6 +188,7 @@ describe("a whole fit", () => {
     const during: Record<string, boolean> = {};
     for (const disposeSource of [true, false]) {
       const stored = await storeFeatures(sampleFeatures(generator, "8x8", 12, 3), { memoryBudget: 0, tempDir: temp.dir });
+      const events: FitProgress[] = [];
       try {
         const { contents } = await fitFactorisation({
           id: "f",
@@ -203,8 +204,11 @@ describe("a whole fit", () => {
             return [];
           },
           imageSize: { width: 16, height: 16 },
+          onProgress: (p) => events.push(p),
         });
         expect(contents.meta.saliency.samples).toBe(12);
+        // nothing is sampled: the fit's phases start with the solver (no "sampling" phase to time)
+        expect(events.map((e) => e.phase).filter((p, i, all) => p !== all[i - 1])).toEqual(["solver", "statistics", "contact sheet"]);
         expect(existsSync(stored.file!)).toBe(!disposeSource);
       } finally {
         await stored.dispose();

@@ -3,7 +3,7 @@
  * behaviour, determinism, cancellation and progress.
  */
 import { decompose, objective } from "../../../companion-server/src/engine/panda/decompose";
-import { fastSolve } from "../../../companion-server/src/engine/panda/fast-solver";
+import { FAST_DEFAULTS, anotherRoundPays, fastSolve } from "../../../companion-server/src/engine/panda/fast-solver";
 import { referenceSolve } from "../../../companion-server/src/engine/panda/reference-solver";
 import { CancelledError, SolverOptions, SolverProgress } from "../../../companion-server/src/engine/panda/types";
 import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
@@ -42,6 +42,33 @@ describe("fast solver", () => {
     expect(messages.some((m) => m.includes("appearances (closed form)"))).toBe(true);
     expect(budgeted.report.objective).toBeGreaterThanOrEqual(unbounded.report.objective * (1 - 1e-6));
     expect(budgeted.report.relativeObjective).toBeLessThan(0.05);
+  });
+
+  test("phase 2 stops on a round gaining < 1e-4 or on a forecast next gain (last² / the one before) < 1e-4", () => {
+    expect(FAST_DEFAULTS.roundGain).toBe(1e-4);
+    expect(anotherRoundPays([])).toBe(true);
+    expect(anotherRoundPays([5e-3])).toBe(true);
+    expect(anotherRoundPays([5e-5])).toBe(false);
+    expect(anotherRoundPays([1e-2, 5e-5])).toBe(false);
+    // shrinking geometrically: 2e-4 now forecasts 2e-4² / 1e-3 = 4e-5 next, not worth a round
+    expect(anotherRoundPays([1e-3, 2e-4])).toBe(false);
+    // shrinking slowly: 5e-4 forecasts 5e-4² / 1e-3 = 2.5e-4
+    expect(anotherRoundPays([1e-3, 5e-4])).toBe(true);
+    // a growing gain goes on whatever it forecasts
+    expect(anotherRoundPays([1e-4, 2e-4])).toBe(true);
+    expect(anotherRoundPays([1e-2, 1e-3, 1.2e-3])).toBe(true);
+  });
+
+  test("phase 2's rounds end where that rule says: each round's gain but the last pays for another", async () => {
+    // R_C = C, no coarse start: the trace is phase 1's P, then an A-step and a P-step per round, then the exact objective
+    const result = await decompose(source, fast, sessions);
+    const trace = result.report.trace!.map((p) => p.objective);
+    const partsSteps = trace.slice(0, -1).filter((_, i) => i % 2 === 0);
+    expect(partsSteps.length).toBeGreaterThanOrEqual(3);
+    const gains = partsSteps.slice(1).map((next, i) => (partsSteps[i] - next) / next);
+    expect(gains.length).toBeLessThan(FAST_DEFAULTS.rounds);
+    for (let i = 1; i < gains.length; i++) expect(anotherRoundPays(gains.slice(0, i))).toBe(true);
+    expect(anotherRoundPays(gains)).toBe(false);
   });
 
   test("is deterministic for a seed", async () => {

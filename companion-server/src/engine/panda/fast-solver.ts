@@ -76,6 +76,19 @@ export function partsStepFlops(count: number, channels: number, positions: numbe
   return FAST_DEFAULTS.streamedIterations * 2.5 * perEvaluation;
 }
 
+/**
+ * Whether phase 2 runs another round after rounds that gained these fractions of the objective:
+ * not when the last gained less than FAST_DEFAULTS.roundGain, nor when the next one is forecast
+ * to (gains shrinking geometrically: next ≈ last² / the one before); a growing gain goes on.
+ */
+export function anotherRoundPays(gains: readonly number[]): boolean {
+  const last = gains.at(-1);
+  if (last === undefined) return true;
+  if (last < FAST_DEFAULTS.roundGain) return false;
+  const before = gains.at(-2);
+  return before === undefined || before <= last || (last * last) / before >= FAST_DEFAULTS.roundGain;
+}
+
 function randomParts(positions: number, rank: number, rng: () => number): Matrix {
   return matrix(positions, rank, Float32Array.from({ length: positions * rank }, () => rng()));
 }
@@ -125,15 +138,12 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   };
   // Rounds cost passes over the samples; stop them at ten times the inner solves' tolerance.
   const improved = (previous: number, next: number) => (previous - next) / Math.max(Math.abs(next), 1e-30) >= 10 * tolerance;
-  // Phase 2's rounds: relative gains so far; stop on a small gain or a small forecast one.
+  // Phase 2's rounds: relative gains so far (see anotherRoundPays).
   const roundGains: number[] = [];
   const worthAnotherRound = (previous: number, next: number): boolean => {
     if (options.tolerance !== undefined) return improved(previous, next);
-    const gain = (previous - next) / Math.max(Math.abs(next), 1e-30);
-    roundGains.push(gain);
-    if (gain < FAST_DEFAULTS.roundGain) return false;
-    const before = roundGains.at(-2);
-    return before === undefined || before <= gain || (gain * gain) / before >= FAST_DEFAULTS.roundGain;
+    roundGains.push((previous - next) / Math.max(Math.abs(next), 1e-30));
+    return anotherRoundPays(roundGains);
   };
 
   const bestOfStarts = async (problem: BlockProblem): Promise<BlockProblemResult> => {

@@ -136,8 +136,10 @@ export async function fitFactorisation(req: FitRequest): Promise<FitResult> {
   const checkCancelled = () => {
     if (req.signal?.aborted) throw new CancelledError();
   };
-  const shares = phaseShares(req.plan, !req.source.inMemory && !isStored(req.source));
-  report({ fraction: 0, phase: "sampling", message: `fitting ${req.solver.parts} parts and ${req.solver.appearances} appearances on ${req.source.count} samples` });
+  const sampled = !req.source.inMemory && !isStored(req.source);
+  const shares = phaseShares(req.plan, sampled);
+  // Samples already stored are not drawn again: the fit starts with the solver, no "sampling" phase.
+  report({ fraction: 0, phase: sampled ? "sampling" : "solver", message: `fitting ${req.solver.parts} parts and ${req.solver.appearances} appearances on ${req.source.count} samples` });
   const samplingStarted = performance.now();
   const features = await storeFeatures(req.source, {
     memoryBudget: req.featureMemoryBudget,
