@@ -78,6 +78,19 @@ describe("journeys", () => {
     expect(host.layer("tiny-test seed 5")?.mask?.gray).toEqual(host.selection?.gray);
   });
 
+  test("picking a part asks for its mask at once (the preview's first frame needs it), and each part set's mask only once", async () => {
+    const masksAsked = () => sent.filter((r) => r.path.endsWith("/masks")).map((r) => (r.body as { parts: number[] }).parts.join("+"));
+    const before = masksAsked().length;
+    model.selectPart(2);
+    for (let i = 0; i < 400 && masksAsked().length === before; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(masksAsked().slice(before)).toEqual(["2"]);
+    await model.partToSelection(); // the mask fetched on the click
+    model.selectPart(1); // its mask was fetched before
+    await model.partToSelection();
+    expect(masksAsked().slice(before)).toEqual(["2"]);
+    expect(model.state.error).toBeNull();
+  });
+
   test("strengths are in appearance units: one range for every appearance, each appearance's scale from the factorisation", () => {
     model.selectAppearance(0);
     const scales = model.state.appearanceScales;

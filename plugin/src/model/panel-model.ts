@@ -60,7 +60,8 @@ export class PanelModel {
   private readonly preview: LivePreview<number>;
   /** the live preview's frames rendered in this page, when the server's model allows (else null: the server renders them) */
   private localPreview: LocalPreview | null = null;
-  private readonly masks = new Map<string, GrayImage>();
+  /** part masks by maskKey, each fetched once (a failed fetch is forgotten, so the next use asks again) */
+  private readonly masks = new Map<string, Promise<GrayImage>>();
   /** bumped whenever the image or factorisation changes, so late thumbnails are dropped */
   private partsGeneration = 0;
   /** server image ids of the images seen this session, by imageKey (the server keeps the latest 64) */
@@ -629,6 +630,7 @@ export class PanelModel {
     const partIndices = !options.add ? [index] : current.includes(index) ? current.filter((i) => i !== index) : [...current, index];
     this.store.update({ partIndices, partIndex: partIndices[0] ?? null });
     this.prepareLocalPreview(); // an edit is coming: the page fetches what it renders previews from
+    this.prefetchPartMask();
     if (this.state.appearanceIndex !== null && this.state.strength !== 0 && this.preview.showing) this.preview.push(this.state.strength);
     this.reloadAppearances(); // ranked for the parts now picked
   }
@@ -819,10 +821,20 @@ export class PanelModel {
     const key = this.maskKey();
     let mask = this.masks.get(key);
     if (!mask) {
-      mask = await this.client.partMask(image.id, { factorisation: factorisationId, parts, kind: this.state.maskKind, refine: REFINED_MASKS });
-      this.masks.set(key, mask);
+      const fetched = this.client.partMask(image.id, { factorisation: factorisationId, parts, kind: this.state.maskKind, refine: REFINED_MASKS });
+      fetched.catch(() => this.masks.get(key) === fetched && this.masks.delete(key));
+      this.masks.set(key, (mask = fetched));
     }
-    return { image, mask, label: partsLabel(parts) };
+    return { image, mask: await mask, label: partsLabel(parts) };
+  }
+
+  /**
+   * Starts fetching the picked parts' mask: the live preview's first frame needs it (the preview
+   * layer is masked to the part), and refining the parts for this image takes the server a while,
+   * so it is asked for when the part is picked, not when the first drag frame arrives.
+   */
+  private prefetchPartMask(): void {
+    if (this.state.image && this.state.factorisationId && this.state.partIndices.length > 0) this.currentPartMask().catch(() => {}); // a failure shows when the mask is used
   }
 
   /** Identifies the mask of the picked parts on the current image (masks are fetched once each). */
