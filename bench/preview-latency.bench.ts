@@ -30,8 +30,8 @@ interface Recorded {
   inputs: [number, number][];
   /** [time, strength, draft] of the first animation frame after each preview update */
   shown: [number, number, boolean][];
-  /** per preview update, where its time went (the panel's own figures) */
-  frames: { requestMs: number; drawMs: number; draft: boolean }[];
+  /** per preview update, where its time went (the panel's own figures) and who rendered it */
+  frames: { requestMs: number; drawMs: number; draft: boolean; source: string }[];
   /** when the pointer let go of the slider (the drag's end) */
   released: number[];
   /** per preview request, the server's steps (Server-Timing, through Resource Timing) */
@@ -87,6 +87,25 @@ function profile({ frames, server }: Recorded) {
   return { draft: part(true), full: part(false) };
 }
 
+/**
+ * The drag's first frame, where a stall shows: the wait from the first input to it on screen, the
+ * panel's request and draw (the draw includes fetching the part's mask for a new preview layer),
+ * who rendered it, and the server's steps when the server did.
+ */
+function firstFrame({ inputs, shown, frames, server }: Recorded) {
+  if (inputs.length === 0 || shown.length === 0 || frames.length === 0) return null;
+  const round = (v: number) => Math.round(v * 10) / 10;
+  const { requestMs, drawMs, draft, source } = frames[0];
+  return { waitMs: round(shown[0][0] - inputs[0][0]), requestMs: round(requestMs), drawMs: round(drawMs), draft, source, server: source === "server" ? (server[0] ?? null) : null };
+}
+
+/** How many frames each source rendered (the server, or the page with the server's model files). */
+function sources({ frames }: Recorded): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of frames) counts[f.source] = (counts[f.source] ?? 0) + 1;
+  return counts;
+}
+
 /** The panel's state once an image, a part and an appearance are picked (set up through the panel model). */
 interface Ready {
   error: string | null;
@@ -115,8 +134,8 @@ async function measure(page: Page, steps: number) {
     });
     window.addEventListener("pointerup", (e) => recorded.released.push(e.timeStamp), true);
     document.addEventListener("panda-preview-shown", (e) => {
-      const { strength, requestMs, drawMs, draft } = (e as CustomEvent<{ strength: number; requestMs: number; drawMs: number; draft?: boolean }>).detail;
-      recorded.frames.push({ requestMs, drawMs, draft: draft === true });
+      const { strength, requestMs, drawMs, draft, source } = (e as CustomEvent<{ strength: number; requestMs: number; drawMs: number; draft?: boolean; source?: string }>).detail;
+      recorded.frames.push({ requestMs, drawMs, draft: draft === true, source: source ?? "server" });
       requestAnimationFrame(() => recorded.shown.push([performance.now(), strength, draft === true]));
     });
     performance.setResourceTimingBufferSize(100000);
@@ -169,10 +188,12 @@ async function measure(page: Page, steps: number) {
       inputEvents: drag.inputs.length,
       previewUpdates: drag.shown.length,
       draftFrames: drafts(drag),
+      sources: sources(drag),
+      firstFrame: firstFrame(drag),
       settledAfterReleaseMs: afterRelease(drag),
       profile: profile(drag),
     },
-    steps: { ...summary(stepLatency), draftFrames: drafts(keys), settled: summary(latencies(keys, true)), profile: profile(keys) },
+    steps: { ...summary(stepLatency), draftFrames: drafts(keys), sources: sources(keys), settled: summary(latencies(keys, true)), profile: profile(keys) },
     met: percentile(dragLatency, 50) <= TARGET_P50_MS && percentile(stepLatency, 50) <= TARGET_P50_MS,
   };
 }
