@@ -59,6 +59,9 @@ test("a fit that starts coarse finds the planted parts at full resolution, and r
   expect(messages.some((m) => m.includes("half resolution"))).toBe(true);
   expect(messages.some((m) => m.startsWith("16×16 first: "))).toBe(true);
   expect(messages.some((m) => m.includes("parts products"))).toBe(true); // refined at full resolution
+  // only phase 1 on the pooled grid: phase 2's A- and P-steps run at full resolution
+  expect(messages.filter((m) => m.startsWith("16×16 first: ") && /appearances|weighted Gram/.test(m))).toEqual([]);
+  expect(messages.some((m) => !m.startsWith("16×16 first: ") && m.includes("appearances (closed form)"))).toBe(true);
   for (const score of matchParts(planted.parts, result.factors.parts, 5)) expect(score).toBeGreaterThanOrEqual(0.8);
   expect(result.factors.parts).toHaveLength(32 * 32 * 5);
   const evaluated = await objective(source, result.factors, sessions);

@@ -7,7 +7,7 @@ import { solveBlockProblem } from "../../../companion-server/src/engine/panda/bl
 import { streamedPartsCheaper } from "../../../companion-server/src/engine/panda/fast-solver";
 import { weightedGramsPass, weightedProductsPass } from "../../../companion-server/src/engine/panda/passes";
 import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
-import { matrix, multiply, toMatrix } from "../../../companion-server/src/engine/tensor/matrix";
+import { Matrix, inner, matrix, multiply, toMatrix } from "../../../companion-server/src/engine/tensor/matrix";
 import { OrtBackend } from "../../../companion-server/src/engine/tensor/ort-backend";
 import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
 import { createRng, fillNormal } from "../../../companion-server/src/runtime/random";
@@ -48,5 +48,38 @@ test("streamed products and formed matrices reach the same parts", async () => {
   expect(passes).toBeGreaterThan(40);
   expect(streamed.objective / formed.objective).toBeCloseTo(1, 3);
   expect(streamed.solution.data.every((v) => v >= 0)).toBe(true);
+  await backend.dispose();
+});
+
+test("a streamed iteration costs one pass and its backtracking steps: the momentum point's MX, NX are combined from the last two", async () => {
+  const backend = new OrtBackend(new SessionFactory());
+  const planted = plantedFeatures({ channels: 12, count: 16, seed: 6 });
+  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  const { channels, height, width } = planted.shape;
+  const s = height * width;
+  const rng = createRng(4);
+  const half = matrix(channels, channels, fillNormal(new Float32Array(channels * channels), rng));
+  const weight = multiply(half, half, false, true);
+  const start = matrix(s, 5, Float32Array.from({ length: s * 5 }, () => rng()));
+  let passes = 0;
+  const problem = {
+    nonnegative: true,
+    products: (x: Matrix) => {
+      passes++;
+      return weightedProductsPass(source, backend, weight, x);
+    },
+  };
+  const f = async (x: Matrix) => {
+    const { mx, nx } = await weightedProductsPass(source, backend, weight, x);
+    return -2 * inner(x, mx) + inner(multiply(x, nx, true), multiply(x, x, true));
+  };
+  const solved = await solveBlockProblem(backend, problem, start, { offset: 0, maxIterations: 30, tolerance: 0 });
+  expect(solved.iterations).toBe(30);
+  // one pass at the start, one per iteration, and a few backtracking ones (two per iteration before)
+  expect(passes).toBeGreaterThan(30);
+  expect(passes).toBeLessThan(1.5 * 30);
+  // the value it reports is the value at its solution, below the start's
+  expect(solved.objective / (await f(solved.solution))).toBeCloseTo(1, 5);
+  expect(solved.objective).toBeLessThan(await f(start));
   await backend.dispose();
 });

@@ -10,6 +10,9 @@
  * overshoot. An iteration costs two or three products with M and N: with M and N formed, no pass
  * over the samples; or, where forming the S×S matrices costs more than the products themselves
  * (large layers), `products` computes MX and NX from the samples in one streamed pass.
+ * MX and NX are linear in X, so the momentum point's products are the same combination of the
+ * last two iterates' products: an iteration costs one evaluation (one pass when streamed), plus
+ * one per backtracking step, instead of two.
  */
 import { TensorBackend } from "../tensor/backend";
 import { Matrix, combine, frobeniusSquared, inner, multiply, projectedStep } from "../tensor/matrix";
@@ -19,7 +22,7 @@ export interface BlockProblem {
   m?: Matrix;
   /** defaults to M (the orthonormal-A case) */
   n?: Matrix;
-  /** MX and NX without forming M and N (e.g. a pass over the samples); used instead of m and n */
+  /** MX and NX without forming M and N (e.g. a pass over the samples; linear in X); used instead of m and n */
   products?: (x: Matrix) => Promise<{ mx: Matrix; nx: Matrix }>;
   /** project onto X ≥ 0 (the parts) */
   nonnegative: boolean;
@@ -71,11 +74,13 @@ interface Evaluation {
   point: Matrix;
   value: number;
   gradient: Matrix;
+  /** MX and NX at the point */
+  mx: Matrix;
+  nx: Matrix;
 }
 
 /** f and ∇f = −4MX + 2(X·XᵀNX + NX·XᵀX) from the products MX and NX. */
-async function evaluate(backend: TensorBackend, problem: BlockProblem, x: Matrix): Promise<Evaluation> {
-  const { mx, nx } = await products(backend, problem, x);
+function evaluationOf(x: Matrix, mx: Matrix, nx: Matrix): Evaluation {
   const xtnx = multiply(x, nx, true); // R×R: cheap in TypeScript
   const xtx = multiply(x, x, true);
   const value = -2 * inner(x, mx) + inner(xtnx, xtx);
@@ -84,7 +89,22 @@ async function evaluate(backend: TensorBackend, problem: BlockProblem, x: Matrix
     [2, multiply(x, xtnx)],
     [2, multiply(nx, xtx)],
   ]);
-  return { point: x, value, gradient };
+  return { point: x, value, gradient, mx, nx };
+}
+
+async function evaluate(backend: TensorBackend, problem: BlockProblem, x: Matrix): Promise<Evaluation> {
+  const { mx, nx } = await products(backend, problem, x);
+  return evaluationOf(x, mx, nx);
+}
+
+/** The evaluation at (1 + β)·X₁ − β·X₀ without new products: MX and NX are linear in X. */
+function extrapolate(last: Evaluation, before: Evaluation, momentum: number): Evaluation {
+  const along = (a: Matrix, b: Matrix) =>
+    combine([
+      [1 + momentum, a],
+      [-momentum, b],
+    ]);
+  return evaluationOf(along(last.point, before.point), along(last.mx, before.mx), along(last.nx, before.nx));
 }
 
 function step(problem: BlockProblem, x: Matrix, gradient: Matrix, size: number): Matrix {
@@ -113,7 +133,9 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
     throwIfCancelled(options.signal);
     if (iteration > 0 && options.deadline !== undefined && performance.now() > options.deadline) break;
     iteration++;
-    // Backtracking: the largest step 1/L for which the quadratic model upper-bounds f.
+    // Backtracking: the largest step 1/L for which the quadratic model upper-bounds f. The momentum
+    // point's value comes from combined float32 products, not an evaluation of its own: the model
+    // allows their rounding (1e-6 of f), and a step that no longer moves ends the search.
     let next: Evaluation;
     for (;;) {
       next = await evaluate(backend, problem, step(problem, y.point, y.gradient, 1 / lipschitz));
@@ -121,7 +143,8 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
         [1, next.point],
         [-1, y.point],
       ]);
-      if (next.value <= y.value + inner(y.gradient, d) + (lipschitz / 2) * frobeniusSquared(d) + 1e-12 * Math.abs(y.value)) break;
+      const moved = frobeniusSquared(d);
+      if (moved === 0 || next.value <= y.value + inner(y.gradient, d) + (lipschitz / 2) * moved + 1e-6 * Math.abs(y.value)) break;
       lipschitz *= 2;
     }
     if (next.value > x.value) {
@@ -135,13 +158,9 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
     const improvement = (x.value - next.value) / Math.max(options.offset + next.value, 1e-30);
     const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
     const momentum = (t - 1) / tNext;
-    const extrapolated = combine([
-      [1 + momentum, next.point],
-      [-momentum, x.point],
-    ]);
+    y = momentum === 0 ? next : extrapolate(next, x, momentum);
     x = next;
     t = tNext;
-    y = momentum === 0 ? x : await evaluate(backend, problem, extrapolated);
     lipschitz *= 0.9; // let the step grow again where the curvature has dropped
     options.onIteration?.(iteration, options.offset + x.value);
     quiet = improvement < options.tolerance ? quiet + 1 : 0;

@@ -93,7 +93,8 @@ function randomParts(positions: number, rank: number, rng: () => number): Matrix
   return matrix(positions, rank, Float32Array.from({ length: positions * rank }, () => rng()));
 }
 
-export async function fastSolve(source: FeatureSource, options: SolverOptions, backend: TensorBackend): Promise<SolverResult> {
+/** `freeRounds`: phase 2's rounds at most (0: phase 1 only, as the coarse start solves the pooled problem). */
+export async function fastSolve(source: FeatureSource, options: SolverOptions, backend: TensorBackend, freeRounds = FAST_DEFAULTS.rounds): Promise<SolverResult> {
   const started = performance.now();
   const { channels, height, width } = source.shape;
   const positions = height * width;
@@ -163,14 +164,10 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   let grams: { k: Float64Array; q: Float64Array } | undefined;
   let gramSeconds = 0;
   const streamParts = streamedPartsCheaper(count, channels, positions, options.parts);
-  // Seconds of one pass over the full features, where the coarse start measured it.
-  let passSeconds: number | undefined;
   const coarse = coarseStartPays(source.shape, streamParts);
   if (coarse) {
-    // Phases 1 and 2 on the 2×2-pooled features (see coarse-start.ts), then P-steps at full resolution.
-    const poolStarted = performance.now();
+    // Phase 1 on the 2×2-pooled features (see coarse-start.ts), then phase 2 at full resolution.
     const pooled = await pooledFeatures(source, backend, { memoryBudget: options.featureMemoryBudget, signal: options.signal, ...pass("half resolution") });
-    passSeconds = (performance.now() - poolStarted) / 1000;
     try {
       const elapsed = (performance.now() - started) / 1000;
       const shift = (pooled.squaredNorm - pooled.pooledSquaredNorm) / count;
@@ -182,6 +179,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
           onProgress: (e) => options.onProgress?.({ ...e, fraction: 0.8 * e.fraction, objective: e.objective === undefined ? undefined : e.objective + shift, message: `${height / 2}×${width / 2} first: ${e.message ?? ""}` }),
         },
         backend,
+        0, // phase 1 only: phase 2's rounds belong at full resolution (see coarse-start.ts)
       );
       for (const point of inner.report.trace ?? []) history.push({ seconds: elapsed + point.seconds, objective: point.objective + shift });
       iterations += inner.report.iterations;
@@ -231,10 +229,14 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
 
   // Phase 2: free A, alternating exact-structure block solves on the weighting B = AAᵀ.
   let weight = a ? await backend.matmul(a, a, { transposeB: true }) : unitWeight(channels);
-  // What a P-step costs: from the first Gram pass's measured rate, or (streamed, after the coarse
-  // start) at least one FISTA iteration's passes; then as the last one took.
+  const unit = a ? undefined : weight;
+  // What the next P-step needs before its first result. Formed: the whole step (a Gram pass, then
+  // FISTA), from the first Gram pass's measured rate, then as the last one took. Streamed: one
+  // FISTA iteration (about a pass and a backtracking one), since a streamed solve stops at the
+  // deadline with its best point: from the A-step's pass, then the last solve's seconds per iteration.
   const gramFlops = 2 * count * channels * positions * positions;
-  let partsStepSeconds = passSeconds !== undefined ? 2.5 * passSeconds : (gramSeconds * partsStepFlops(count, channels, positions, options.parts, streamParts)) / gramFlops;
+  let partsStepSeconds = (gramSeconds * partsStepFlops(count, channels, positions, options.parts, false)) / gramFlops;
+  let iterationSeconds: number | undefined;
   const deadline = options.timeBudgetSeconds === undefined ? undefined : started + 1000 * options.timeBudgetSeconds;
   const overBudget = (next: number) => deadline !== undefined && performance.now() + 1000 * next > deadline;
   // The A-step: closed form (R_C = C) or FISTA on (K, Q), from one pass with the current P.
@@ -257,13 +259,15 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
       weight = await backend.matmul(a, a, { transposeB: true });
     }
   };
-  for (let free = 0; free < FAST_DEFAULTS.rounds; free++) {
+  for (let free = 0; free < freeRounds; free++) {
     throwIfCancelled(options.signal);
     const previous = objective;
+    const appearancesStarted = performance.now();
     await appearancesStep(p);
-    // Phase 1 always completes, and so does each A-step (one cheap pass); a P-step that would end
-    // after the time budget is skipped.
-    if (overBudget(partsStepSeconds)) break;
+    iterationSeconds ??= (1.5 * (performance.now() - appearancesStarted)) / 1000;
+    // Phase 1 always completes, and so does each A-step (one cheap pass); a P-step that could not
+    // give a result within the time budget is skipped.
+    if (overBudget(streamParts ? iterationSeconds : partsStepSeconds)) break;
     const partsStarted = performance.now();
     let solved: BlockProblemResult;
     if (streamParts) {
@@ -282,11 +286,13 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     objective = solved.objective;
     record(objective);
     partsStepSeconds = (performance.now() - partsStarted) / 1000;
+    iterationSeconds = partsStepSeconds / Math.max(1, solved.iterations);
     round++;
     progress("parts", objective);
     if (!worthAnotherRound(previous, objective)) break;
   }
-  const appearances = full ? await factorWeight(backend, weight) : a!;
+  // B = I (no round changed it) is its own factor: no C×C eigendecomposition.
+  const appearances = full ? (weight === unit ? weight : await factorWeight(backend, weight)) : a!;
 
   // The final objective from the residuals themselves: the running values above are float32
   // expansions that lose digits to cancellation when the fit is good.
