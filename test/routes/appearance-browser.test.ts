@@ -7,6 +7,7 @@ import { decodePng } from "../../companion-server/src/runtime/image-codec";
 import { PREVIEW_STRENGTH } from "../../companion-server/src/api/strength";
 import { AppearanceBrowser } from "../../companion-server/src/api/image-parts";
 import { TINY_LAYER } from "../engine/product/fixtures";
+import { RUN_IMAGES } from "../../companion-server/src/runtime/tail-renderer";
 import { PLANTED, ProductApp, productAppWithImage } from "./product-app";
 
 let p: ProductApp;
@@ -65,19 +66,18 @@ it("previews are the edited image: the same pixels as POST /edits at the preview
   }
 });
 
-it("renders a page in one run of the tail, and serves a page seen before from its cache", async () => {
+it("renders a page in runs of four images of the tail (a preview frame waits for one run at most), and serves a page seen before from its cache", async () => {
   const tail = jest.spyOn(p.app.generators.get("tiny-test")!, "tailRgba");
   try {
     const first = (await browse({ parts: [1], offset: 0, limit: 12 })).json() as AppearanceBrowser;
-    expect(tail).toHaveBeenCalledTimes(1);
-    expect(tail.mock.calls[0][0].count).toBe(12);
+    expect(tail.mock.calls.map((call) => [call[0].count, call[1]?.interactive ?? false])).toEqual([[RUN_IMAGES, false], [RUN_IMAGES, false], [RUN_IMAGES, false]]);
     const again = (await browse({ parts: [1], offset: 0, limit: 12 })).json() as AppearanceBrowser;
-    expect(tail).toHaveBeenCalledTimes(1);
+    expect(tail).toHaveBeenCalledTimes(3);
     expect(again).toEqual(first);
     const rest = (await browse({ parts: [1], offset: 12, limit: 12 })).json() as AppearanceBrowser;
     expect(rest.appearances.map((a) => a.rank)).toEqual([12, 13, 14, 15]);
-    expect(tail).toHaveBeenCalledTimes(2);
-    expect(tail.mock.calls[1][0].count).toBe(4);
+    expect(tail).toHaveBeenCalledTimes(4);
+    expect(tail.mock.calls[3][0].count).toBe(4);
   } finally {
     tail.mockRestore();
   }

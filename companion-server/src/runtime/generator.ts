@@ -34,6 +34,8 @@ export interface ImageBatch {
 export interface TailOptions {
   /** use the layer's cheaper draft tail when the bundle has one (live previews while dragging) */
   draft?: boolean;
+  /** a live preview's frame: it runs before the ONNX Runtime thread's queued background runs */
+  interactive?: boolean;
 }
 
 /** A head on a session of its own (Generator.openHead). */
@@ -134,7 +136,7 @@ export class Generator {
     const layer = this.layer(batch.layer);
     const draft = options.draft === true && layer.draft !== undefined;
     const [tail, toRgba] = await Promise.all([draft ? this.draftSession(layer.draft!) : this.session(layer.tail), this.rgbaSession()]);
-    const out = await tail.run(this.tailFeeds(batch, layer), { then: [toRgba] });
+    const out = await tail.run(this.tailFeeds(batch, layer), { then: [toRgba], interactive: options.interactive });
     const { width, height } = this.manifest.image;
     const rgba = out.rgba.data as Uint8Array;
     const size = width * height * 4;

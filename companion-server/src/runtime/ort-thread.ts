@@ -12,15 +12,22 @@ import * as ort from "onnxruntime-node";
 import { WireTensor, WorkerReply, ownedCopy, transferList } from "./ort-wire";
 import { Dispatch, WorkerCalls, WorkerStoppedError } from "./worker-calls";
 import { FeedBuffers } from "./feed-buffers";
+import { RunQueue } from "./run-queue";
 import type { SymmetricEigen } from "../engine/tenalg/symmetric-eigen";
 
 /** What the project uses of an inference session. */
 export interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** `then`: sessions of the same factory run right after this one on its thread, each fed the outputs before it (by input name); the answer is the last one's outputs */
-  run(feeds: Record<string, ort.Tensor>, options?: { then?: readonly OrtSession[] }): Promise<Record<string, ort.Tensor>>;
+  run(feeds: Record<string, ort.Tensor>, options?: RunOptions): Promise<Record<string, ort.Tensor>>;
   release(): Promise<void>;
+}
+
+export interface RunOptions {
+  /** sessions of the same factory run right after this one on its thread, each fed the outputs before it (by input name); the answer is the last one's outputs */
+  then?: readonly OrtSession[];
+  /** someone is waiting to see it (a live preview frame): it runs before queued background runs (run-queue.ts) */
+  interactive?: boolean;
 }
 
 type Answer = WorkerReply & { ok: true };
@@ -37,6 +44,8 @@ export class OrtThread {
   private nextSession = 1;
   /** @internal feed buffers the thread handed back, for the next runs */
   readonly feedBuffers = new FeedBuffers();
+  /** @internal whose run goes next */
+  readonly runs = new RunQueue();
 
   /** The worker's thread id while it runs (tests check that runs happen off the main thread). */
   get threadId(): number | null {
@@ -117,16 +126,16 @@ class RemoteSession implements OrtSession {
    * the run is sent once more to a fresh thread, and only if that one dies too does it fail (with
    * the WorkerStoppedError, which the server answers with 503).
    */
-  async run(feeds: Record<string, ort.Tensor>, options: { then?: readonly OrtSession[] } = {}): Promise<Record<string, ort.Tensor>> {
+  async run(feeds: Record<string, ort.Tensor>, options: RunOptions = {}): Promise<Record<string, ort.Tensor>> {
     const then = (options.then ?? []).map((s) => {
       if (!(s instanceof RemoteSession) || s.thread !== this.thread) throw new Error("a chained session must come from the same session factory");
       return s;
     });
     try {
-      return await this.runOnce(feeds, then);
+      return await this.runOnce(feeds, then, options.interactive);
     } catch (err) {
       if (!(err instanceof WorkerStoppedError)) throw err;
-      return this.runOnce(feeds, then);
+      return this.runOnce(feeds, then, options.interactive);
     }
   }
 
@@ -143,14 +152,21 @@ class RemoteSession implements OrtSession {
     return this.binding;
   }
 
-  private async runOnce(feeds: Record<string, ort.Tensor>, then: readonly RemoteSession[]): Promise<Record<string, ort.Tensor>> {
-    const binding = await this.current();
-    const chained = await Promise.all(then.map((s) => s.current()));
-    if (chained.some((b) => b.worker !== binding.worker)) throw new WorkerStoppedError("ONNX Runtime", "was replaced while a chained run was being sent");
+  private async runOnce(feeds: Record<string, ort.Tensor>, then: readonly RemoteSession[], interactive = false): Promise<Record<string, ort.Tensor>> {
+    // the feeds are copied before this run takes its turn: a large copy does not hold up the runs behind it
     const wire: Record<string, WireTensor> = {};
     for (const [name, t] of Object.entries(feeds)) wire[name] = { type: t.type, dims: t.dims, data: await ownedCopy(t.data, this.thread.feedBuffers) };
-    const request = { op: "run", session: binding.session, feeds: wire, ...(chained.length > 0 ? { then: chained.map((b) => b.session) } : {}) };
-    const reply = await this.thread.call(binding.worker, request, transferList(wire));
+    const release = await this.thread.runs.turn(interactive);
+    let reply: Answer;
+    try {
+      const binding = await this.current();
+      const chained = await Promise.all(then.map((s) => s.current()));
+      if (chained.some((b) => b.worker !== binding.worker)) throw new WorkerStoppedError("ONNX Runtime", "was replaced while a chained run was being sent");
+      const request = { op: "run", session: binding.session, feeds: wire, ...(chained.length > 0 ? { then: chained.map((b) => b.session) } : {}) };
+      reply = await this.thread.call(binding.worker, request, transferList(wire));
+    } finally {
+      release();
+    }
     for (const buffer of reply.feedBuffers ?? []) this.thread.feedBuffers.give(buffer);
     const out: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(reply.outputs ?? {})) out[name] = new ort.Tensor(t.type, t.data as Float32Array, t.dims);

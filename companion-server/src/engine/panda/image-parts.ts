@@ -15,6 +15,7 @@ import { Background, PixelFill, removeInFeatures, removeInPixels } from "./remov
 import { overlayPart, partColour } from "./overlay";
 import { AppearanceRank, PixelChange, pixelChange, rankAppearances } from "./appearance-ranking";
 import type { TailRenderer } from "../../runtime/tail-renderer";
+import type { TailOptions } from "../../runtime/generator";
 import { StepTimings } from "../../util/step-timings";
 
 /** A factorisation as the product uses it: the factors and what was saved with them. */
@@ -199,7 +200,7 @@ export class ImageParts {
    * the region is not needed there). `timings` records the two steps (the second as "draft" when
    * `draft`: through the generator's draft tail, which the caller checked it has).
    */
-  async editedImage(edits: readonly Edit[], timings = new StepTimings(), options: { draft?: boolean } = {}): Promise<RgbaImage> {
+  async editedImage(edits: readonly Edit[], timings = new StepTimings(), options: TailOptions = {}): Promise<RgbaImage> {
     for (const e of edits) {
       this.checkParts(e.parts);
       this.checkAppearance(e.appearance);

@@ -131,7 +131,8 @@ const imageParts: FastifyPluginAsyncTypebox = async (app) => {
       for (const e of edits) requireIndices(f, e.parts, [e.appearance]);
       const inFeatures = toFeatureStrengths(edits, f.meta.strengthScales);
       const draft = quality === "draft" && app.requireGenerator(cached.model).layer(String(f.meta.layer)).draft !== undefined;
-      const image = await ip.editedImage(inFeatures, timings, { draft });
+      // a preview frame or an Apply: someone waits for it, so it runs before queued background work (the appearance browser's previews, refinements)
+      const image = await ip.editedImage(inFeatures, timings, { draft, interactive: true });
       reply.header(IMAGE_HEADERS.quality, draft ? "draft" : "full");
       // the region only travels in JSON answers (the panel's raw previews have their part's mask already)
       const mask = type === "application/json" ? await regionPng(app, request.params.id, ip, ip.editedRegionAtFeatures(inFeatures)) : null;
