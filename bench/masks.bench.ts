@@ -2,10 +2,12 @@
  * Mask upsampling cost at image sizes the product meets: 8 part maps at 8×8 brought to 256² and
  * 1024² by block, bilinear and edge-aware upsampling (guided filter at ≈128 px, two passes), in one
  * run, with the edge-aware / bilinear ratio. The guide's statistics are computed once per image and
- * shared by all its maps (as the server does): reported separately. Prints JSON.
+ * shared by all its maps (as the server does): reported separately. Then the colour fit of refined
+ * parts (imaging/colour-fit.ts) of 8 and 16 edge-aware part maps at each size. Prints JSON.
  *   npm run bench:masks [-- --rounds N]
  */
 import { MapUpsampler, UPSAMPLINGS } from "../companion-server/src/engine/imaging/mask-upsampling";
+import { fitPartsToColours } from "../companion-server/src/engine/imaging/colour-fit";
 import { nowMs, numberArg, percentile } from "./bench-util";
 
 /** A deterministic picture with edges at every scale (rings and stripes). */
@@ -46,10 +48,24 @@ function main(): void {
       times.guide.push(Math.max(0, first - times["edge-aware"][round]));
     }
     const ms = (v: number[]) => +percentile(v, 50).toFixed(2);
+    // the colour fit of refined parts, as ImageParts.partMaps runs it: on every part's edge-aware map at once
+    const colourFit: Record<string, number> = {};
+    for (const count of [8, 16]) {
+      const upsampler = new MapUpsampler(image);
+      const upsampled = partMaps(count, count === 8 ? 8 : 16).map((m) => upsampler.upsample(m, "edge-aware"));
+      const fits: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const t = nowMs();
+        fitPartsToColours(image, upsampled);
+        fits.push(nowMs() - t);
+      }
+      colourFit[`${count} parts`] = ms(fits);
+    }
     result[`${side}x${side}`] = {
       msPerMapMedian: Object.fromEntries(UPSAMPLINGS.map((u) => [u, ms(times[u])])),
       guideStatisticsMsMedian: ms(times.guide),
       edgeAwareOverBilinear: +(percentile(times["edge-aware"], 50) / percentile(times.bilinear, 50)).toFixed(1),
+      colourFitMsMedian: colourFit,
     };
   }
   console.log(JSON.stringify(result, null, 2));

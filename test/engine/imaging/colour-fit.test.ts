@@ -59,6 +59,17 @@ it("models each part's colours locally: the boundary follows the edge where each
   for (const y of [4, 20, 44, 60]) expect(row(global, y).indexOf(1)).toBe(32);
 });
 
+it("gives a part no share of a pixel where it is absent on the fitting grid around it; the parts present there share all of it", () => {
+  // a third part, a red one in the top-left corner only: the blue side is far from anything it
+  // resembles, so it takes exactly 0 there (a dense fit would give it a vanishing share)
+  const corner = { width: SIZE, height: SIZE, data: Float32Array.from({ length: SIZE * SIZE }, (_, i) => (i % SIZE < 8 && i < 8 * SIZE ? 1 : 0)) };
+  const fitted = fitPartsToColours(twoColours(32), [...priorMaps(2), corner]);
+  expect(fitted[2].data[60 * SIZE + 60]).toBe(0);
+  expect(fitted[2].data[2 * SIZE + 2]).toBeGreaterThan(0.01);
+  for (let i = 0; i < SIZE * SIZE; i++) expect(fitted[0].data[i] + fitted[1].data[i] + fitted[2].data[i]).toBeCloseTo(1, 5);
+  expect(row(fitted, 60).indexOf(1)).toBe(32);
+});
+
 it("refuses maps of another size than the image, and a window that is not a positive size", () => {
   expect(() => fitPartsToColours(twoColours(32), [{ width: 4, height: 4, data: new Float32Array(16) }])).toThrow("maps must be 64×64 like the image, got 4×4");
   expect(() => fitPartsToColours(twoColours(32), priorMaps(2), { window: 0 })).toThrow("window must be a positive number of pixels or Infinity, got 0");

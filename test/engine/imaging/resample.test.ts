@@ -1,5 +1,5 @@
 /** Block, bilinear and Lanczos upsampling and the area mean, with half-pixel centres. */
-import { downsampleArea, resizeBilinear, resizeLanczos, resizeNearest } from "../../../companion-server/src/engine/imaging/resample";
+import { bilinearTaps, downsampleArea, resizeBilinear, resizeLanczos, resizeNearest } from "../../../companion-server/src/engine/imaging/resample";
 
 const plane = (width: number, height: number, f: (x: number, y: number) => number) => ({
   width,
@@ -33,4 +33,15 @@ it("the area mean averages blocks, partial ones at the border", () => {
   const down = downsampleArea(plane(5, 2, (x) => x), 2);
   expect([down.width, down.height]).toEqual([3, 1]);
   expect(Array.from(down.data)).toEqual([0.5, 2.5, 4]);
+});
+
+test("bilinearTaps: each output pixel's two input pixels and the second one's weight, centres at half-integers, edges clamped", () => {
+  // 2 → 4: output centres 0.5, 1.5, 2.5, 3.5 sample the input at −0.25, 0.25, 0.75, 1.25 (clamped to 0 … 1)
+  const taps = bilinearTaps(2, 4);
+  expect(Array.from(taps.lo)).toEqual([0, 0, 0, 1]);
+  expect(Array.from(taps.hi)).toEqual([1, 1, 1, 1]);
+  expect(Array.from(taps.t)).toEqual([0, 0.25, 0.75, 0]);
+  // resizeBilinear interpolates with these taps along both axes
+  const map = { width: 2, height: 1, data: Float32Array.from([0, 8]) };
+  expect(Array.from(resizeBilinear(map, { width: 4, height: 1 }).data)).toEqual([0, 2, 6, 8]);
 });

@@ -10,16 +10,16 @@
  * Gaussian per part, mostly in background, hair and clothes). A part's boundary then lies where this image's colours change —
  * hair, face and background of this face — anywhere the prior leaves room, not only within the
  * guided filter's window; the prior keeps part k where the global part k is, so parts keep their
- * meaning. The rounds run on an area-downsampled grid (≈128 px, like the guided filter's
- * coefficients), the final posterior at full size.
+ * meaning. The rounds run on an area-downsampled grid (≈64 px a side), the final posterior at full
+ * size, where only the parts present around each pixel compete (imagePosteriors).
  * Pure TypeScript over arrays (no Node imports): it runs on a worker or in a browser.
  */
-import { colourPlanes, defaultSubsample, GuideImage } from "./guided-filter";
-import { downsampleArea, Plane, resizeBilinear, Size } from "./resample";
+import { colourPlanes, GuideImage } from "./guided-filter";
+import { bilinearTaps, downsampleArea, Plane, Size } from "./resample";
 import { BoxFilter } from "./box-filter";
 
 export interface ColourFitOptions {
-  /** EM rounds (default 5) */
+  /** EM rounds (default 3) */
   iterations?: number;
   /** β, the weight of the parts' prior against the colour likelihood (default 2) */
   priorWeight?: number;
@@ -29,11 +29,16 @@ export interface ColourFitOptions {
   window?: number;
   /** the part's Gaussian over the whole image counts as this fraction of a window's pixels (default 0.02) */
   shrink?: number;
-  /** fit on a grid 1/subsample the image's size (default ≈ side/128) */
+  /** fit on a grid 1/subsample the image's size (default ≈ 64 px a side) */
   subsample?: number;
 }
 
-export const COLOUR_FIT_DEFAULTS = { iterations: 5, priorWeight: 2, uniformMix: 0.1, windowFraction: 1 / 8, shrink: 0.02 } as const;
+/**
+ * Defaults. 3 rounds on a 64-px grid: eval:parts (16×16, 30 samples) scored refined parts alike with
+ * 5 rounds on a 128-px grid (edge-aware mIoU .256 vs .257) in about a third of the time; the colour
+ * models are box means over 1/8 of the image, smooth enough for the coarser grid.
+ */
+export const COLOUR_FIT_DEFAULTS = { iterations: 3, priorWeight: 2, uniformMix: 0.1, windowFraction: 1 / 8, shrink: 0.02, gridSide: 64 } as const;
 
 /** variance added to each colour channel's (0…1) so a flat part keeps a usable Gaussian */
 const COLOUR_VARIANCE_FLOOR = 1e-3;
@@ -116,26 +121,92 @@ function localMoments(rgb: Float32Array[], weight: Float32Array, box: BoxFilter,
   });
 }
 
+/** log N((r, g, b); μ, Σ) + const from the mean and raw second moments (m = μr μg μb, rr rg rb gg gb bb). */
+function logGaussian(r: number, g: number, b: number, mr: number, mg: number, mb: number, srr: number, srg: number, srb: number, sgg: number, sgb: number, sbb: number): number {
+  // Σ = second moments − μμᵀ + floor, then x = I − μ and −½(log det Σ + xᵀΣ⁻¹x) by cofactors (as gaussian())
+  const a = srr - mr * mr + COLOUR_VARIANCE_FLOOR;
+  const d = sgg - mg * mg + COLOUR_VARIANCE_FLOOR;
+  const f = sbb - mb * mb + COLOUR_VARIANCE_FLOOR;
+  const ab = srg - mr * mg;
+  const ac = srb - mr * mb;
+  const de = sgb - mg * mb;
+  const c00 = d * f - de * de;
+  const c01 = ac * de - ab * f;
+  const c02 = ab * de - ac * d;
+  const det = a * c00 + ab * c01 + ac * c02;
+  const x = r - mr;
+  const y = g - mg;
+  const z = b - mb;
+  const quad = c00 * x * x + (a * f - ac * ac) * y * y + (a * d - ab * ab) * z * z + 2 * (c01 * x * y + c02 * x * z + (ab * ac - a * de) * y * z);
+  return -0.5 * (Math.log(det) + quad / det);
+}
+
 /** log N(I(x); μ(x), Σ(x)) + const with the mean and second moments given per pixel. */
 function localLogLikelihood([r, g, b]: Float32Array[], [mr, mg, mb, srr, srg, srb, sgg, sgb, sbb]: Float32Array[]): Float32Array {
   const out = new Float32Array(r.length);
-  for (let i = 0; i < out.length; i++) {
-    // Σ = second moments − μμᵀ + floor, then x = I − μ and −½(log det Σ + xᵀΣ⁻¹x) by cofactors (as gaussian())
-    const a = srr[i] - mr[i] * mr[i] + COLOUR_VARIANCE_FLOOR;
-    const d = sgg[i] - mg[i] * mg[i] + COLOUR_VARIANCE_FLOOR;
-    const f = sbb[i] - mb[i] * mb[i] + COLOUR_VARIANCE_FLOOR;
-    const ab = srg[i] - mr[i] * mg[i];
-    const ac = srb[i] - mr[i] * mb[i];
-    const de = sgb[i] - mg[i] * mb[i];
-    const c00 = d * f - de * de;
-    const c01 = ac * de - ab * f;
-    const c02 = ab * de - ac * d;
-    const det = a * c00 + ab * c01 + ac * c02;
-    const x = r[i] - mr[i];
-    const y = g[i] - mg[i];
-    const z = b[i] - mb[i];
-    const quad = c00 * x * x + (a * f - ac * ac) * y * y + (a * d - ab * ab) * z * z + 2 * (c01 * x * y + c02 * x * z + (ab * ac - a * de) * y * z);
-    out[i] = -0.5 * (Math.log(det) + quad / det);
+  for (let i = 0; i < out.length; i++) out[i] = logGaussian(r[i], g[i], b[i], mr[i], mg[i], mb[i], srr[i], srg[i], srb[i], sgg[i], sgb[i], sbb[i]);
+  return out;
+}
+
+/** A part whose posterior on the fitting grid is below this at all four grid pixels a pixel is interpolated from takes no share of that pixel. */
+export const ACTIVE_POSTERIOR = 1e-4;
+
+/**
+ * The posteriors at image size from the parts' local moments on the grid, without upsampling every
+ * part's nine planes (that was most of the fit's time): at each pixel only the parts active there —
+ * a posterior of at least ACTIVE_POSTERIOR on the grid at one of the four grid pixels around it;
+ * one or two parts, three along a junction — compete, with their moments interpolated bilinearly
+ * at that pixel (as resizeBilinear would) and the prior from the maps at image size. The others'
+ * share there, below ACTIVE_POSTERIOR on every side, is left at 0.
+ */
+function imagePosteriors(image: Size & { rgb: Float32Array[] }, maps: Float32Array[], grid: Size, stats: Float32Array[][], gridPosteriors: Float32Array[], beta: number, mix: number): Float32Array[] {
+  const { width, height } = image;
+  const k = maps.length;
+  const [red, green, blue] = image.rgb;
+  const xs = bilinearTaps(grid.width, width);
+  const ys = bilinearTaps(grid.height, height);
+  const out = maps.map(() => new Float32Array(width * height));
+  const active = new Int32Array(k);
+  const score = new Float64Array(k);
+  const m = new Float64Array(9);
+  for (let y = 0; y < height; y++) {
+    const ty = ys.t[y];
+    const r0 = ys.lo[y] * grid.width;
+    const r1 = ys.hi[y] * grid.width;
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const tx = xs.t[x];
+      const p00 = r0 + xs.lo[x];
+      const p01 = r0 + xs.hi[x];
+      const p10 = r1 + xs.lo[x];
+      const p11 = r1 + xs.hi[x];
+      const w00 = (1 - tx) * (1 - ty);
+      const w01 = tx * (1 - ty);
+      const w10 = (1 - tx) * ty;
+      const w11 = tx * ty;
+      let n = 0;
+      let total = 0;
+      for (let q = 0; q < k; q++) {
+        total += Math.max(0, maps[q][i]);
+        const gp = gridPosteriors[q];
+        if (gp[p00] >= ACTIVE_POSTERIOR || gp[p01] >= ACTIVE_POSTERIOR || gp[p10] >= ACTIVE_POSTERIOR || gp[p11] >= ACTIVE_POSTERIOR) active[n++] = q;
+      }
+      let max = -Infinity;
+      for (let j = 0; j < n; j++) {
+        const q = active[j];
+        const st = stats[q];
+        for (let v = 0; v < 9; v++) {
+          const plane = st[v];
+          m[v] = plane[p00] * w00 + plane[p01] * w01 + plane[p10] * w10 + plane[p11] * w11;
+        }
+        const prior = beta * Math.log((1 - mix) * (total > 0 ? Math.max(0, maps[q][i]) / total : 1 / k) + mix / k);
+        score[j] = prior + logGaussian(red[i], green[i], blue[i], m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
+        if (score[j] > max) max = score[j];
+      }
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += score[j] = Math.exp(score[j] - max);
+      for (let j = 0; j < n; j++) out[active[j]][i] = score[j] / sum;
+    }
   }
   return out;
 }
@@ -203,23 +274,25 @@ export function fitPartsToColours(image: GuideImage, maps: Plane[], options: Col
   const iterations = options.iterations ?? COLOUR_FIT_DEFAULTS.iterations;
   const beta = options.priorWeight ?? COLOUR_FIT_DEFAULTS.priorWeight;
   const mix = options.uniformMix ?? COLOUR_FIT_DEFAULTS.uniformMix;
-  const s = Math.max(1, Math.floor(options.subsample ?? defaultSubsample(image)));
+  const s = Math.max(1, Math.floor(options.subsample ?? Math.round(Math.min(width, height) / COLOUR_FIT_DEFAULTS.gridSide)));
   const fullRgb = colourPlanes(image);
-  const full: Grid = { width, height, rgb: fullRgb, logPrior: logPriors(maps.map((m) => m.data), beta, mix) };
-  const shrink = (data: Float32Array) => downsampleArea({ width, height, data }, s).data;
-  const small: Grid = s === 1 ? full : { ...downsampleArea({ width, height, data: fullRgb[0] }, s), rgb: fullRgb.map(shrink), logPrior: logPriors(maps.map((m) => shrink(m.data)), beta, mix) };
+  // the prior at image size, for the fits that need every part's (one Gaussian per part, or no rounds)
+  const full = (): Grid => ({ width, height, rgb: fullRgb, logPrior: logPriors(maps.map((m) => m.data), beta, mix) });
+  const shrink = (data: Float32Array) => (s === 1 ? data : downsampleArea({ width, height, data }, s).data);
+  const small: Grid = { ...downsampleArea({ width, height, data: fullRgb[0] }, s), rgb: fullRgb.map(shrink), logPrior: logPriors(maps.map((m) => shrink(m.data)), beta, mix) };
   const window = options.window ?? COLOUR_FIT_DEFAULTS.windowFraction * Math.min(width, height);
   if (!(window > 0)) throw new Error(`fitPartsToColours: window must be a positive number of pixels or Infinity, got ${window}`);
   if (window === Infinity) {
     let models: ColourModel[] | undefined;
     for (let it = 0; it < iterations; it++) models = posteriors(small, models?.map((m) => logLikelihood(small.rgb, m))).map((weight) => colourModel(small.rgb, weight));
-    return posteriors(full, models?.map((m) => logLikelihood(full.rgb, m))).map((data) => ({ width, height, data }));
+    return posteriors(full(), models?.map((m) => logLikelihood(fullRgb, m))).map((data) => ({ width, height, data }));
   }
   const box = new BoxFilter(small.width, small.height);
   const radius = Math.max(1, Math.round(window / s));
   const shrinkWeight = options.shrink ?? COLOUR_FIT_DEFAULTS.shrink;
   let stats: Float32Array[][] | undefined;
   for (let it = 0; it < iterations; it++) stats = posteriors(small, stats?.map((st) => localLogLikelihood(small.rgb, st))).map((weight) => localMoments(small.rgb, weight, box, radius, shrinkWeight));
-  const up = (plane: Float32Array) => (s === 1 ? plane : resizeBilinear({ width: small.width, height: small.height, data: plane }, full).data);
-  return posteriors(full, stats?.map((st) => localLogLikelihood(full.rgb, st.map(up)))).map((data) => ({ width, height, data }));
+  if (!stats) return posteriors(full()).map((data) => ({ width, height, data }));
+  const onGrid = posteriors(small, stats.map((st) => localLogLikelihood(small.rgb, st)));
+  return imagePosteriors({ width, height, rgb: fullRgb }, maps.map((m) => m.data), small, stats, onGrid, beta, mix).map((data) => ({ width, height, data }));
 }

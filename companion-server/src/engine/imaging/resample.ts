@@ -31,31 +31,38 @@ export function resizeNearest(map: Plane, size: Size): Plane {
   return { width: W, height: H, data: out };
 }
 
+/** Along one axis of a bilinear resize from `from` to `to` pixels: each output pixel's two input pixels and the weight of the second. */
+export interface BilinearTaps {
+  lo: Int32Array;
+  hi: Int32Array;
+  t: Float64Array;
+}
+
+export function bilinearTaps(from: number, to: number): BilinearTaps {
+  const scale = from / to;
+  const taps = { lo: new Int32Array(to), hi: new Int32Array(to), t: new Float64Array(to) };
+  for (let i = 0; i < to; i++) {
+    const f = Math.min(Math.max(sourceCoordinate(i, scale), 0), from - 1);
+    taps.lo[i] = Math.floor(f);
+    taps.hi[i] = Math.min(taps.lo[i] + 1, from - 1);
+    taps.t[i] = f - taps.lo[i];
+  }
+  return taps;
+}
+
 /** Bilinear resampling, edges clamped (the official notebooks' F.interpolate). */
 export function resizeBilinear(map: Plane, size: Size): Plane {
   const { width: W, height: H } = size;
   if (W === map.width && H === map.height) return { width: W, height: H, data: map.data.slice() };
   const out = new Float32Array(W * H);
-  const sx = map.width / W;
-  const sy = map.height / H;
   const src = map.data;
   const w = map.width;
-  const x0s = new Int32Array(W);
-  const x1s = new Int32Array(W);
-  const txs = new Float32Array(W);
-  for (let x = 0; x < W; x++) {
-    const fx = Math.min(Math.max(sourceCoordinate(x, sx), 0), w - 1);
-    x0s[x] = Math.floor(fx);
-    x1s[x] = Math.min(x0s[x] + 1, w - 1);
-    txs[x] = fx - x0s[x];
-  }
+  const { lo: x0s, hi: x1s, t: txs } = bilinearTaps(w, W);
+  const ys = bilinearTaps(map.height, H);
   for (let y = 0; y < H; y++) {
-    const fy = Math.min(Math.max(sourceCoordinate(y, sy), 0), map.height - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, map.height - 1);
-    const ty = fy - y0;
-    const r0 = y0 * w;
-    const r1 = y1 * w;
+    const ty = ys.t[y];
+    const r0 = ys.lo[y] * w;
+    const r1 = ys.hi[y] * w;
     for (let x = 0; x < W; x++) {
       const tx = txs[x];
       const top = src[r0 + x0s[x]] * (1 - tx) + src[r0 + x1s[x]] * tx;
