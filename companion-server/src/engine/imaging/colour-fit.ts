@@ -50,12 +50,8 @@ interface Grid extends Size {
   logPrior: Float32Array[];
 }
 
-/** A Gaussian's mean, inverse covariance (rr, rg, rb, gg, gb, bb) and −½ log det Σ. */
-interface ColourModel {
-  mean: [number, number, number];
-  inverse: [number, number, number, number, number, number];
-  logNorm: number;
-}
+/** A Gaussian by its mean and raw second moments: μr μg μb, then rr rg rb gg gb bb (covariance = second − μμᵀ, plus the floor). */
+type ColourModel = readonly number[];
 
 /** β·log of the maps normalised per pixel (negative values count as 0) mixed with a uniform choice. */
 function logPriors(maps: Float32Array[], beta: number, mix: number): Float32Array[] {
@@ -88,15 +84,8 @@ function posteriors(grid: Grid, likelihoods?: Float32Array[]): Float32Array[] {
 
 /** log N(I(x); μ, Σ) + const at every pixel of one Gaussian. */
 function logLikelihood([r, g, b]: Float32Array[], m: ColourModel): Float32Array {
-  const [mr, mg, mb] = m.mean;
-  const [irr, irg, irb, igg, igb, ibb] = m.inverse;
   const out = new Float32Array(r.length);
-  for (let i = 0; i < r.length; i++) {
-    const x = r[i] - mr;
-    const y = g[i] - mg;
-    const z = b[i] - mb;
-    out[i] = m.logNorm - 0.5 * (irr * x * x + igg * y * y + ibb * z * z + 2 * (irg * x * y + irb * x * z + igb * y * z));
-  }
+  for (let i = 0; i < r.length; i++) out[i] = logGaussian(r[i], g[i], b[i], m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
   return out;
 }
 
@@ -123,7 +112,7 @@ function localMoments(rgb: Float32Array[], weight: Float32Array, box: BoxFilter,
 
 /** log N((r, g, b); μ, Σ) + const from the mean and raw second moments (m = μr μg μb, rr rg rb gg gb bb). */
 function logGaussian(r: number, g: number, b: number, mr: number, mg: number, mb: number, srr: number, srg: number, srb: number, sgg: number, sgb: number, sbb: number): number {
-  // Σ = second moments − μμᵀ + floor, then x = I − μ and −½(log det Σ + xᵀΣ⁻¹x) by cofactors (as gaussian())
+  // Σ = second moments − μμᵀ + floor, then x = I − μ and −½(log det Σ + xᵀΣ⁻¹x) by the cofactors of the symmetric [[a ab ac] [ab d de] [ac de f]]
   const a = srr - mr * mr + COLOUR_VARIANCE_FLOOR;
   const d = sgg - mg * mg + COLOUR_VARIANCE_FLOOR;
   const f = sbb - mb * mb + COLOUR_VARIANCE_FLOOR;
@@ -212,13 +201,9 @@ function imagePosteriors(image: Size & { rgb: Float32Array[] }, maps: Float32Arr
 }
 
 /** The colour Gaussian of one part, each pixel weighted by its posterior. */
-function colourModel([r, g, b]: Float32Array[], weight: Float32Array): ColourModel {
-  const m = moments([r, g, b], weight);
-  return gaussian(m.slice(1, 4) as Vec3, m.slice(4) as Vec6);
+function colourModel(rgb: Float32Array[], weight: Float32Array): ColourModel {
+  return moments(rgb, weight).slice(1);
 }
-
-type Vec3 = [number, number, number];
-type Vec6 = [number, number, number, number, number, number];
 
 /** Weighted moments: [Σw, mean r g b, second moments rr rg rb gg gb bb] (means of w·x and w·x·y divided by Σw). */
 function moments([r, g, b]: Float32Array[], weight: Float32Array): number[] {
@@ -241,26 +226,6 @@ function moments([r, g, b]: Float32Array[], weight: Float32Array): number[] {
   }
   const w = Math.max(s[0], 1e-6);
   return [s[0], ...Array.from(s.subarray(1), (v) => v / w)];
-}
-
-/** The Gaussian of a mean and raw second moments (covariance = second − mean·meanᵀ, plus the floor). */
-function gaussian([mr, mg, mb]: Vec3, [srr, srg, srb, sgg, sgb, sbb]: Vec6): ColourModel {
-  const a = srr - mr * mr + COLOUR_VARIANCE_FLOOR;
-  const d = sgg - mg * mg + COLOUR_VARIANCE_FLOOR;
-  const f = sbb - mb * mb + COLOUR_VARIANCE_FLOOR;
-  const ab = srg - mr * mg;
-  const ac = srb - mr * mb;
-  const de = sgb - mg * mb;
-  // cofactors of the symmetric [[a ab ac] [ab d de] [ac de f]]
-  const c00 = d * f - de * de;
-  const c01 = ac * de - ab * f;
-  const c02 = ab * de - ac * d;
-  const det = a * c00 + ab * c01 + ac * c02;
-  return {
-    mean: [mr, mg, mb],
-    inverse: [c00 / det, c01 / det, c02 / det, (a * f - ac * ac) / det, (ab * ac - a * de) / det, (a * d - ab * ab) / det],
-    logNorm: -0.5 * Math.log(det),
-  };
 }
 
 /**
