@@ -23,7 +23,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildApp } from "../companion-server/src/app";
 import { DEFAULT_FEATURE_MEMORY_BUDGET, storeFeatures } from "../companion-server/src/engine/feature-store";
@@ -75,10 +75,10 @@ function log(message: string): void {
 }
 
 /** Runs a command (measured: bench-util's runMeasured); a failure ends the bench with the command's stderr. */
-async function run(command: string, args: string[]): Promise<{ stdout: string; seconds: number; peakBytes: number }> {
+async function run(command: string, args: string[]): Promise<{ stdout: string; seconds: number; cpuSeconds: number; peakBytes: number }> {
   const res = await runMeasured(command, args, { cwd: ROOT, quiet: true });
   if (res.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${res.status}: ${res.stderrTail}`);
-  return { stdout: res.stdout, seconds: res.seconds, peakBytes: res.peakRssBytes };
+  return { stdout: res.stdout, seconds: res.seconds, cpuSeconds: res.cpuSeconds, peakBytes: res.peakRssBytes };
 }
 
 function folderBytes(dir: string): number {
@@ -121,7 +121,8 @@ async function bundleFor(resolution: number, out: string, given: string | undefi
   ]);
   const bundleBytes = folderBytes(dir);
   const parameterBytes = built.parameters * 4;
-  const figures = { seconds: round(exported.seconds), peakMemoryMiB: mib(exported.peakBytes), bundleMiB: mib(bundleBytes), parameterMiB: mib(parameterBytes), bundleOverParameters: round(bundleBytes / parameterBytes, 3) };
+  // CPU seconds beside wall seconds: an export run before a quiet bench (BENCH_OUT) may have shared the machine
+  const figures = { seconds: round(exported.seconds), cpuSeconds: round(exported.cpuSeconds), loadAverage: round(loadavg()[0], 3), peakMemoryMiB: mib(exported.peakBytes), bundleMiB: mib(bundleBytes), parameterMiB: mib(parameterBytes), bundleOverParameters: round(bundleBytes / parameterBytes, 3) };
   writeFileSync(record, JSON.stringify({ ...figures, exportedAt: new Date().toISOString() }) + "\n");
   return { dir, export: figures };
 }

@@ -77,6 +77,8 @@ interface Evaluation {
   /** MX and NX at the point */
   mx: Matrix;
   nx: Matrix;
+  /** combined from other points' products (float32 rounding of its own), not evaluated */
+  combined?: boolean;
 }
 
 /** f and ∇f = −4MX + 2(X·XᵀNX + NX·XᵀX) from the products MX and NX. */
@@ -104,7 +106,7 @@ function extrapolate(last: Evaluation, before: Evaluation, momentum: number): Ev
       [1 + momentum, a],
       [-momentum, b],
     ]);
-  return evaluationOf(along(last.point, before.point), along(last.mx, before.mx), along(last.nx, before.nx));
+  return { ...evaluationOf(along(last.point, before.point), along(last.mx, before.mx), along(last.nx, before.nx)), combined: true };
 }
 
 function step(problem: BlockProblem, x: Matrix, gradient: Matrix, size: number): Matrix {
@@ -133,9 +135,10 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
     throwIfCancelled(options.signal);
     if (iteration > 0 && options.deadline !== undefined && performance.now() > options.deadline) break;
     iteration++;
-    // Backtracking: the largest step 1/L for which the quadratic model upper-bounds f. The momentum
-    // point's value comes from combined float32 products, not an evaluation of its own: the model
-    // allows their rounding (1e-6 of f), and a step that no longer moves ends the search.
+    // Backtracking: the largest step 1/L for which the quadratic model upper-bounds f. A momentum
+    // point's value comes from combined float32 products, not an evaluation of its own: there the
+    // model allows their rounding (1e-6 of f); and a step that no longer moves ends the search.
+    const slack = (y.combined ? 1e-6 : 1e-12) * Math.abs(y.value);
     let next: Evaluation;
     for (;;) {
       next = await evaluate(backend, problem, step(problem, y.point, y.gradient, 1 / lipschitz));
@@ -144,7 +147,7 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
         [-1, y.point],
       ]);
       const moved = frobeniusSquared(d);
-      if (moved === 0 || next.value <= y.value + inner(y.gradient, d) + (lipschitz / 2) * moved + 1e-6 * Math.abs(y.value)) break;
+      if (moved === 0 || next.value <= y.value + inner(y.gradient, d) + (lipschitz / 2) * moved + slack) break;
       lipschitz *= 2;
     }
     if (next.value > x.value) {
