@@ -12,6 +12,9 @@
  * Then the same two phases with the in-browser engine: the standalone site (build:static) on a
  * plain file server, the tail run in the page by ONNX Runtime Web (WebAssembly: this Chromium has
  * no GPU) on the shipped parts; `inBrowser` and the ratios to the server come from the same run.
+ * Between them, "server + page tail": the server holds the image, the page renders every frame from
+ * its features in a worker (engine/page-tail.ts). Each phase also reports the main thread's long
+ * tasks (over 50 ms) per frame shown.
  * Prints JSON.   npm run bench:preview [-- --model ID --steps N]
  */
 import type { AddressInfo } from "node:net";
@@ -36,6 +39,8 @@ interface Recorded {
   released: number[];
   /** per preview request, the server's steps (Server-Timing, through Resource Timing) */
   server: Record<string, number>[];
+  /** durations of the page's main-thread tasks over 50 ms (Long Tasks API) */
+  longTasks: number[];
 }
 
 /** For each input, the wait until a preview showing it or a later input was on screen (full frames only: `fullOnly`). */
@@ -106,6 +111,12 @@ function sources({ frames }: Recorded): Record<string, number> {
   return counts;
 }
 
+/** How long the page's main thread was blocked (tasks over 50 ms), in all and per preview frame shown. */
+function mainThread({ longTasks, shown }: Recorded) {
+  const total = longTasks.reduce((a, b) => a + b, 0);
+  return { longTasks: longTasks.length, longTaskMs: Math.round(total), maxTaskMs: Math.round(Math.max(0, ...longTasks)), longTaskMsPerFrame: shown.length ? Math.round((total / shown.length) * 10) / 10 : null };
+}
+
 /** The panel's state once an image, a part and an appearance are picked (set up through the panel model). */
 interface Ready {
   error: string | null;
@@ -116,7 +127,10 @@ interface Ready {
 /** Drags the slider, then steps it with the keys, recording every input and every preview frame. */
 async function measure(page: Page, steps: number) {
   await page.evaluate(() => {
-    const recorded: Recorded = { inputs: [], shown: [], frames: [], server: [], released: [] };
+    const recorded: Recorded = { inputs: [], shown: [], frames: [], server: [], released: [], longTasks: [] };
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) recorded.longTasks.push(entry.duration);
+    }).observe({ type: "longtask" });
     const m = window.pandaStudio!.panel!.model;
     const slider = document.querySelector('[data-field="strength"]')!;
     let last = m.state.strength;
@@ -149,8 +163,8 @@ async function measure(page: Page, steps: number) {
     page.evaluate(() => {
       const w = window as unknown as { benchRecord: Recorded };
       const r = w.benchRecord;
-      const copy = { inputs: [...r.inputs], shown: [...r.shown], frames: [...r.frames], server: [...r.server], released: [...r.released] };
-      for (const list of [r.inputs, r.shown, r.frames, r.server, r.released]) list.length = 0;
+      const copy = { inputs: [...r.inputs], shown: [...r.shown], frames: [...r.frames], server: [...r.server], released: [...r.released], longTasks: [...r.longTasks] };
+      for (const list of [r.inputs, r.shown, r.frames, r.server, r.released, r.longTasks]) list.length = 0;
       return copy;
     });
   const settle = () => page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle()).then(() => page.waitForTimeout(100));
@@ -191,9 +205,10 @@ async function measure(page: Page, steps: number) {
       sources: sources(drag),
       firstFrame: firstFrame(drag),
       settledAfterReleaseMs: afterRelease(drag),
+      mainThread: mainThread(drag),
       profile: profile(drag),
     },
-    steps: { ...summary(stepLatency), draftFrames: drafts(keys), sources: sources(keys), settled: summary(latencies(keys, true)), profile: profile(keys) },
+    steps: { ...summary(stepLatency), draftFrames: drafts(keys), sources: sources(keys), settled: summary(latencies(keys, true)), mainThread: mainThread(keys), profile: profile(keys) },
     met: percentile(dragLatency, 50) <= TARGET_P50_MS && percentile(stepLatency, 50) <= TARGET_P50_MS,
   };
 }
@@ -212,13 +227,18 @@ async function measured(engine: string, page: Page, steps: number) {
   return result;
 }
 
-/** The companion server serving the web editor; parts discovered on the server. */
-async function serverEngine(model: string, steps: number) {
+/**
+ * The companion server serving the web editor; parts discovered on the server. `pagePreview`: the
+ * page renders the preview itself from the image's features (engine/page-tail.ts), else every
+ * frame is a POST /edits.
+ */
+async function serverEngine(model: string, steps: number, pagePreview: boolean) {
   const data = tempDir("panda-bench-data-");
   const server = await startTestServer({ modelDirs: defaultModelDirs(), dataDir: data.dir, webRoot: ensureWebBuild() });
   const browser = await launchBrowser();
   const { page } = browser;
   try {
+    await page.addInitScript((on) => localStorage.setItem("panda-studio.preferences", JSON.stringify({ pagePreview: on })), pagePreview);
     await page.goto(server.url);
     const panel = new PanelDriver(page);
     await panel.waitFor((s) => s.connection.status === "connected" && s.modelId !== null);
@@ -237,7 +257,12 @@ async function serverEngine(model: string, steps: number) {
       return { error: m.state.error, image: m.state.image, factorisation: m.state.factorisationId };
     }, model);
     if (ready.error || !ready.image) throw new Error(`setup failed: ${ready.error}`);
-    return { ready, ...(await measured("server", page, steps)) };
+    if (pagePreview) {
+      // measured once the page holds the features and the tail (before that, the server renders: see page-preview.browser.test.ts)
+      const state = await panel.waitFor((s) => s.pagePreview?.status?.where === "page" || s.pagePreview?.status?.where === "server", 120_000);
+      if (state.pagePreview?.status?.where !== "page") throw new Error(`bench:preview: the page does not render the preview: ${state.pagePreview?.status?.reason}`);
+    }
+    return { ready, ...(await measured(pagePreview ? "server + page tail" : "server", page, steps)) };
   } finally {
     await browser.close();
     await server.close();
@@ -245,13 +270,17 @@ async function serverEngine(model: string, steps: number) {
   }
 }
 
-/** The standalone site on a plain file server: the model and the shipped parts in the page. */
-async function inBrowserEngine(steps: number) {
+/**
+ * The standalone site on a plain file server: the model and the shipped parts in the page.
+ * `worker`: frames rendered by the tail worker (the default), else by the engine on the main thread.
+ */
+async function inBrowserEngine(steps: number, worker: boolean) {
   const files = await staticFileServer(ensureStaticBuild());
   await files.listen({ host: "127.0.0.1", port: 0 });
   const browser = await launchBrowser();
   const { page } = browser;
   try {
+    await page.addInitScript((on) => localStorage.setItem("panda-studio.preferences", JSON.stringify({ pagePreview: on })), worker);
     await page.goto(`http://127.0.0.1:${(files.server.address() as AddressInfo).port}/`);
     await page.waitForFunction(() => window.pandaStudio?.panel?.model.state.factorisationId != null, undefined, { timeout: 120_000 });
     const ready: Ready = await page.evaluate(async () => {
@@ -264,6 +293,10 @@ async function inBrowserEngine(steps: number) {
       return { error: m.state.error, image: m.state.image, factorisation: m.state.factorisationId };
     });
     if (ready.error || !ready.image) throw new Error(`in-browser setup failed: ${ready.error}`);
+    if (worker) {
+      const state = await new PanelDriver(page).waitFor((s) => s.pagePreview?.status?.where === "page" || s.pagePreview?.status?.where === "server", 120_000);
+      if (state.pagePreview?.status?.where !== "page") throw new Error(`bench:preview: the tail worker does not render the preview: ${state.pagePreview?.status?.reason}`);
+    }
     const backend = await page.evaluate(() => window.pandaStudio!.panel!.model.state.connection.health?.device.active ?? null);
     return { ready, backend, ...(await measured("in-browser", page, steps)) };
   } finally {
@@ -275,9 +308,11 @@ async function inBrowserEngine(steps: number) {
 async function main(): Promise<void> {
   const model = benchModelId();
   const steps = numberArg("--steps", 30);
-  const server = await serverEngine(model, steps);
+  const server = await serverEngine(model, steps, false);
+  const pageTail = await serverEngine(model, steps, true);
   // the static site carries the default model only
-  const inBrowser = model === "synthfaces" ? await inBrowserEngine(steps) : null;
+  const inBrowser = model === "synthfaces" ? await inBrowserEngine(steps, true) : null;
+  const inBrowserMainThread = model === "synthfaces" ? await inBrowserEngine(steps, false) : null;
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const result = {
     bench: "preview-latency",
@@ -290,9 +325,16 @@ async function main(): Promise<void> {
     steps: server.steps,
     targetP50Ms: TARGET_P50_MS,
     met: server.met,
+    serverWithPageTail: {
+      design: "the server holds the image; the page fetched its features and the factorisation once and renders every frame in a worker (Z', the tail on ONNX Runtime Web's WebAssembly build, RGBA), no request per frame",
+      drag: pageTail.drag,
+      steps: pageTail.steps,
+      met: pageTail.met,
+      p50VersusServer: { drag: ratio(pageTail.drag.p50, server.drag.p50), steps: ratio(pageTail.steps.p50, server.steps.p50) },
+    },
     inBrowser: inBrowser
       ? {
-          design: "the standalone site (no server): Z' and the tail in the page, ONNX Runtime Web, single-threaded (no cross-origin isolation on a plain file server)",
+          design: "the standalone site (no server): every frame in the tail worker (Z', the tail on ONNX Runtime Web, RGBA), single-threaded (no cross-origin isolation on a plain file server)",
           engine: inBrowser.backend,
           factorisation: inBrowser.ready.factorisation,
           drag: inBrowser.drag,
@@ -301,6 +343,14 @@ async function main(): Promise<void> {
           p50VersusServer: { drag: ratio(inBrowser.drag.p50, server.drag.p50), steps: ratio(inBrowser.steps.p50, server.steps.p50) },
         }
       : { skipped: `the static site carries synthfaces only, not ${model}` },
+    inBrowserMainThread: inBrowserMainThread
+      ? {
+          design: "the same site with the page's previews turned off: Z' and RGBA on the page's main thread, the tail in ONNX Runtime's proxy worker (what the worker replaces)",
+          drag: inBrowserMainThread.drag,
+          steps: inBrowserMainThread.steps,
+          met: inBrowserMainThread.met,
+        }
+      : null,
   };
   console.log(JSON.stringify(result, null, 2));
 }

@@ -132,17 +132,29 @@ describe("served by a plain static file server", () => {
     await screenshot(page, "static-1-mask");
 
     await panel.pickAppearance(0);
+    // the preview's frames come from the tail worker (Z', the tail and RGBA off the page's main thread) once it holds the features and the tail
+    expect((await panel.waitFor((s) => s.pagePreview?.status?.where !== "loading" && s.pagePreview?.status != null, 120_000)).pagePreview!.status).toEqual({ where: "page", reason: null });
     // while dragging, the preview shows the model's draft tail run in the page; where the drag ends, the full frame (as with a server)
     await page.evaluate(() => {
       const frames: boolean[] = [];
-      document.addEventListener("panda-preview-shown", (e) => frames.push((e as CustomEvent<{ draft: boolean }>).detail.draft));
-      (window as unknown as { previewDrafts: boolean[] }).previewDrafts = frames;
+      const sources: string[] = [];
+      document.addEventListener("panda-preview-shown", (e) => {
+        const { draft, source } = (e as CustomEvent<{ draft: boolean; source: string }>).detail;
+        frames.push(draft);
+        sources.push(source);
+      });
+      (window as unknown as { previewDrafts: boolean[]; sources: string[] }).previewDrafts = frames;
+      (window as unknown as { previewDrafts: boolean[]; sources: string[] }).sources = sources;
     });
     await panel.dragStrength(0.7);
     await page.evaluate(() => window.pandaStudio!.panel!.model.previewIdle());
     const dragged = await panel.state();
     expect(dragged.error).toBeNull();
     expect(dragged.strength).toBeGreaterThan(0);
+    const sources = await page.evaluate(() => (window as unknown as { sources: string[] }).sources);
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources.every((source) => source === "page")).toBe(true);
+    expect(page.workers().map((w) => w.url())).toContain(`${siteUrl}tail-worker.js`);
     expect((await panel.layers()).filter((l) => l.name === "PandA preview")).toHaveLength(1);
     const drafts = await page.evaluate(() => (window as unknown as { previewDrafts: boolean[] }).previewDrafts);
     expect(drafts.filter((d) => d).length).toBeGreaterThan(0);
@@ -268,6 +280,18 @@ describe("a companion server on another origin (?server=)", () => {
       expect(socket).toBe("open");
       await screenshot(browser.page, "static-4-cross-origin-server");
       expect(browser.errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
+
+  test("the server named by ?server= is used for that visit, even where the panel remembers another address", async () => {
+    const browser = await launchBrowser();
+    try {
+      // an address saved by an earlier visit (Server → Connect), where nothing listens now
+      await browser.page.addInitScript(() => localStorage.setItem("panda-studio.serverUrl", "http://127.0.0.1:9"));
+      await generatesThroughServer(browser, `http://127.0.0.1:${sitePort}/?server=${encodeURIComponent(server.url)}`, server.url);
+      expect(await browser.page.evaluate(() => localStorage.getItem("panda-studio.serverUrl"))).toBe("http://127.0.0.1:9");
     } finally {
       await browser.close();
     }

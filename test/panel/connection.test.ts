@@ -76,3 +76,24 @@ test("clearing the token field sends none", async () => {
   expect(authorizations.every((a) => a === null)).toBe(true);
   expect(new Settings(storage).token()).toBeNull();
 });
+
+test("a server named in the page's address (?server=) wins over the remembered one for that visit, which stays remembered", async () => {
+  const storage = new MemoryStorage();
+  new Settings(storage).rememberServerUrl("http://127.0.0.1:9");
+  new Settings(storage).rememberToken(TOKEN);
+  const addresses: string[] = [];
+  const model = new PanelModel({
+    host: new MockHost(),
+    createClient: (url, token) => (addresses.push(url), new HttpPandaClient(url, { webSocket, token })),
+    settings: new Settings(storage),
+    defaultServerUrl: "http://127.0.0.1:8710",
+    serverUrlForVisit: server.url,
+  });
+  await model.connect();
+  expect(addresses).toEqual([server.url]);
+  expect(model.state.connection).toMatchObject({ serverUrl: server.url, status: "connected" });
+  expect(new Settings(storage).serverUrl("none")).toBe("http://127.0.0.1:9");
+  // without one in the address, the remembered server as before
+  const next = new PanelModel({ host: new MockHost(), createClient: (url, token) => new HttpPandaClient(url, { webSocket, token }), settings: new Settings(storage), defaultServerUrl: "http://127.0.0.1:8710" });
+  expect(next.state.connection.serverUrl).toBe("http://127.0.0.1:9");
+});

@@ -86,6 +86,7 @@ export class BrowserGenerator {
       this.files.bytes(this.path + file),
       weights ? this.files.bytes(this.path + weights).then((data) => [{ path: weights, data }]) : Promise.resolve(undefined),
     ]);
-    return this.ort.InferenceSession.create(graph, { executionProviders: this.executionProviders, ...(externalData ? { externalData } : {}) });
+    // a copy: ORT's proxy worker takes (detaches) the bytes it is given, and the downloaded ones stay for the tail worker (page-tail.ts)
+    return this.ort.InferenceSession.create(graph.slice(), { executionProviders: this.executionProviders, ...(externalData ? { externalData } : {}) });
   }
 }

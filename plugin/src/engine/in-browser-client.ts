@@ -28,6 +28,7 @@ import type { BundleFiles } from "./bundle-files";
 import { hasWebGpu, LoadedOrt } from "./ort-web";
 import type { SiteManifest, SiteModel } from "./static-site";
 import { once } from "./once";
+import type { TailInputs } from "./page-tail";
 
 /** Images kept for parts and edits (each holds its features and, once used, its part maps). */
 const IMAGE_CAPACITY = 16;
@@ -223,7 +224,43 @@ export class InBrowserPandaClient implements PandaClient {
     await generator.prepare(first.layers[0]);
   }
 
+  /**
+   * What the tail worker renders the live preview from (page-tail.ts), out of this page: the
+   * bundle's tails and drafts (build:static ships drafts scaled to the image size), the shipped
+   * factors and the image's features (copies: the worker takes what it is given).
+   */
+  tailInputs(): TailInputs {
+    return {
+      model: async (id) => {
+        const model = this.siteModel(id);
+        const manifest = await this.manifestOf(model);
+        const sizes = Object.fromEntries(Object.entries(this.options.site.files).filter(([path]) => path.startsWith(model.path)).map(([path, file]) => [path.slice(model.path.length), file]));
+        return { manifest, graph: (path) => this.options.files.bytes(model.path + path), sizes };
+      },
+      factorisation: async (id) => {
+        const f = await this.factorisationOf(id);
+        return { key: id, layer: f.meta.layer as string, scales: f.meta.strengthScales, factors: { ...f.factors, parts: f.factors.parts.slice(), appearances: f.factors.appearances.slice() } };
+      },
+      features: async (image, layer) => {
+        const features = await this.featuresAt(this.image(image.id), layer.id);
+        const auxiliary = (await this.manifestOf(this.siteModel(image.model))).auxiliary ?? [];
+        return { features: features.features.slice(), auxiliary: auxiliary.map((a) => ({ name: a.name, shape: [1, ...a.shape], data: features.auxiliary[a.name].slice() })) };
+      },
+    };
+  }
+
   // ── internals ─────────────────────────────────────────────────────────────
+
+  /** The image's features at a layer: the head runs once per image and layer. */
+  private async featuresAt(image: BrowserImage, layer: string): Promise<ImageFeatures> {
+    let features = image.features.get(layer);
+    if (!features) {
+      const generator = await this.generator(image.info.model);
+      features = await generator.head(layer, Float32Array.from(image.info.latent), image.info.truncation);
+      image.features.set(layer, features);
+    }
+    return features;
+  }
 
   private siteModel(id: string): SiteModel {
     const model = this.options.site.models.find((m) => m.id === id);
@@ -306,13 +343,7 @@ export class InBrowserPandaClient implements PandaClient {
       const f = await this.factorisationOf(factorisationId);
       if (f.meta.model !== image.info.model) throw engineError(`the parts "${f.meta.id}" are of model "${f.meta.model}"; image "${imageId}" is of model "${image.info.model}"`);
       const generator = await this.generator(image.info.model);
-      const layer = f.meta.layer as string;
-      let features = image.features.get(layer);
-      if (!features) {
-        features = await generator.head(layer, Float32Array.from(image.info.latent), image.info.truncation);
-        image.features.set(layer, features);
-      }
-      const batch = features;
+      const batch = await this.featuresAt(image, f.meta.layer as string);
       const size = batch.features.length;
       // `count` edited copies, one tail run each (the page runs one image at a time)
       const render = async (edited: Float32Array, count: number, options?: { draft?: boolean }) => {

@@ -1,18 +1,18 @@
 /**
- * The live preview rendered in the page while a companion server holds the image (the "server +
- * local tail" frame source): per image and factorisation the page fetches, once, the image's
- * features at the factorisation's layer and the factorisation's P and A (float32 .npy), and per
- * model the tail and draft graphs (cached by content hash, like the static site's files); the tail
- * worker then renders every slider step — Z', the tail, RGBA — off the page's main thread.
+ * The live preview rendered by the tail worker: per image and factorisation the worker gets, once,
+ * the image's features at the factorisation's layer and the factorisation's P and A, and per model
+ * the tail and draft graphs; it then renders every slider step — Z', the tail, RGBA — off the
+ * page's main thread. Two sources feed it (TailInputs): a companion server holding the image (the
+ * "server + page tail" mode: features and factors fetched as float32 .npy, graphs cached by content
+ * hash like the static site's files), and the in-browser engine, which has them in the page already.
  *
- * Which models go local: the page has WebAssembly and workers, the user's limit is not 0, the
+ * Which models go local (with a server): the page has WebAssembly and workers, the user's limit is not 0, the
  * layer's tail and draft together are at most the limit (64 MB by default; SynthFaces 8×8: 3.6 MB),
  * the bundle keeps no separate weights file, and the request is the panel's (global parts: edits
  * of parts refined per image stay on the server). Everything else, and any failure while loading,
  * leaves the frames to the server.
  */
 import type { EditRequest } from "@server-api/image-parts";
-import type { FactorisationDetail } from "../client/client";
 import type { HttpPandaClient } from "../client/http-client";
 import type { LocalPreview, LocalPreviewStatus, PreviewImage } from "../model/local-preview";
 import { parseNpy, toFloat32 } from "../../../companion-server/src/engine/io/npy-parse";
@@ -24,8 +24,23 @@ import { once } from "./once";
 import { TailWorker } from "./tail-worker-client";
 import type { ImageSpec } from "./tail-worker-protocol";
 
+/** One image's tail inputs at a layer (the worker takes them over: give copies of what is kept). */
+export interface TailFeatures {
+  features: Float32Array;
+  auxiliary: { name: string; shape: number[]; data: Float32Array }[];
+}
+
+/** What the worker renders from, wherever it comes from. */
+export interface TailInputs {
+  /** the model's manifest (with the drafts the worker may run) and its graphs' bytes and sizes */
+  model(id: string): Promise<ModelTail>;
+  /** the factorisation's layer, strength scales and factors (copies); `key` changes when it is refitted */
+  factorisation(id: string): Promise<{ key: string; layer: string; scales: number[]; factors: Factors }>;
+  features(image: PreviewImage, layer: LayerSpec, manifest: BundleManifest): Promise<TailFeatures>;
+}
+
 export interface PageTailOptions {
-  client: HttpPandaClient;
+  inputs: TailInputs;
   /** the tail worker's script (tail-worker.js beside the editor) */
   workerUrl: string;
   /** ONNX Runtime Web's WebAssembly build, a folder URL ending in "/" */
@@ -36,11 +51,12 @@ export interface PageTailOptions {
 }
 
 /** Why a model stays on the server: a refusal, not a failure. */
-class StaysOnServer extends Error {}
+export class StaysOnServer extends Error {}
 
-interface ModelTail {
+export interface ModelTail {
   manifest: BundleManifest;
-  files: BundleFiles;
+  /** a graph's bytes by its path in the bundle */
+  graph(path: string): Promise<Uint8Array>;
   sizes: Record<string, { bytes: number; sha256: string }>;
 }
 
@@ -57,7 +73,6 @@ interface Scene {
 export class PageTail implements LocalPreview {
   private worker: Promise<TailWorker> | null = null;
   private readonly models = new Map<string, Promise<ModelTail>>();
-  private readonly factorSets = new Map<string, Promise<FactorisationDetail>>();
   private readonly graphs = new Map<string, Promise<void>>();
   private readonly scenes = new Map<string, Promise<Scene>>();
   /** settled scenes, so a render never waits for one still loading */
@@ -128,8 +143,8 @@ export class PageTail implements LocalPreview {
   }
 
   private async loadScene(image: PreviewImage, factorisationId: string): Promise<Scene> {
-    const { client } = this.options;
-    const [model, f] = await Promise.all([this.modelTail(image.model), once(this.factorSets, factorisationId, () => client.factorisation(factorisationId))]);
+    const { inputs } = this.options;
+    const [model, f] = await Promise.all([once(this.models, image.model, () => inputs.model(image.model)), inputs.factorisation(factorisationId)]);
     const layer = model.manifest.layers.find((l) => l.id === f.layer);
     if (!layer) throw new StaysOnServer(`model "${image.model}" has no layer "${f.layer}"`);
     const graphs = [layer.tail, ...(layer.draft ? [layer.draft] : [])];
@@ -137,41 +152,26 @@ export class PageTail implements LocalPreview {
     if (bytes > this.options.limitBytes) throw new StaysOnServer(`the tail of ${image.model} ${layer.id} is ${mb(bytes)} MB, over this panel's limit of ${mb(this.options.limitBytes)} MB for previews in the page`);
     const worker = await this.startWorker();
     const graphKey = (g: string) => `${image.model}/${g}@${model.sizes[g].sha256}`;
-    await Promise.all(graphs.map((g) => once(this.graphs, graphKey(g), async () => void (await worker.call({ kind: "graph", key: graphKey(g), bytes: await model.files.bytes(g) })))));
-    const factorsKey = `${f.id}@${f.createdAt}`;
-    await once(this.graphs, `factors:${factorsKey}`, async () => {
-      const [parts, appearances] = await Promise.all([client.factorFile(f.id, "parts.npy"), client.factorFile(f.id, "appearances.npy")]);
-      const factors: Factors = { shape: f.shape, partsRank: f.ranks.parts, appearancesRank: f.ranks.appearances, parts: toFloat32(parseNpy(parts)), appearances: toFloat32(parseNpy(appearances)) };
-      await worker.call({ kind: "factors", key: factorsKey, factors }, [factors.parts.buffer, factors.appearances.buffer]);
-    });
+    await Promise.all(graphs.map((g) => once(this.graphs, graphKey(g), async () => void (await worker.call({ kind: "graph", key: graphKey(g), bytes: await model.graph(g) })))));
+    await once(this.graphs, `factors:${f.key}`, () => worker.call({ kind: "factors", key: f.key, factors: f.factors }).then(() => undefined));
     const imageKey = `${image.id}/${layer.id}`;
     await once(this.graphs, `image:${imageKey}`, async () => {
-      const features = toFloat32(parseNpy(await client.imageFeatures(image.id, layer.id)));
-      const auxiliary = await Promise.all((model.manifest.auxiliary ?? []).map(async (a) => ({ name: a.name, shape: [1, ...a.shape], data: toFloat32(parseNpy(await client.imageFeatures(image.id, layer.id, a.name))) })));
+      const { features, auxiliary } = await inputs.features(image, layer, model.manifest);
       await worker.call({ kind: "image", key: imageKey, shape: [1, ...layer.shape], features, auxiliary }, [features.buffer, ...auxiliary.map((a) => a.data.buffer)]);
     });
     const m = model.manifest.image;
-    return {
+    const scene: Scene = {
       layer,
       imageKey,
-      factorsKey,
+      factorsKey: f.key,
       tailKey: graphKey(layer.tail),
       draftKey: layer.draft ? graphKey(layer.draft) : null,
-      scales: f.strengthScales,
+      scales: f.scales,
       spec: { channels: m.channels, width: m.width, height: m.height, range: [m.range[0], m.range[1]] },
     };
-  }
-
-  private modelTail(id: string): Promise<ModelTail> {
-    return once(this.models, id, async () => {
-      const { client } = this.options;
-      const listing = await client.modelFiles(id);
-      const files = new BundleFiles({ siteUrl: client.modelFilesUrl(id), files: listing.files, fetch: client.fetchWithToken });
-      void files.pruneStale().catch(() => undefined);
-      const manifest = parseBundleManifest(await files.json("model.json"));
-      if (manifest.weights) throw new StaysOnServer(`model "${id}" keeps its weights in a separate file; its previews are rendered by the server`);
-      return { manifest, files, sizes: listing.files };
-    });
+    // ONNX Runtime's first run of a session is several times slower than the next: run each graph once now, not on the drag's first frame
+    for (const graph of [scene.draftKey, scene.tailKey]) if (graph) await once(this.graphs, `warm:${graph}`, () => worker.render({ kind: "render", graph, image: imageKey, factors: f.key, edits: [], spec: scene.spec }).then(() => undefined));
+    return scene;
   }
 
   private startWorker(): Promise<TailWorker> {
@@ -181,6 +181,33 @@ export class PageTail implements LocalPreview {
     }
     return this.worker;
   }
+}
+
+/** The inputs from a companion server: its model files, the image's features and the factors as .npy. */
+export function serverTailInputs(client: HttpPandaClient): TailInputs {
+  const factorisations = new Map<string, Promise<{ key: string; layer: string; scales: number[]; factors: Factors }>>();
+  return {
+    async model(id) {
+      const listing = await client.modelFiles(id);
+      const files = new BundleFiles({ siteUrl: client.modelFilesUrl(id), files: listing.files, fetch: client.fetchWithToken });
+      void files.pruneStale().catch(() => undefined);
+      const manifest = parseBundleManifest(await files.json("model.json"));
+      if (manifest.weights) throw new StaysOnServer(`model "${id}" keeps its weights in a separate file; its previews are rendered by the server`);
+      return { manifest, graph: (path) => files.bytes(path), sizes: listing.files };
+    },
+    // the worker keeps the factors: fetched once per factorisation, handed over once
+    factorisation: (id) =>
+      once(factorisations, id, async () => {
+        const [f, parts, appearances] = await Promise.all([client.factorisation(id), client.factorFile(id, "parts.npy"), client.factorFile(id, "appearances.npy")]);
+        const factors: Factors = { shape: f.shape, partsRank: f.ranks.parts, appearancesRank: f.ranks.appearances, parts: toFloat32(parseNpy(parts)), appearances: toFloat32(parseNpy(appearances)) };
+        return { key: `${f.id}@${f.createdAt}`, layer: f.layer, scales: f.strengthScales, factors };
+      }),
+    async features(image, layer, manifest) {
+      const features = toFloat32(parseNpy(await client.imageFeatures(image.id, layer.id)));
+      const auxiliary = await Promise.all((manifest.auxiliary ?? []).map(async (a) => ({ name: a.name, shape: [1, ...a.shape], data: toFloat32(parseNpy(await client.imageFeatures(image.id, layer.id, a.name))) })));
+      return { features, auxiliary };
+    },
+  };
 }
 
 function sceneKey(image: PreviewImage, factorisation: string): string {

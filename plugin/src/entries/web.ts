@@ -14,7 +14,7 @@ import { BundleFiles, DownloadProgress } from "../engine/bundle-files";
 import { loadOrtWeb } from "../engine/ort-web";
 import { parseSiteManifest, SITE_FILE } from "../engine/static-site";
 import { HttpPandaClient } from "../client/http-client";
-import { PageTail } from "../engine/page-tail";
+import { PageTail, serverTailInputs } from "../engine/page-tail";
 import type { PanelModelOptions } from "../model/panel-model";
 
 /** true in the standalone site's build (webpack's DefinePlugin, build:static) */
@@ -82,17 +82,19 @@ async function inBrowserEngine(onProgress: (p: DownloadProgress) => void): Promi
 }
 
 /**
- * With a server, the live preview's frames rendered in this page: the tail worker beside the
- * editor (tail-worker.js), ONNX Runtime Web's WebAssembly build from the site's ort/ folder (the
- * companion server serves it there too).
+ * The live preview's frames rendered in the tail worker beside the editor (tail-worker.js), with
+ * ONNX Runtime Web's WebAssembly build from the site's ort/ folder (the companion server serves it
+ * there too): from the server's image features with a server, from the page's own without one.
  */
 const createLocalPreview: NonNullable<PanelModelOptions["createLocalPreview"]> = (client, options) => {
-  if (!(client instanceof HttpPandaClient) || !PageTail.supported(options.limitBytes)) return null;
+  if (!PageTail.supported(options.limitBytes)) return null;
+  const inputs = client instanceof HttpPandaClient ? serverTailInputs(client) : client instanceof InBrowserPandaClient ? client.tailInputs() : null;
+  if (!inputs) return null;
   const site = new URL(".", location.href);
-  return new PageTail({ client, workerUrl: new URL("tail-worker.js", site).href, ortUrl: new URL("ort/", site).href, ...options });
+  return new PageTail({ inputs, workerUrl: new URL("tail-worker.js", site).href, ortUrl: new URL("ort/", site).href, ...options });
 };
 
-function mount(options: { inBrowser?: PandaClient; inBrowserReason?: string; serverUrl?: string } = {}): MountedPanel {
+function mount(options: { inBrowser?: PandaClient; inBrowserReason?: string; serverUrl?: string; serverUrlForVisit?: string } = {}): MountedPanel {
   panel = mountPanel(app.dock, host, { serverUrl: location.origin, token: tokenFromAddress(), createLocalPreview, ...options });
   window.pandaStudio = { app, host, panel };
   return panel;
@@ -109,7 +111,8 @@ async function startStaticSite(): Promise<void> {
       : server.named
         ? `The companion server at ${server.url} did not answer this page, so the model runs here. Is it running, started with "npm start -- --allow-origin ${location.origin}"?`
         : `"${asked}" is not a server address (write ?server=http://127.0.0.1:8710), so the model runs here.`;
-  const mounted = mount({ inBrowser, inBrowserReason, serverUrl: server.url });
+  // a server named in the address is the one meant for this visit, whatever address the panel remembers
+  const mounted = mount({ inBrowser, inBrowserReason, serverUrl: server.url, serverUrlForVisit: server.named && !inBrowser ? server.url : undefined });
   if (!inBrowser) return;
   const model = mounted.model;
   download = (p) => model.showDownload(p.loaded >= p.total ? null : { file: p.file, loaded: p.loaded, total: p.total });

@@ -38,6 +38,8 @@ export interface PanelModelOptions {
   settings: Settings;
   /** used when no address was remembered */
   defaultServerUrl: string;
+  /** the server the page's address names (?server=): it wins over the remembered one for this visit, which is not overwritten */
+  serverUrlForVisit?: string;
   /** how many appearance thumbnails to show (the first appearances carry the most variance) */
   appearanceThumbnails?: number;
   /** called each time the live preview layer shows a new strength (the latency bench listens) */
@@ -47,8 +49,9 @@ export interface PanelModelOptions {
   /** why the model runs in this page though a server was asked for (engine "browser") */
   inBrowserReason?: string;
   /**
-   * With a server: the live preview rendered in this page (the web editor; null where the client
-   * or the page cannot). Called again whenever the server or the setting changes.
+   * The live preview rendered in a worker of this page (the web editor; null where the client or
+   * the page cannot): from the server's image features, or from the in-browser engine's. Called
+   * again whenever the server or the setting changes.
    */
   createLocalPreview?: (client: PandaClient, options: { limitBytes: number; onStatus: (status: LocalPreviewStatus) => void }) => LocalPreview | null;
 }
@@ -84,11 +87,11 @@ export class PanelModel {
   private sliderHeld = false;
 
   constructor(private readonly options: PanelModelOptions) {
-    const serverUrl = options.settings.serverUrl(options.defaultServerUrl);
+    const serverUrl = options.serverUrlForVisit ?? options.settings.serverUrl(options.defaultServerUrl);
     const token = options.settings.token();
     this.store = new Store(initialState(serverUrl, options.settings.preferences(), token, options.engine, options.inBrowserReason));
     this.client = options.createClient(serverUrl, token);
-    if (options.createLocalPreview && this.state.connection.engine === "server") this.store.update({ pagePreview: { enabled: options.settings.preferences().pagePreview, status: null } });
+    if (options.createLocalPreview) this.store.update({ pagePreview: { enabled: options.settings.preferences().pagePreview, status: null } });
     this.localPreview = this.makeLocalPreview();
     this.host = options.host;
     this.preview = new LivePreview(

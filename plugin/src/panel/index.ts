@@ -24,7 +24,9 @@ export interface PanelOptions {
   inBrowser?: PandaClient;
   /** with inBrowser: why the page runs the model itself, when a server was asked for (shown under the status) */
   inBrowserReason?: string;
-  /** with a server: renders the live preview in this page where the model allows (the web editor) */
+  /** the server the page's address names (?server=): used for this visit instead of a remembered one */
+  serverUrlForVisit?: string;
+  /** renders the live preview in a worker of this page where the model allows (the web editor) */
   createLocalPreview?: PanelModelOptions["createLocalPreview"];
 }
 
@@ -47,9 +49,10 @@ export function mountPanel(container: HTMLElement, host: Host, options: PanelOpt
     createClient: (url, token) => options.inBrowser ?? new HttpPandaClient(url, { token }),
     engine: options.inBrowser ? "browser" : "server",
     inBrowserReason: options.inBrowserReason,
-    createLocalPreview: options.inBrowser ? undefined : options.createLocalPreview,
+    createLocalPreview: options.createLocalPreview,
     settings,
     defaultServerUrl: options.serverUrl,
+    serverUrlForVisit: options.serverUrlForVisit,
     onPreviewShown: (strength, timing) => announcePreview(container, strength, timing),
   });
   const style = document.createElement("style");

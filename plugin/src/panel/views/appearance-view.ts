@@ -52,19 +52,24 @@ function largePreview(state: PanelState) {
 /** The mouse wheel over the slider moves it by this much; with Shift by one slider step (fine control). */
 const WHEEL_STEP = 0.1;
 
-/** With a server in the web editor: whether the preview renders in this page, and why not when it does not. */
+/** The web editor: whether the preview renders in a worker of this page, and why not when it does not. */
 function pagePreviewView(state: PanelState, { model }: ViewContext) {
   const preview = state.pagePreview;
   if (!preview) return nothing;
   const { status } = preview;
+  const server = state.connection.engine === "server";
+  // without the worker, frames come from the server, or from the in-browser engine on the page's main thread
+  const elsewhere = server ? "Previews come from the server" : "Previews render on the page's main thread";
   const text = !preview.enabled
-    ? "Previews come from the server."
+    ? `${elsewhere}.`
     : status?.where === "page"
-      ? "Previews render in this page (no request per step); Apply asks the server."
+      ? server
+        ? "Previews render in this page (no request per step); Apply asks the server."
+        : "Previews render in a worker, off the page's main thread."
       : status?.where === "loading"
-        ? "Fetching this image's features and the model's tail for previews in this page…"
+        ? "Preparing previews in this page…"
         : status?.where === "server"
-          ? `Previews come from the server: ${status.reason}.`
+          ? `${elsewhere}: ${status.reason}.`
           : "Previews render in this page once an edit starts.";
   return html`<label class="hint page-preview" data-field="page-preview" title=${TIPS.pagePreview}>
       <input type="checkbox" .checked=${preview.enabled} @change=${(e: Event) => model.setPagePreview((e.target as HTMLInputElement).checked)} />
