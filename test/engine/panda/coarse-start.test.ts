@@ -73,6 +73,21 @@ test("a fit that starts coarse finds the planted parts at full resolution, and r
   await sessions.close();
 });
 
+test("a spent time budget still takes the first full-resolution P-iteration after a coarse start, and it ends below the lifted parts", async () => {
+  const sessions = new SessionFactory();
+  const planted = plantedFeatures({ channels: 8, count: 8, height: 32, width: 32, seed: 4, blobs: FIVE_BLOBS.map((b) => ({ y: 2 * b.y, x: 2 * b.x, radius: 2 * b.radius })) });
+  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  const messages: string[] = [];
+  const result = await decompose(source, { parts: 5, appearances: 8, solver: "fast", seed: 1, timeBudgetSeconds: 0, onProgress: (p) => messages.push(p.message ?? "") }, sessions);
+  const fullResolution = messages.filter((m) => !m.startsWith("16×16 first: "));
+  expect(fullResolution.some((m) => m.includes("parts products"))).toBe(true);
+  // that P-step only (round 2, after the lifted start's A-step): the budget is spent
+  expect(new Set(fullResolution.filter((m) => m.includes("parts products")).map((m) => m.split(":")[0]))).toEqual(new Set(["round 2"]));
+  const trace = result.report.trace!;
+  expect(result.report.objective).toBeLessThanOrEqual(trace[0].objective * (1 + 1e-4));
+  await sessions.close();
+});
+
 test("the plan of a 64×64 fit counts its coarse start: the Gram over S/4 positions and the pooled samples (a quarter of the bytes)", () => {
   const limits = { featureMemoryBudget: 1 << 30, memoryLimit: 64 * 2 ** 30, tempDir: "/tmp", diskFree: Infinity };
   const job = { shape: { channels: 512, height: 64, width: 64 }, samples: 256, parts: 16, appearances: 512, sampled: true, headSecondsPerSample: 1 };

@@ -266,8 +266,10 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     await appearancesStep(p);
     iterationSeconds ??= (1.5 * (performance.now() - appearancesStarted)) / 1000;
     // Phase 1 always completes, and so does each A-step (one cheap pass); a P-step that could not
-    // give a result within the time budget is skipped.
-    if (overBudget(streamParts ? iterationSeconds : partsStepSeconds)) break;
+    // give a result within the time budget is skipped, except the first after a coarse start: its
+    // parts are still constant on 2×2 cells, and one iteration (about 1.5 passes) leaves them.
+    const refinesCoarse = coarse && free === 0;
+    if (!refinesCoarse && overBudget(streamParts ? iterationSeconds : partsStepSeconds)) break;
     const partsStarted = performance.now();
     let solved: BlockProblemResult;
     if (streamParts) {
