@@ -48,8 +48,11 @@ export async function lyapunovWeight(backend: TensorBackend, k: Matrix, q: Matri
   const eq = await backend.symmetricEigen(q.data, c);
   const v = matrix(c, c, Float32Array.from(eq.vectors));
   const kt = await backend.matmul(v, await backend.matmul(k, v), { transposeA: true });
-  // Directions where Q vanishes do not enter the objective; leave B zero there.
-  const floor = 1e-12 * Math.max(eq.values[0], 1e-30);
+  // Directions where Q vanishes do not enter the objective; leave B zero there. Q is summed in
+  // float64 but handed over in float32, so "vanishes" means below float32's rounding of its largest
+  // eigenvalue: with fewer samples × parts than channels Q has a null space whose eigenvalues are
+  // that rounding, and dividing K's rounding by them gave a B whose P-step diverged (f below −Σ‖Z‖², then NaN).
+  const floor = 1e-6 * Math.max(eq.values[0], 1e-30);
   for (let i = 0; i < c; i++)
     for (let j = 0; j < c; j++) {
       const denominator = eq.values[i] + eq.values[j];

@@ -140,8 +140,15 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
     // model allows their rounding (1e-6 of f); and a step that no longer moves ends the search.
     const slack = (y.combined ? 1e-6 : 1e-12) * Math.abs(y.value);
     let next: Evaluation;
+    let broken = false;
     for (;;) {
       next = await evaluate(backend, problem, step(problem, y.point, y.gradient, 1 / lipschitz));
+      // The objective is a sum of squares (offset + f ≥ 0): a value that says otherwise, or is not
+      // finite, is rounding in M and N, not progress; stop with the last accepted point.
+      if (!Number.isFinite(next.value) || (options.offset > 0 && options.offset + next.value < -1e-3 * options.offset)) {
+        broken = true;
+        break;
+      }
       const d = combine([
         [1, next.point],
         [-1, y.point],
@@ -150,6 +157,7 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
       if (moved === 0 || next.value <= y.value + inner(y.gradient, d) + (lipschitz / 2) * moved + slack) break;
       lipschitz *= 2;
     }
+    if (broken) break;
     if (next.value > x.value) {
       // Momentum overshot: restart from the last accepted point with a plain gradient step.
       if (y !== x) {
