@@ -17,7 +17,7 @@ import path from "node:path";
 import { DEFAULT_MODELS_DIR, PACKAGE_ROOT } from "../companion-server/src/cli/paths";
 import { parseBundleManifest } from "../companion-server/src/runtime/bundle-manifest";
 import { writeFileAtomic } from "../companion-server/src/util/atomic-write";
-import { withBilinearOutput } from "../companion-server/src/onnx/resize-graph";
+import { draftAtImageSize } from "../companion-server/src/onnx/resize-graph";
 import { ORT_FILES } from "../plugin/src/engine/ort-web";
 import { SITE_FILE, SITE_FORMAT, SiteFile, SiteManifest, SiteModel } from "../plugin/src/engine/static-site";
 
@@ -67,7 +67,7 @@ export function copyBundle(files: Record<string, SiteFile>, out: string, modelsD
   for (const layer of manifest.layers) {
     for (const graph of [layer.head, layer.tail]) place(files, out, path.join(dir, graph), target + graph);
     // the live preview's draft tail, already scaled up to the image size as the server runs it (one ONNX run per draft frame in the page too)
-    if (layer.draft) placeMade(files, out, withBilinearOutput(readFileSync(path.join(dir, layer.draft)), "image", [manifest.image.height, manifest.image.width]), target + layer.draft);
+    if (layer.draft) placeMade(files, out, draftAtImageSize(readFileSync(path.join(dir, layer.draft)), manifest.image), target + layer.draft);
   }
   if (manifest.weights) place(files, out, path.join(dir, manifest.weights), target + manifest.weights);
   const factorisationsDir = path.join(dir, "factorisations");

@@ -45,3 +45,11 @@ export function withBilinearOutput(model: Uint8Array, output: string, [height, w
   if (dims.length === 4) out.type!.tensorType!.shape!.dim = [dims[0], dims[1], { dimValue: height }, { dimValue: width }];
   return onnx.ModelProto.encode(proto).finish();
 }
+
+/**
+ * A draft tail as the server runs it, and as pages receive it: its image output scaled up
+ * bilinearly to the model's image size inside the graph, so a draft frame is one ONNX run.
+ */
+export function draftAtImageSize(draft: Uint8Array, image: { height: number; width: number }): Uint8Array {
+  return withBilinearOutput(draft, "image", [image.height, image.width]);
+}

@@ -10,7 +10,7 @@ import { LoadedBundle } from "./bundle-loader";
 import { defaultLayer, defaultTruncation, truncatedLatents } from "./model-info";
 import { SessionFactory } from "./execution-providers";
 import { OrtSession } from "./ort-thread";
-import { withBilinearOutput } from "../onnx/resize-graph";
+import { draftAtImageSize } from "../onnx/resize-graph";
 import { rgbaConverterGraph } from "../onnx/rgba-graph";
 import type { RgbaImage } from "../engine/imaging/rgba";
 
@@ -168,8 +168,7 @@ export class Generator {
 
   /** A draft tail whose image is scaled up bilinearly to the image size inside its graph (what an SR stage adds its detail to). */
   private draftSession(file: string): Promise<OrtSession> {
-    const { height, width } = this.manifest.image;
-    return this.session(file, () => withBilinearOutput(readFileSync(join(this.bundle.dir, file)), "image", [height, width]));
+    return this.session(file, () => draftAtImageSize(readFileSync(join(this.bundle.dir, file)), this.manifest.image));
   }
 
   /** `model`: the graph's bytes when they are not the file's as it is */

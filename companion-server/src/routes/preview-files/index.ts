@@ -16,7 +16,7 @@ import { ApiError } from "../../api/errors";
 import { BundleFile, FactorFileParamsSchema, FeaturesParamsSchema, FeaturesQuerySchema, ModelFileParamsSchema, ModelFiles, ModelFilesParamsSchema, ModelFilesSchema } from "../../api/preview-files";
 import { formatNpy } from "../../engine/io/npy";
 import { Generator } from "../../runtime/generator";
-import { withBilinearOutput } from "../../onnx/resize-graph";
+import { draftAtImageSize } from "../../onnx/resize-graph";
 
 export const NPY_TYPE = "application/x-npy";
 
@@ -45,7 +45,7 @@ async function listFiles(generator: Generator): Promise<Map<string, ServedFile>>
   for (const layer of manifest.layers) {
     await onDisk(layer.tail);
     if (layer.draft) {
-      const made = Buffer.from(withBilinearOutput(await readFile(join(dir, layer.draft)), "image", [manifest.image.height, manifest.image.width]));
+      const made = Buffer.from(draftAtImageSize(await readFile(join(dir, layer.draft)), manifest.image));
       served.set(layer.draft, { file: join(dir, layer.draft), bytes: made.length, sha256: createHash("sha256").update(made).digest("hex"), made });
     }
   }
