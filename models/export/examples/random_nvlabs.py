@@ -47,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fp16-res", type=int, default=0, help="num_fp16_res: fp16 in the N highest resolutions")
     p.add_argument("--conv-clamp", type=float, help="conv_clamp (NVlabs uses 256 with fp16)")
     p.add_argument("--architecture", choices=["skip", "resnet", "orig"], default="skip", help="StyleGAN2 only")
+    p.add_argument("--num-layers", type=int, default=14,
+                   help="StyleGAN3 only: synthesis layers before ToRGB (NVlabs' num_layers, default 14; fewer for tests)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, required=True, help="the .pkl to write")
     return p
@@ -81,7 +83,7 @@ def build(args):
         G = networks.Generator(**common, channel_base=args.channel_base * (2 if r else 1),
                                channel_max=args.channel_max * (2 if r else 1), num_fp16_res=args.fp16_res,
                                conv_clamp=args.conv_clamp, magnitude_ema_beta=0.5 ** (32 / 20e3),
-                               conv_kernel=1 if r else 3, use_radial_filters=r)
+                               conv_kernel=1 if r else 3, use_radial_filters=r, num_layers=args.num_layers)
     with torch.no_grad():  # what training would have tracked: the mean w (w̄) used by truncation
         z = torch.randn(2048, args.z_dim)
         c = torch.nn.functional.one_hot(torch.randint(args.c_dim, (2048,)), args.c_dim).float() if args.c_dim else None

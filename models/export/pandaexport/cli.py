@@ -48,6 +48,16 @@ def _range(text: str):
     return low, high
 
 
+def _mib(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a size in MiB above 0 (e.g. 256 or 0.5), got '{text}'")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="export", description="Export a PyTorch GAN generator, or a Keras one from an HDF5 file, as a "
                                            "PandA bundle (models/README.md).")
@@ -73,6 +83,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--range", type=_range, metavar="LOW,HIGH", help="image value range when it cannot be detected")
     p.add_argument("--truncation", type=float, metavar="PSI", help="default truncation ψ (BigGAN: also its batch-norm statistics)")
     p.add_argument("--class", dest="class_index", type=int, metavar="K", help="class fixed at export (BigGAN, conditional StyleGAN3)")
+    p.add_argument("--activation-group-mib", type=_mib, metavar="MIB",
+                   help="StyleGAN3: run the filtered activation on groups of channels whose upsampled map stays under MIB "
+                        "per sample (default 256); lower it where an export runs out of memory")
     p.add_argument("--samples", type=int, default=8, help="random latents for the head∘tail check, shared out between ψ = default and 1 where "
                         "the head takes ψ (default 8)")
     p.add_argument("--tolerance", type=float, default=1e-4, help="largest allowed |head∘tail − full| (default 1e-4)")
@@ -93,6 +106,9 @@ def check_source(p: argparse.ArgumentParser, args) -> None:
 
 
 def build(args) -> Exportable:
+    if args.activation_group_mib is not None and args.family != "stylegan3":
+        raise ExportError("--activation-group-mib applies to StyleGAN3's filtered activation (--family stylegan3) only; "
+                          "drop it")
     if args.keras:
         module = load_keras(args.keras)
         gen = FxGenerator(module, args.latent, 1.0 if args.truncation is None else args.truncation)
@@ -101,7 +117,8 @@ def build(args) -> Exportable:
     loaded = load_generator(args.module, args.weights, parse_kwargs(args.kwargs), args.weights_key)
     torch.manual_seed(0)  # anything an adapter estimates at random (e.g. w̄) is reproducible
     if args.family:
-        return adapters.build(args.family, loaded, adapters.Options(args.truncation, args.class_index, args.latent))
+        group_bytes = None if args.activation_group_mib is None else max(1, int(args.activation_group_mib * 2 ** 20))
+        return adapters.build(args.family, loaded, adapters.Options(args.truncation, args.class_index, args.latent, group_bytes))
     return FxGenerator(loaded.module, args.latent, 1.0 if args.truncation is None else args.truncation)
 
 

@@ -5,7 +5,8 @@ test/export/exporter.test.ts (Python here cannot run ONNX).
 
 writes OUTDIR/<case>/ (a bundle) and OUTDIR/cases.json: per case the bundle folder, latents z
 (batch 3, not the batches 2 and 1 the graphs were traced at), ψ for a `truncation` input, the full
-generator's images for them, and the float32 bytes of its parameters and buffers. The cases are
+generator's images for them (the exporter's check images; for StyleGAN3 also `nvlabsImage`, NVlabs'
+network with its own CPU ops, none of the exporter's), and the float32 bytes of its parameters and buffers. The cases are
 the generic path (Keras HDF5 files too) and, where ../shared has them, the real checkpoint
 celeba-dcgan-32 and small generators of each public implementation in ../shared/gan-code
 (tests/real_code.py), each exported through the exporter's command line in a process of its own.
@@ -36,11 +37,13 @@ def _export(name: str, args, out: Path) -> dict:
     gen = build(parser().parse_args(args))
     z = gen.latent.sample(3, seed=7)
     psi = gen.truncation.default if gen.truncation.method == "input" else None
+    own_images = getattr(gen, "nvlabs_images", None)  # StyleGAN3: NVlabs' network without the exporter's ops
     with torch.no_grad():
         image = gen.reference(z, psi)
+        own = {} if own_images is None else {"nvlabsImage": own_images(z, psi).flatten().tolist()}
     return {"name": name, "bundle": str(out / name), "z": z.tolist(), "truncation": psi,
             "image": image.flatten().tolist(), "imageShape": list(image.shape),
-            "stateBytes": gen.state_bytes()}
+            "stateBytes": gen.state_bytes(), **own}
 
 
 def real_case(name: str, out: Path) -> None:

@@ -161,6 +161,12 @@ class GenericExportTest(unittest.TestCase):
     def test_usage_errors_are_one_line_too(self):
         self.assertFails([*self.base(), "--latent", "eight"], "expected SIZE[xD…][:normal|uniform]", code=2, process=True)
 
+    def test_the_activation_group_budget_is_stylegan3s_and_positive(self):
+        self.assertFails([*self.base(), "--split", "up1", "--activation-group-mib", "64", "--out", self.tmp / "groups"],
+                         "--activation-group-mib applies to StyleGAN3's filtered activation (--family stylegan3) only")
+        for value in ("0", "-1", "inf", "many"):
+            self.assertFails([*self.base(), "--activation-group-mib", value], "expected a size in MiB above 0", code=2)
+
     def test_nothing_is_left_behind_when_an_export_fails(self):
         self.assertFails([*self.base(), "--split", "up1", "--split", "nope", "--out", self.tmp / "half"],
                          "unknown split point")

@@ -13,6 +13,7 @@ class Options(NamedTuple):
     truncation: Optional[float] = None  # default ψ
     class_index: Optional[int] = None  # class fixed at export (conditional generators)
     latent: Optional[Latent] = None  # only its distribution may differ from the family's
+    activation_group_bytes: Optional[int] = None  # StyleGAN3: per-sample budget of a group of its filtered activation
 
 
 FAMILIES = {

@@ -108,7 +108,8 @@ def _static_upfirdn2d_ref(ops):
     return upfirdn2d_ref
 
 
-# Bytes of one sample's upsampled map that the export's filtered_lrelu computes at once (see below).
+# Bytes of one sample's upsampled map that the export's filtered_lrelu computes at once (see below; the
+# exporter's --activation-group-mib).
 FILTERED_LRELU_CHUNK_BYTES = 256 << 20
 
 
@@ -159,9 +160,9 @@ def _replaced(module: types.ModuleType, name: str, value) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def exportable_ops(module: torch.nn.Module) -> Iterator[None]:
+def exportable_ops(module: torch.nn.Module, group_bytes: int = FILTERED_LRELU_CHUNK_BYTES) -> Iterator[None]:
     """Within: the network's NVlabs ops trace to ONNX with static kernel shapes (and StyleGAN3's filtered
-    activation holds fewer full-size maps at once)."""
+    activation holds fewer full-size maps at once: groups of channels of at most group_bytes per sample)."""
     ops = torch_utils_module(module, "ops.upfirdn2d")
     if ops is None:
         yield
@@ -170,5 +171,5 @@ def exportable_ops(module: torch.nn.Module) -> Iterator[None]:
         stack.enter_context(_replaced(ops, "_upfirdn2d_ref", _static_upfirdn2d_ref(ops)))
         if importlib.util.find_spec(f"{ops.__name__.rpartition('.')[0]}.filtered_lrelu") is not None:  # stylegan3
             lrelu = torch_utils_module(module, "ops.filtered_lrelu")
-            stack.enter_context(_replaced(lrelu, "_filtered_lrelu_ref", _lean_filtered_lrelu_ref(lrelu, ops)))
+            stack.enter_context(_replaced(lrelu, "_filtered_lrelu_ref", _lean_filtered_lrelu_ref(lrelu, ops, group_bytes)))
         yield

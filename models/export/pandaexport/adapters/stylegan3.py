@@ -56,6 +56,7 @@ class StyleGAN3(StagedGenerator):
         require(g.synthesis, self.family, ["input", "layer_names", "output_scale"],
                 "NVlabs' stylegan3 SynthesisNetwork")
         self.class_index = options.class_index
+        self.activation_group_bytes = options.activation_group_bytes or nvlabs.FILTERED_LRELU_CHUNK_BYTES
         self.latent = Latent(g.z_dim, "normal")
         self.truncation = Truncation("input", 0.7 if options.truncation is None else options.truncation)
         self.image_range = (-1.0, 1.0)
@@ -94,7 +95,7 @@ class StyleGAN3(StagedGenerator):
             m.modulated_conv2d = batch_free_modulated_conv2d
         torch.nn.functional.affine_grid = affine_grid
         try:
-            with nvlabs.exportable_ops(self.module.synthesis):
+            with nvlabs.exportable_ops(self.module.synthesis, self.activation_group_bytes):
                 yield
         finally:
             for m, fn in patched:
@@ -105,6 +106,11 @@ class StyleGAN3(StagedGenerator):
         # NVlabs' own network, but with the exporter's upfirdn2d: the same sums (equal to the bit to NVlabs'
         # reference in the tests) without filtering inserted zeros, which on the CPU is hours per 1024 export's
         # checks. modulated_conv2d and affine_grid stay NVlabs' own, so head∘tail still checks their stand-ins.
-        with nvlabs.exportable_ops(self.module.synthesis):
-            return self.module(z, self._labels(z), truncation_psi=1 if psi is None else psi, noise_mode="const",
-                               force_fp32=True)
+        with nvlabs.exportable_ops(self.module.synthesis, self.activation_group_bytes):
+            return self.nvlabs_images(z, psi)
+
+    def nvlabs_images(self, z, psi):
+        """NVlabs' network as it is, its CPU reference ops included (they filter every inserted zero: hours per
+        1024-px image, a second for the tests' small generators)."""
+        return self.module(z, self._labels(z), truncation_psi=1 if psi is None else psi, noise_mode="const",
+                           force_fp32=True)
