@@ -106,3 +106,30 @@ test("the plan of a 64×64 fit counts its coarse start: the Gram over S/4 positi
   // then refinement rounds, cut to the solver's share of the sampling's time (256 s)
   expect(fast.minutes.solver).toBeLessThanOrEqual(gramMinutes + (SOLVER_BUDGET_SHARE * 256) / 60 + 0.01);
 });
+
+test("a time budget holds the whole solve, the final objective pass included: the rounds keep a pass's time back for it", async () => {
+  const sessions = new SessionFactory();
+  const planted = plantedFeatures({ channels: 8, count: 8, height: 32, width: 32, seed: 4, blobs: FIVE_BLOBS.map((b) => ({ y: 2 * b.y, x: 2 * b.x, radius: 2 * b.radius })) });
+  const samples = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  // A clock that only passes over the samples move, a second each, as on a layer that cannot be held in cache.
+  let clock = 0;
+  const source = { ...samples, forEachBatch: async (...args: Parameters<typeof samples.forEachBatch>) => {
+    await samples.forEachBatch(...args);
+    clock += 1000;
+  } };
+  const now = jest.spyOn(performance, "now").mockImplementation(() => clock);
+  try {
+    const budget = 30;
+    const messages: string[] = [];
+    const result = await decompose(source, { parts: 5, appearances: 8, solver: "fast", seed: 1, timeBudgetSeconds: budget, onProgress: (p) => messages.push(p.message ?? "") }, sessions);
+    expect(result.report.seconds).toBeLessThanOrEqual(budget);
+    expect(result.report.seconds).toBeGreaterThan(budget - 4); // and it used the budget
+    // the budget ended a streamed P-step, not convergence; the objective pass came last
+    expect(messages.filter((m) => m.includes("parts products")).length).toBeGreaterThan(5);
+    expect(messages.filter((m) => m.includes("(objective)")).at(-1)).toBeDefined();
+    expect(result.report.trace!.at(-1)!.objective).toBe(result.report.objective);
+  } finally {
+    now.mockRestore();
+    await sessions.close();
+  }
+});

@@ -83,3 +83,37 @@ test("a streamed iteration costs one pass and its backtracking steps: the moment
   expect(solved.objective).toBeLessThan(await f(start));
   await backend.dispose();
 });
+
+test("a deadline ends a streamed solve by then: no iteration starts that is expected to end after it", async () => {
+  const backend = new OrtBackend(new SessionFactory());
+  const planted = plantedFeatures({ channels: 12, count: 16, seed: 7 });
+  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  const { channels, height, width } = planted.shape;
+  const s = height * width;
+  const rng = createRng(5);
+  const half = matrix(channels, channels, fillNormal(new Float32Array(channels * channels), rng));
+  const weight = multiply(half, half, false, true);
+  const start = matrix(s, 5, Float32Array.from({ length: s * 5 }, () => rng()));
+  // A clock that only passes products move: each pass over the samples takes one second.
+  let clock = 0;
+  const now = jest.spyOn(performance, "now").mockImplementation(() => clock);
+  try {
+    const problem = {
+      nonnegative: true,
+      products: async (x: Matrix) => {
+        const result = await weightedProductsPass(source, backend, weight, x);
+        clock += 1000;
+        return result;
+      },
+    };
+    const deadline = 20_500;
+    const solved = await solveBlockProblem(backend, problem, start, { offset: 0, maxIterations: 1000, tolerance: 0, deadline });
+    expect(clock).toBeLessThanOrEqual(deadline);
+    // and it used the time: less than an iteration's two passes were left
+    expect(clock).toBeGreaterThan(deadline - 2000);
+    expect(solved.iterations).toBeGreaterThan(5);
+  } finally {
+    now.mockRestore();
+    await backend.dispose();
+  }
+});

@@ -58,7 +58,10 @@ export interface BlockProblemOptions {
   tolerance: number;
   patience?: number;
   signal?: AbortSignal;
-  /** performance.now() after which no further iteration starts (the best point so far is returned; at least one iteration runs) */
+  /**
+   * performance.now() by which the solve ends: no iteration starts that would be expected to end
+   * after it (the best point so far is returned; at least one iteration runs)
+   */
   deadline?: number;
   onIteration?: (iteration: number, objective: number) => void;
 }
@@ -68,6 +71,8 @@ export interface BlockProblemResult {
   /** offset + f(X): the objective summed over samples */
   objective: number;
   iterations: number;
+  /** products taken (on a streamed problem, passes over the samples) */
+  evaluations: number;
 }
 
 interface Evaluation {
@@ -131,9 +136,15 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
   let lipschitz = Math.max(Math.sqrt(frobeniusSquared(x.gradient) / Math.max(frobeniusSquared(x.point), 1e-30)), 1e-12);
   let quiet = 0;
   let iteration = 0;
+  // Evaluations and their time since the start: on streamed problems each is a pass over the samples.
+  let evaluations = 1;
+  const started = performance.now();
   while (iteration < options.maxIterations) {
     throwIfCancelled(options.signal);
-    if (iteration > 0 && options.deadline !== undefined && performance.now() > options.deadline) break;
+    // An iteration is expected to take two evaluations (the step, and a backtracking one about as
+    // often as not); the first, which settles the curvature guess, may take several.
+    const iterationMs = (2 * (performance.now() - started)) / evaluations;
+    if (iteration > 0 && options.deadline !== undefined && performance.now() + iterationMs > options.deadline) break;
     iteration++;
     // Backtracking: the largest step 1/L for which the quadratic model upper-bounds f. A momentum
     // point's value comes from combined float32 products, not an evaluation of its own: there the
@@ -143,6 +154,7 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
     let broken = false;
     for (;;) {
       next = await evaluate(backend, problem, step(problem, y.point, y.gradient, 1 / lipschitz));
+      evaluations++;
       // The objective is a sum of squares (offset + f ≥ 0): a value that says otherwise, or is not
       // finite, is rounding in M and N, not progress; stop with the last accepted point.
       if (!Number.isFinite(next.value) || (options.offset > 0 && options.offset + next.value < -1e-3 * options.offset)) {
@@ -177,5 +189,5 @@ export async function solveBlockProblem(backend: TensorBackend, problem: BlockPr
     quiet = improvement < options.tolerance ? quiet + 1 : 0;
     if (quiet >= patience) break;
   }
-  return { solution: x.point, objective: options.offset + x.value, iterations: iteration };
+  return { solution: x.point, objective: options.offset + x.value, iterations: iteration, evaluations };
 }

@@ -125,14 +125,20 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     passes++;
     return { signal: options.signal, onBatch: (done) => progress(`pass ${passes} (${message})`, undefined, { done, total: count }) };
   };
-  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations, deadline?: number): Promise<BlockProblemResult> => {
+  // A streamed solve's iterations are passes over the samples: each one's objective goes into the
+  // history, which then shows when the solver reached a value, not only when the solve ended.
+  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations, streamed?: { deadline?: number }): Promise<BlockProblemResult> => {
+    const deadline = streamed?.deadline;
     const result = await solveBlockProblem(backend, problem, start, {
       offset,
       maxIterations: budget,
       deadline,
       tolerance,
       signal: options.signal,
-      onIteration: (i, value) => i % 10 === 0 && progress(`${label}, iteration ${i}`, value),
+      onIteration: (i, value) => {
+        if (streamed) record(value);
+        if (i % 10 === 0) progress(`${label}, iteration ${i}`, value);
+      },
     });
     iterations += result.iterations;
     return result;
@@ -237,8 +243,12 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   const gramFlops = 2 * count * channels * positions * positions;
   let partsStepSeconds = (gramSeconds * partsStepFlops(count, channels, positions, options.parts, false)) / gramFlops;
   let iterationSeconds: number | undefined;
-  const deadline = options.timeBudgetSeconds === undefined ? undefined : started + 1000 * options.timeBudgetSeconds;
-  const overBudget = (next: number) => deadline !== undefined && performance.now() + 1000 * next > deadline;
+  // The rounds end in time for the final objective pass, which reads the samples once, as the
+  // A-step and each streamed product do: the longest of those passes is kept back from the budget.
+  let passSeconds = 0;
+  const budgetEnd = options.timeBudgetSeconds === undefined ? undefined : started + 1000 * options.timeBudgetSeconds;
+  const roundsDeadline = () => (budgetEnd === undefined ? undefined : budgetEnd - 1000 * passSeconds);
+  const overBudget = (next: number) => budgetEnd !== undefined && performance.now() + 1000 * next > roundsDeadline()!;
   // The A-step: closed form (R_C = C) or FISTA on (K, Q), from one pass with the current P.
   const appearancesStep = async (parts: Matrix) => {
     grams ??= await appearanceGramsPass(source, backend, parts, pass("appearances"));
@@ -261,13 +271,16 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   };
   for (let free = 0; free < freeRounds; free++) {
     throwIfCancelled(options.signal);
+    if (free > 0 && overBudget(passSeconds)) break;
     const previous = objective;
     const appearancesStarted = performance.now();
     await appearancesStep(p);
-    iterationSeconds ??= (1.5 * (performance.now() - appearancesStarted)) / 1000;
-    // Phase 1 always completes, and so does each A-step (one cheap pass); a P-step that could not
-    // give a result within the time budget is skipped, except the first after a coarse start: its
-    // parts are still constant on 2×2 cells, and one iteration (about 1.5 passes) leaves them.
+    passSeconds = Math.max(passSeconds, (performance.now() - appearancesStarted) / 1000);
+    iterationSeconds ??= 1.5 * passSeconds;
+    // Phase 1 always completes, and so does phase 2's first A-step (one cheap pass); a later A-step
+    // or a P-step that could not give a result within the time budget is skipped, except the first
+    // P-step after a coarse start: its parts are still constant on 2×2 cells, and one iteration
+    // (about 1.5 passes) leaves them.
     const refinesCoarse = coarse && free === 0;
     if (!refinesCoarse && overBudget(streamParts ? iterationSeconds : partsStepSeconds)) break;
     const partsStarted = performance.now();
@@ -276,7 +289,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
       const b = weight;
       const problem: BlockProblem = { nonnegative: true, products: (x) => weightedProductsPass(source, backend, b, x, pass("parts products")) };
       // Each iteration is a few passes over the samples: stop at the budget with the best point so far.
-      solved = await solve(problem, p, squaredNorm, "parts", FAST_DEFAULTS.streamedIterations, deadline);
+      solved = await solve(problem, p, squaredNorm, "parts", FAST_DEFAULTS.streamedIterations, { deadline: roundsDeadline() });
     } else {
       const mn = await weightedGramsPass(source, backend, weight, pass("weighted Gram"));
       const start = p;
@@ -289,6 +302,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     record(objective);
     partsStepSeconds = (performance.now() - partsStarted) / 1000;
     iterationSeconds = partsStepSeconds / Math.max(1, solved.iterations);
+    if (streamParts) passSeconds = Math.max(passSeconds, partsStepSeconds / solved.evaluations);
     round++;
     progress("parts", objective);
     if (!worthAnotherRound(previous, objective)) break;

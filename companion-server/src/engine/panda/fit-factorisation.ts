@@ -24,8 +24,9 @@ import { Size } from "./maps";
 /** The fast solver's refinement rounds get at least this long, however quick the sampling was. */
 export const SOLVER_MIN_BUDGET_SECONDS = 10;
 /**
- * The solver's share of the sampling's time: everything after sampling should take no longer than
- * sampling did, and after the solver come the objective, the statistics (a pass each) and the
+ * The solver's share of the sampling's time (its final objective pass included): everything after
+ * sampling should take no longer than sampling did, and after the solver come the statistics (a
+ * pass that forms AᵀZ, a quarter of the sampling's time at 64×64 with 512 appearances) and the
  * contact sheet (at 32×32 with 512 samples, a quarter of the sampling's time on two cores).
  */
 export const SOLVER_BUDGET_SHARE = 0.6;
