@@ -144,12 +144,11 @@ describe("refineParts", () => {
   });
 });
 
-test("partDirections: each part's weighted sum of the unit coordinate vectors, at unit length", () => {
-  // 2 coordinates × 3 positions of summed unit vectors; part 0 is positions 0 and 1 (weights 1, 0.5), part 1 position 2
-  const unitSum = Float64Array.from([...[2, 0, 0], ...[0, 2, 0]]);
-  const parts = Float32Array.from([1, 0, 0.5, 0, 0, 1]);
-  const d = partDirections(unitSum, parts, 2, 2);
-  expectCloseArrays(d, Float32Array.from([2 / Math.hypot(2, 1), 0, 1 / Math.hypot(2, 1), 0]), 6);
+test("partDirections: each part's weighted sum of the unit coordinate vectors, at unit length (a part that saw none stays zero)", () => {
+  // 2 coordinates × 3 parts (row = coordinate): part 0 summed (2, 1), part 1 (0, 3), part 2 nothing
+  const partSums = Float64Array.from([...[2, 0, 0], ...[1, 3, 0]]);
+  const d = partDirections(partSums, 2, 3);
+  expectCloseArrays(d, Float32Array.from([...[2 / Math.hypot(2, 1), 0, 0], ...[1 / Math.hypot(2, 1), 1, 0]]), 6);
 });
 
 describe("streamed sources", () => {

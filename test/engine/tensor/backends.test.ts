@@ -89,16 +89,16 @@ describe.each(backends)("%s backend", (_name, create) => {
     expect(out.pooledSquaredNorm).toBeCloseTo(expected.reduce((sum, v) => sum + v * v, 0), 3);
   });
 
-  test("coordinateSummaries reduce each sample's AᵀZᵢ over positions: min, max, mean, weighted sum; and sum its unit columns over samples", async () => {
+  test("coordinateSummaries reduce each sample's AᵀZᵢ over positions: min, max, mean, weighted sum; and sum its unit columns, weighted by the parts, over positions and samples", async () => {
     const weights = Float32Array.from({ length: s }, (_, j) => (j + 1) / 55);
-    const out = await backend.coordinateSummaries(batch, a, weights);
+    const out = await backend.coordinateSummaries(batch, a, weights, p);
     const expected = { min: [] as number[], max: [] as number[], mean: [] as number[], weighted: [] as number[] };
-    const unitSum = new Float32Array(rc * s);
+    const partSums = new Float32Array(rc * rs);
     for (const z of samples) {
       const y = multiply(a, z, true);
       for (let j = 0; j < s; j++) {
         const norm = Math.hypot(...Array.from({ length: rc }, (_, k) => y.data[k * s + j]));
-        for (let k = 0; k < rc; k++) unitSum[k * s + j] += y.data[k * s + j] / norm;
+        for (let k = 0; k < rc; k++) for (let q = 0; q < rs; q++) partSums[k * rs + q] += (y.data[k * s + j] / norm) * p.data[j * rs + q];
       }
       for (let k = 0; k < rc; k++) {
         const row = Array.from(y.data.subarray(k * s, (k + 1) * s));
@@ -109,9 +109,12 @@ describe.each(backends)("%s backend", (_name, create) => {
       }
     }
     for (const key of ["min", "max", "mean", "weighted"] as const) expectClose(out[key], Float32Array.from(expected[key]));
-    expectClose(out.unitSum, unitSum);
-    // each position's entry is a sum of n unit vectors: its length is at most n, and > 0 here
-    for (let j = 0; j < s; j++) expect(Math.hypot(...Array.from({ length: rc }, (_, k) => out.unitSum[k * s + j]))).toBeLessThanOrEqual(n + 1e-4);
+    expectClose(out.partSums, partSums);
+    // each part's column sums n·S unit vectors weighted by |P|: its length is at most n·Σ_s |P_sq|
+    for (let q = 0; q < rs; q++) {
+      const bound = n * Array.from({ length: s }, (_, j) => Math.abs(p.data[j * rs + q])).reduce((x, v) => x + v, 0);
+      expect(Math.hypot(...Array.from({ length: rc }, (_, k) => out.partSums[k * rs + q]))).toBeLessThanOrEqual(bound + 1e-4);
+    }
   });
 
   test("weightedProducts are Σ ZᵢᵀBZᵢX and Σ ZᵢᵀB²ZᵢX, without S×S matrices", async () => {

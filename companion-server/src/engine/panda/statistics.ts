@@ -26,17 +26,16 @@ export interface FactorStatistics {
 
 /**
  * Each part's typical appearance, as a direction in the coordinates AᵀZ: the sum over samples and
- * positions of the coordinate vectors at unit length, weighted by the part, scaled to unit length
- * (R_C·R_S, row = coordinate). Per-image refinement assigns an image's positions to the part whose
- * direction they are closest to (cluster-parts.ts): fixed directions from all the samples, where
- * directions re-estimated from the one image drifted to its dominant regions (eval:parts).
+ * positions of the coordinate vectors at unit length, weighted by the part (`partSums`, see
+ * CoordinateSummaries), scaled to unit length (R_C·R_S, row = coordinate). Per-image refinement
+ * assigns an image's positions to the part whose direction they are closest to (cluster-parts.ts):
+ * fixed directions from all the samples, where directions re-estimated from the one image drifted
+ * to its dominant regions (eval:parts).
  */
-export function partDirections(unitSum: Float64Array, parts: Float32Array, appearancesRank: number, partsRank: number): Float32Array {
-  const positions = parts.length / partsRank;
+export function partDirections(partSums: Float64Array, appearancesRank: number, partsRank: number): Float32Array {
   const out = new Float32Array(appearancesRank * partsRank);
   for (let k = 0; k < partsRank; k++) {
-    const column = new Float64Array(appearancesRank);
-    for (let c = 0; c < appearancesRank; c++) for (let s = 0; s < positions; s++) column[c] += unitSum[c * positions + s] * parts[s * partsRank + k];
+    const column = Array.from({ length: appearancesRank }, (_, c) => partSums[c * partsRank + k]);
     const norm = Math.hypot(...column);
     for (let c = 0; c < appearancesRank; c++) out[c * partsRank + k] = norm > 0 ? column[c] / norm : 0;
   }
@@ -60,22 +59,23 @@ export async function collectStatistics(source: FeatureSource, factors: Factors,
   const { channels, height, width } = factors.shape;
   const r = factors.appearancesRank;
   const appearances = matrix(channels, r, factors.appearances);
+  const parts = matrix(height * width, factors.partsRank, factors.parts);
   const sal = new SaliencyAccumulator(factors);
   const bg = new BackgroundAccumulator(factors);
-  const unitSum = new Float64Array(r * height * width);
+  const partSums = new Float64Array(r * factors.partsRank);
   let seen = 0;
   try {
     await source.forEachBatch(Math.min(passBatchSize(factors.shape), total), async (batch, count) => {
       throwIfCancelled(options.signal);
       const n = Math.min(count, total - seen);
       const view = { data: batch.subarray(0, n * channels * height * width), count: n, channels, positions: height * width };
-      const sums = await backend.coordinateSummaries(view, appearances, bg.weights);
+      const sums = await backend.coordinateSummaries(view, appearances, bg.weights, parts);
       for (let i = 0; i < n; i++) {
         const at = (values: Float32Array) => values.subarray(i * r, (i + 1) * r);
         sal.addSummary(at(sums.min), at(sums.max), at(sums.mean));
         bg.addInside(at(sums.weighted));
       }
-      sums.unitSum.forEach((v, j) => (unitSum[j] += v));
+      sums.partSums.forEach((v, j) => (partSums[j] += v));
       seen += n;
       options.onBatch?.(seen, total);
       if (seen >= total) throw new Enough();
@@ -84,5 +84,5 @@ export async function collectStatistics(source: FeatureSource, factors: Factors,
     if (!(err instanceof Enough)) throw err;
   }
   const saliency = sal.result();
-  return { saliency, background: bg.result(saliency), partCentres: partDirections(unitSum, factors.parts, r, factors.partsRank) };
+  return { saliency, background: bg.result(saliency), partCentres: partDirections(partSums, r, factors.partsRank) };
 }

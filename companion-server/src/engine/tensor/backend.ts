@@ -34,8 +34,12 @@ export interface CoordinateSummaries {
   max: Float32Array;
   mean: Float32Array;
   weighted: Float32Array;
-  /** R_C·S: each position's column of AᵀZ_i scaled to unit length, summed over the batch's samples (the parts' directions, statistics.ts) */
-  unitSum: Float32Array;
+  /**
+   * R_C·R_S (row = coordinate): each position's column of AᵀZ_i scaled to unit length, weighted by
+   * the parts P (S×R_S) and summed over positions and the batch's samples (the parts' directions,
+   * statistics.ts). Through P at once, so no R_C×S product is formed beside AᵀZ_i itself.
+   */
+  partSums: Float32Array;
 }
 
 /**
@@ -89,7 +93,7 @@ export interface TensorBackend {
   /** The objective's terms summed over the batch, for appearances A (C×R_C) and parts P (S×R_S). */
   objectiveTerms(batch: FeatureBatchView, appearances: Matrix, parts: Matrix): Promise<ObjectiveTerms>;
   /** See CoordinateSummaries; `weights` has S values. */
-  coordinateSummaries(batch: FeatureBatchView, appearances: Matrix, weights: Float32Array): Promise<CoordinateSummaries>;
+  coordinateSummaries(batch: FeatureBatchView, appearances: Matrix, weights: Float32Array, parts: Matrix): Promise<CoordinateSummaries>;
   /**
    * Runs a matrix program (see program.ts) on the inputs. `key` names the program and any constant
    * it bakes in (e.g. a learning rate): backends may compile it once per key and input shapes.

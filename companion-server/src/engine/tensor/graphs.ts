@@ -126,20 +126,29 @@ export function objectiveTermsGraph(count: number, channels: number, positions: 
   return g.toModelBytes();
 }
 
-/** Y = AᵀZ_i per sample, reduced over positions: min, max, mean and the weighted sum Y·w; and Y's columns at unit length, summed over the samples. */
-export function coordinateSummariesGraph(count: number, channels: number, positions: number, appearancesRank: number): Uint8Array {
+/**
+ * Y = AᵀZ_i per sample, reduced over positions: min, max, mean and the weighted sum Y·w; and Y's
+ * columns at unit length, weighted by the parts P and summed over positions and samples. Y is the
+ * one R_C×S product: the mean and Y·w go through Z's own (Aᵀ(Z·w)), and the unit columns reach P
+ * through a scaled copy of P (S×R_S), since an elementwise pass over Y cost 4× its MatMul at 64×64.
+ */
+export function coordinateSummariesGraph(count: number, channels: number, positions: number, appearancesRank: number, partsRank: number): Uint8Array {
   const g = new GraphBuilder("coordinate_summaries");
   const z = g.input("z", [count, channels, positions]);
   const a = g.input("appearances", [channels, appearancesRank]);
   const w = g.input("weights", [positions, 1]);
-  const y = g.node("MatMul", [g.node("Transpose", [a], { perm: [1, 0] }), z]); // [n, R_C, S]
+  const p = g.input("parts", [positions, partsRank]);
+  const at = g.node("Transpose", [a], { perm: [1, 0] });
+  const y = g.node("MatMul", [at, z]); // [n, R_C, S]
   const over = (op: string, t: string) => g.node(op, [t], { axes: [2], keepdims: 0 });
+  const perSample = (t: string) => g.node("Reshape", [g.node("MatMul", [at, t]), g.int64Constant([count, appearancesRank])]); // Aᵀ·[n, C, 1]
   g.output(over("ReduceMin", y), "min", [count, appearancesRank]);
   g.output(over("ReduceMax", y), "max", [count, appearancesRank]);
-  g.output(over("ReduceMean", y), "mean", [count, appearancesRank]);
-  g.output(g.node("Reshape", [g.node("MatMul", [y, w]), g.int64Constant([count, appearancesRank])]), "weighted", [count, appearancesRank]);
-  // each position's coordinate vector scaled to unit length (a zero vector stays zero), summed over the batch
-  const norms = g.node("Max", [g.node("Sqrt", [g.node("ReduceSumSquare", [y], { axes: [1], keepdims: 1 })]), g.constant([1e-30], [1])]);
-  g.output(g.node("ReduceSum", [g.node("Div", [y, norms]), g.int64Constant([0])], { keepdims: 0 }), "unit_sum", [appearancesRank, positions]);
+  g.output(perSample(g.node("ReduceMean", [z], { axes: [2], keepdims: 1 })), "mean", [count, appearancesRank]);
+  g.output(perSample(g.node("MatMul", [z, w])), "weighted", [count, appearancesRank]);
+  // 1/‖Y_i[:, s]‖ per sample and position (a zero vector stays zero), as a column [n, S, 1] scaling P's rows
+  const inverseNorms = g.node("Reciprocal", [g.node("Max", [g.node("Sqrt", [g.node("ReduceSumSquare", [y], { axes: [1], keepdims: 1 })]), g.constant([1e-30], [1])])]);
+  const scaledParts = g.node("Mul", [g.node("Transpose", [inverseNorms], { perm: [0, 2, 1] }), p]); // [n, S, R_S]
+  g.output(g.node("ReduceSum", [g.node("MatMul", [y, scaledParts]), g.int64Constant([0])], { keepdims: 0 }), "part_sums", [appearancesRank, partsRank]);
   return g.toModelBytes();
 }

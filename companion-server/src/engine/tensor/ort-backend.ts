@@ -120,16 +120,17 @@ export class OrtBackend implements TensorBackend {
     return { squaredNorm: sum(out.squared_norm), residual: sum(out.residual) };
   }
 
-  async coordinateSummaries(batch: FeatureBatchView, appearances: Matrix, weights: Float32Array): Promise<CoordinateSummaries> {
+  async coordinateSummaries(batch: FeatureBatchView, appearances: Matrix, weights: Float32Array, parts: Matrix): Promise<CoordinateSummaries> {
     const { count, channels, positions } = batch;
-    const key = `summaries:${count}:${channels}:${positions}:${appearances.cols}`;
-    const out = await this.execute(key, () => coordinateSummariesGraph(count, channels, positions, appearances.cols), {
+    const key = `summaries:${count}:${channels}:${positions}:${appearances.cols}:${parts.cols}`;
+    const out = await this.execute(key, () => coordinateSummariesGraph(count, channels, positions, appearances.cols, parts.cols), {
       z: features(batch),
       appearances: matrixTensor(appearances),
       weights: tensor(weights, [positions, 1]),
+      parts: matrixTensor(parts),
     });
     const data = (name: string) => out[name].data as Float32Array;
-    return { min: data("min"), max: data("max"), mean: data("mean"), weighted: data("weighted"), unitSum: data("unit_sum") };
+    return { min: data("min"), max: data("max"), mean: data("mean"), weighted: data("weighted"), partSums: data("part_sums") };
   }
 
   async run(key: string, program: Program, inputs: Record<string, Matrix>): Promise<Record<string, Matrix>> {

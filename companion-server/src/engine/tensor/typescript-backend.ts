@@ -127,18 +127,19 @@ export class TypeScriptBackend implements TensorBackend {
     return terms;
   }
 
-  async coordinateSummaries(batch: FeatureBatchView, appearances: Matrix, weights: Float32Array): Promise<CoordinateSummaries> {
+  async coordinateSummaries(batch: FeatureBatchView, appearances: Matrix, weights: Float32Array, parts: Matrix): Promise<CoordinateSummaries> {
     checkBatch(batch);
     const r = appearances.cols;
     const s = batch.positions;
-    const out = { min: new Float32Array(batch.count * r), max: new Float32Array(batch.count * r), mean: new Float32Array(batch.count * r), weighted: new Float32Array(batch.count * r), unitSum: new Float32Array(r * s) };
+    const rs = parts.cols;
+    const out = { min: new Float32Array(batch.count * r), max: new Float32Array(batch.count * r), mean: new Float32Array(batch.count * r), weighted: new Float32Array(batch.count * r), partSums: new Float32Array(r * rs) };
     for (let i = 0; i < batch.count; i++) {
       const y = multiply(appearances, sampleOf(batch, i), true).data;
       for (let j = 0; j < s; j++) {
         let norm = 0;
         for (let k = 0; k < r; k++) norm += y[k * s + j] ** 2;
         const inv = 1 / Math.max(Math.sqrt(norm), 1e-30);
-        for (let k = 0; k < r; k++) out.unitSum[k * s + j] += y[k * s + j] * inv;
+        for (let k = 0; k < r; k++) for (let q = 0; q < rs; q++) out.partSums[k * rs + q] += y[k * s + j] * inv * parts.data[j * rs + q];
       }
       for (let k = 0; k < r; k++) {
         const row = y.subarray(k * s, (k + 1) * s);
