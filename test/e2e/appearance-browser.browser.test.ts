@@ -52,10 +52,10 @@ test("with a part picked, the appearances are ranked for it, each a preview of t
   const shown = await page.locator("[data-appearance]").evaluateAll((nodes) => nodes.map((n) => Number(n.getAttribute("data-appearance"))));
   expect(shown).toHaveLength(12);
 
-  // the server's ranking for part 2, fetched on its own
+  // the server's ranking for part 2 (refined for the image, as the panel asks), fetched on its own
   const ranked = await page.evaluate(
     async ({ image, factorisation }) =>
-      (await (await fetch(`/api/images/${image}/appearances`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ factorisation, parts: [2], limit: 16 }) })).json()) as {
+      (await (await fetch(`/api/images/${image}/appearances`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ factorisation, parts: [2], limit: 16, refine: true }) })).json()) as {
         appearances: { appearance: number; score: number }[];
       },
     { image: state.image!.id, factorisation: state.factorisationId! },
@@ -64,7 +64,7 @@ test("with a part picked, the appearances are ranked for it, each a preview of t
   const scores = ranked.appearances.map((a) => a.score);
   expect(scores).toEqual([...scores].sort((a, b) => b - a));
 
-  // the first preview is the image edited by that appearance at the preview strength: the very pixels of POST /edits
+  // the first preview is the image edited by that appearance at the preview strength: the very pixels of POST /edits (at the same refined parts)
   const best = shown[0];
   const previewPixels = await imagePixels(`[data-appearance="${best}"] img`);
   const edited = await page.evaluate(
@@ -72,7 +72,7 @@ test("with a part picked, the appearances are ranked for it, each a preview of t
       const response = await fetch(`/api/images/${image}/edits`, {
         method: "POST",
         headers: { accept: "application/octet-stream", "content-type": "application/json" },
-        body: JSON.stringify({ factorisation, edits: [{ parts: [2], appearance, strength }] }),
+        body: JSON.stringify({ factorisation, edits: [{ parts: [2], appearance, strength }], refine: true }),
       });
       return Array.from(new Uint8Array(await response.arrayBuffer()));
     },

@@ -130,6 +130,14 @@ describe("journeys", () => {
     expect(JSON.parse(edited!.data!)).toMatchObject({ kind: "edit", model: "tiny-test", seed: 5, factorisation: model.state.factorisationId, edits: [{ parts: [1], appearance: 0, strength }] });
   });
 
+  test("its edits — preview frames and Apply — and the appearance browser's previews use the parts refined for the image, as its masks do", () => {
+    const bodies = (suffix: string) => sent.filter((r) => r.path.endsWith(suffix)).map((r) => r.body as { refine?: boolean });
+    for (const suffix of ["/edits", "/masks", "/appearances"]) {
+      const asked = bodies(suffix);
+      expect({ suffix, asked: asked.length > 0, refined: asked.every((b) => b.refine === true) }).toEqual({ suffix, asked: true, refined: true });
+    }
+  });
+
   test("after apply the preview never comes back from a part or appearance click", async () => {
     expect(model.state.strength).toBe(0);
     model.selectPart(2);
@@ -147,11 +155,11 @@ describe("journeys", () => {
     const shown = model.state.appearances;
     expect(shown.map((a) => a.rank)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(shown.every((a) => a.thumbnail?.startsWith("data:image/png;base64,") && a.change !== null)).toBe(true);
-    // the server's ranking for part 1, in its order
+    // the server's ranking for part 1 (refined for the image, as the panel asks), in its order
     const ranking = await (await fetch(`${server.url}/api/images/${model.state.image!.id}/appearances`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ factorisation: model.state.factorisationId, parts: [1], limit: 8 }),
+      body: JSON.stringify({ factorisation: model.state.factorisationId, parts: [1], limit: 8, refine: true }),
     })).json();
     expect(shown.map((a) => a.index)).toEqual(ranking.appearances.map((a: { appearance: number }) => a.appearance));
     model.setAppearanceOrder("number");

@@ -1,10 +1,12 @@
 /**
  * What a page needs to run the live preview itself while a companion server holds the image:
  * the bundle's tail graphs (listed with sizes and content hashes, then fetched by path), the
- * image's features at a layer and a factorisation's factors, both as NumPy `.npy` (float32).
+ * image's features at a layer, a factorisation's factors and the parts refined for one image (what
+ * its masks and edits use), all as NumPy `.npy` (float32).
  */
 import { Static, Type } from "@sinclair/typebox";
 import { ImageId, LayerId, ModelId } from "./common";
+import { FactorisationId } from "./factorisations";
 
 export const BundleFileSchema = Type.Object({
   bytes: Type.Integer({ description: "size in bytes" }),
@@ -26,6 +28,8 @@ export const FeaturesQuerySchema = Type.Object({
   layer: LayerId,
   tensor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: `"features" (the default: 1×C×H×W) or one of the model's auxiliary tensors (e.g. StyleGAN's w)` })),
 });
+
+export const RefinedPartsQuerySchema = Type.Object({ factorisation: FactorisationId }, { additionalProperties: false });
 
 export const FACTOR_FILES = ["parts.npy", "appearances.npy"] as const;
 export const FactorFileParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }), file: Type.Union(FACTOR_FILES.map((f) => Type.Literal(f))) });

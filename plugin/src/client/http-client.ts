@@ -169,14 +169,22 @@ export class HttpPandaClient implements PandaClient {
   }
 
   /** The image's features at a layer (or an auxiliary tensor), as .npy bytes. */
-  async imageFeatures(imageId: string, layer: string, tensor = "features"): Promise<Uint8Array> {
-    const query = new URLSearchParams({ layer, tensor });
-    return new Uint8Array(await (await this.send("GET", `/api/images/${encodeURIComponent(imageId)}/features?${query}`, undefined, "application/x-npy")).arrayBuffer());
+  imageFeatures(imageId: string, layer: string, tensor = "features"): Promise<Uint8Array> {
+    return this.npy(`/api/images/${encodeURIComponent(imageId)}/features?${new URLSearchParams({ layer, tensor })}`);
+  }
+
+  /** The factorisation's parts refined for the image (what its masks and edits with `refine` use), as .npy bytes. */
+  refinedParts(imageId: string, factorisation: string): Promise<Uint8Array> {
+    return this.npy(`/api/images/${encodeURIComponent(imageId)}/refined-parts?${new URLSearchParams({ factorisation })}`);
   }
 
   /** A factorisation's parts.npy or appearances.npy. */
-  async factorFile(id: string, file: "parts.npy" | "appearances.npy"): Promise<Uint8Array> {
-    return new Uint8Array(await (await this.send("GET", `/api/factorisations/${encodeURIComponent(id)}/${file}`, undefined, "application/x-npy")).arrayBuffer());
+  factorFile(id: string, file: "parts.npy" | "appearances.npy"): Promise<Uint8Array> {
+    return this.npy(`/api/factorisations/${encodeURIComponent(id)}/${file}`);
+  }
+
+  private async npy(path: string): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.send("GET", path, undefined, "application/x-npy")).arrayBuffer());
   }
 
   /** fetch with this server's token (for downloads that report progress themselves). */

@@ -227,7 +227,7 @@ export class InBrowserPandaClient implements PandaClient {
   /**
    * What the tail worker renders the live preview from (page-tail.ts), out of this page: the
    * bundle's tails and drafts (build:static ships drafts scaled to the image size), the shipped
-   * factors and the image's features (copies: the worker takes what it is given).
+   * factors, the image's features and its refined parts (copies: the worker takes what it is given).
    */
   tailInputs(): TailInputs {
     return {
@@ -246,6 +246,8 @@ export class InBrowserPandaClient implements PandaClient {
         const auxiliary = (await this.manifestOf(this.siteModel(image.model))).auxiliary ?? [];
         return { features: features.features.slice(), auxiliary: auxiliary.map((a) => ({ name: a.name, shape: [1, ...a.shape], data: features.auxiliary[a.name].slice() })) };
       },
+      // the parts this page's masks and edits with `refine` use (built with refine, so they are there)
+      refinedParts: async (image, factorisation) => (await this.imageParts(image.id, factorisation, true)).refinedParts!.slice(),
     };
   }
 

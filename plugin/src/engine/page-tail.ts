@@ -1,15 +1,16 @@
 /**
  * The live preview rendered by the tail worker: per image and factorisation the worker gets, once,
- * the image's features at the factorisation's layer and the factorisation's P and A, and per model
- * the tail and draft graphs; it then renders every slider step — Z', the tail, RGBA — off the
- * page's main thread. Two sources feed it (TailInputs): a companion server holding the image (the
- * "server + page tail" mode: features and factors fetched as float32 .npy, graphs cached by content
- * hash like the static site's files), and the in-browser engine, which has them in the page already.
+ * the image's features at the factorisation's layer, the factorisation's P and A and, for edits
+ * with `refine` (the panel's), the parts refined for this image — the parts its masks follow, so a
+ * frame moves the features where the mask lets them show —, and per model the tail and draft
+ * graphs; it then renders every slider step — Z', the tail, RGBA — off the page's main thread.
+ * Two sources feed it (TailInputs): a companion server holding the image (the "server + page tail"
+ * mode: features, factors and refined parts fetched as float32 .npy, graphs cached by content hash
+ * like the static site's files), and the in-browser engine, which has them in the page already.
  *
  * Which models go local (with a server): the page has WebAssembly and workers, the user's limit is not 0, the
  * layer's tail and draft together are at most the limit (64 MB by default; SynthFaces 8×8: 3.6 MB),
- * the bundle keeps no separate weights file, and the request is the panel's (global parts: edits
- * of parts refined per image stay on the server). Everything else, and any failure while loading,
+ * and the bundle keeps no separate weights file. Everything else, and any failure while loading,
  * leaves the frames to the server.
  */
 import type { EditRequest } from "@server-api/image-parts";
@@ -37,6 +38,8 @@ export interface TailInputs {
   /** the factorisation's layer, strength scales and factors (copies); `key` changes when it is refitted */
   factorisation(id: string): Promise<{ key: string; layer: string; scales: number[]; factors: Factors }>;
   features(image: PreviewImage, layer: LayerSpec, manifest: BundleManifest): Promise<TailFeatures>;
+  /** the factorisation's parts refined for the image (S·R_S, a copy), as the source's edits with `refine` use them */
+  refinedParts(image: PreviewImage, factorisation: string): Promise<Float32Array>;
 }
 
 export interface PageTailOptions {
@@ -66,6 +69,8 @@ interface Scene {
   factorsKey: string;
   tailKey: string;
   draftKey: string | null;
+  /** the worker's key of the parts refined for this image; null: the factorisation's global parts */
+  partsKey: string | null;
   scales: number[];
   spec: ImageSpec;
 }
@@ -86,22 +91,31 @@ export class PageTail implements LocalPreview {
     return limitBytes > 0 && typeof WebAssembly === "object" && typeof Worker === "function";
   }
 
-  prepare(image: PreviewImage, factorisation: string): void {
-    void this.scene(image, factorisation).catch(() => undefined);
+  prepare(image: PreviewImage, factorisation: string, options: { refine?: boolean } = {}): void {
+    void this.scene(image, factorisation, options.refine ?? false).catch(() => undefined);
   }
 
   async render(image: PreviewImage, request: EditRequest, draft: boolean): Promise<{ width: number; height: number; rgba: Uint8Array; draft: boolean } | null> {
-    if (this.disposed || request.refine) return null;
-    const key = sceneKey(image, request.factorisation);
+    if (this.disposed) return null;
+    const refine = request.refine ?? false;
+    const key = sceneKey(image, request.factorisation, refine);
     const scene = this.ready.get(key);
     if (!scene) {
-      this.prepare(image, request.factorisation);
+      this.prepare(image, request.factorisation, { refine });
       return null;
     }
     const useDraft = draft && scene.draftKey !== null;
     try {
       const worker = await this.startWorker();
-      const answer = await worker.render({ kind: "render", graph: useDraft ? (scene.draftKey as string) : scene.tailKey, image: scene.imageKey, factors: scene.factorsKey, edits: toFeatureStrengths(request.edits, scene.scales), spec: scene.spec });
+      const answer = await worker.render({
+        kind: "render",
+        graph: useDraft ? (scene.draftKey as string) : scene.tailKey,
+        image: scene.imageKey,
+        factors: scene.factorsKey,
+        ...(scene.partsKey ? { parts: scene.partsKey } : {}),
+        edits: toFeatureStrengths(request.edits, scene.scales),
+        spec: scene.spec,
+      });
       return { width: answer.width, height: answer.height, rgba: answer.rgba, draft: useDraft };
     } catch (err) {
       // a worker that fails mid-drag: the server renders from now on
@@ -123,12 +137,12 @@ export class PageTail implements LocalPreview {
     if (!this.disposed) this.options.onStatus?.(status);
   }
 
-  private scene(image: PreviewImage, factorisation: string): Promise<Scene> {
-    const key = sceneKey(image, factorisation);
+  private scene(image: PreviewImage, factorisation: string, refine: boolean): Promise<Scene> {
+    const key = sceneKey(image, factorisation, refine);
     return once(this.scenes, key, async () => {
       this.report({ where: "loading", reason: null });
       try {
-        const scene = await this.loadScene(image, factorisation);
+        const scene = await this.loadScene(image, factorisation, refine);
         this.ready.set(key, scene);
         this.report({ where: "page", reason: null });
         return scene;
@@ -142,9 +156,14 @@ export class PageTail implements LocalPreview {
     });
   }
 
-  private async loadScene(image: PreviewImage, factorisationId: string): Promise<Scene> {
+  private async loadScene(image: PreviewImage, factorisationId: string, refine: boolean): Promise<Scene> {
     const { inputs } = this.options;
-    const [model, f] = await Promise.all([once(this.models, image.model, () => inputs.model(image.model)), inputs.factorisation(factorisationId)]);
+    // the source refines the parts once per image (the server may be at it already, for the part's mask): asked for first
+    const [model, f, refined] = await Promise.all([
+      once(this.models, image.model, () => inputs.model(image.model)),
+      inputs.factorisation(factorisationId),
+      refine ? inputs.refinedParts(image, factorisationId) : null,
+    ]);
     const layer = model.manifest.layers.find((l) => l.id === f.layer);
     if (!layer) throw new StaysOnServer(`model "${image.model}" has no layer "${f.layer}"`);
     const graphs = [layer.tail, ...(layer.draft ? [layer.draft] : [])];
@@ -159,6 +178,13 @@ export class PageTail implements LocalPreview {
       const { features, auxiliary } = await inputs.features(image, layer, model.manifest);
       await worker.call({ kind: "image", key: imageKey, shape: [1, ...layer.shape], features, auxiliary }, [features.buffer, ...auxiliary.map((a) => a.data.buffer)]);
     });
+    // the parts this image's masks follow, which the edits then move
+    let partsKey: string | null = null;
+    if (refined) {
+      if (refined.length !== f.factors.parts.length) throw new Error(`the refined parts have ${refined.length} values; the factorisation's parts have ${f.factors.parts.length}`);
+      const key = (partsKey = `${imageKey}|${f.key}`);
+      await once(this.graphs, `parts:${key}`, () => worker.call({ kind: "parts", key, image: imageKey, parts: refined }, [refined.buffer]).then(() => undefined));
+    }
     const m = model.manifest.image;
     const scene: Scene = {
       layer,
@@ -166,6 +192,7 @@ export class PageTail implements LocalPreview {
       factorsKey: f.key,
       tailKey: graphKey(layer.tail),
       draftKey: layer.draft ? graphKey(layer.draft) : null,
+      partsKey,
       scales: f.scales,
       spec: { channels: m.channels, width: m.width, height: m.height, range: [m.range[0], m.range[1]] },
     };
@@ -207,11 +234,12 @@ export function serverTailInputs(client: HttpPandaClient): TailInputs {
       const auxiliary = await Promise.all((manifest.auxiliary ?? []).map(async (a) => ({ name: a.name, shape: [1, ...a.shape], data: toFloat32(parseNpy(await client.imageFeatures(image.id, layer.id, a.name))) })));
       return { features, auxiliary };
     },
+    refinedParts: async (image, factorisation) => toFloat32(parseNpy(await client.refinedParts(image.id, factorisation))),
   };
 }
 
-function sceneKey(image: PreviewImage, factorisation: string): string {
-  return `${image.id}|${factorisation}`;
+function sceneKey(image: PreviewImage, factorisation: string, refine: boolean): string {
+  return `${image.id}|${factorisation}|${refine ? "refined" : "global"}`;
 }
 
 function mb(bytes: number): string {

@@ -22,8 +22,10 @@ export type TailWorkerRequest =
   /** an image's tail inputs, kept under `key`: its features (1×C×H×W) and auxiliary tensors */
   | { kind: "image"; key: string; shape: number[]; features: Float32Array; auxiliary: { name: string; shape: number[]; data: Float32Array }[] }
   | { kind: "factors"; key: string; factors: Factors }
-  /** the edits (λ in feature units) of image `image` under `factors`, through graph `graph` */
-  | { kind: "render"; graph: string; image: string; factors: string; edits: Edit[]; spec: ImageSpec }
+  /** a factorisation's parts refined for image `image` (S·R_S), kept under `key` (forgotten with the image) */
+  | { kind: "parts"; key: string; image: string; parts: Float32Array }
+  /** the edits (λ in feature units) of image `image` under `factors`, through graph `graph`; with `parts`, at those refined parts instead of the factors' */
+  | { kind: "render"; graph: string; image: string; factors: string; parts?: string; edits: Edit[]; spec: ImageSpec }
   | { kind: "forget"; image: string };
 
 export interface RenderAnswer {

@@ -29,6 +29,8 @@ let ort: typeof OrtWeb | null = null;
 const graphs = new Map<string, Promise<OrtWeb.InferenceSession>>();
 const images = new Map<string, KeptImage>();
 const factorSets = new Map<string, Factors>();
+/** refined parts by key, with the image they were refined for */
+const refinedParts = new Map<string, { image: string; parts: Float32Array }>();
 const now = () => performance.now();
 
 function required<T>(map: Map<string, T>, key: string, what: string): T {
@@ -63,8 +65,12 @@ async function handle(request: TailWorkerRequest): Promise<RenderAnswer | null> 
     case "factors":
       factorSets.set(request.key, request.factors);
       return null;
+    case "parts":
+      refinedParts.set(request.key, { image: request.image, parts: request.parts });
+      return null;
     case "forget":
       images.delete(request.image);
+      for (const [key, kept] of refinedParts) if (kept.image === request.image) refinedParts.delete(key);
       return null;
     case "render":
       return render(request);
@@ -76,8 +82,9 @@ async function render(request: Extract<TailWorkerRequest, { kind: "render" }>): 
   const session = await required(graphs, request.graph, "graph");
   const image = required(images, request.image, "image");
   const factors = required(factorSets, request.factors, "factorisation");
+  const parts = request.parts === undefined ? undefined : required(refinedParts, request.parts, "refined parts").parts;
   const t0 = now();
-  const { features } = applyEdits(factors, image.features, request.edits);
+  const { features } = applyEdits(factors, image.features, request.edits, parts);
   const t1 = now();
   const feeds: Record<string, OrtWeb.Tensor> = { features: new ort.Tensor("float32", features, image.shape) };
   // the auxiliaries are fed as copies: the image keeps them for the next step

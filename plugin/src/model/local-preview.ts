@@ -24,8 +24,8 @@ export interface LocalPreviewStatus {
 export interface LocalPreview {
   /** The edit's pixels rendered in this page, or null when they cannot be (the caller asks the server). */
   render(image: PreviewImage, request: EditRequest, draft: boolean): Promise<(PixelImage & { draft: boolean }) | null>;
-  /** Starts fetching what `render` needs for this image and factorisation (returns at once). */
-  prepare(image: PreviewImage, factorisation: string): void;
+  /** Starts fetching what `render` needs for this image and factorisation, with the parts refined for the image when `refine` (returns at once). */
+  prepare(image: PreviewImage, factorisation: string, options?: { refine?: boolean }): void;
   /** Stops the worker; the object is not used again. */
   dispose(): void;
 }

@@ -25,8 +25,14 @@ import { InputError, MAX_SEED, checkInteger, checkNumber, randomSeed } from "./v
 
 /** the server's cap on parts per factorisation (its CreateFactorisationRequest schema) */
 const MAX_PARTS = 64;
-/** Masks (selection, layer mask, an edit's mask) are the parts refined for each image: their edges follow this face's hair, skin and background. */
-const REFINED_MASKS = true;
+/**
+ * Masks (selection, layer mask, an edit's mask) and edits (the live preview's frames, Apply, the
+ * appearance browser's previews) use the parts refined for each image: mask edges follow this
+ * face's hair, skin and background, and an edit moves the features where that mask lets it show
+ * (at the global parts it would be weak where the refined part reaches beyond the global one, and
+ * cut off where the global part strays outside the mask).
+ */
+const REFINED_PARTS = true;
 
 /** the server's cap on previews per request (MAX_PREVIEWS of its appearance browser) */
 const MAX_PREVIEWS = 48;
@@ -599,7 +605,7 @@ export class PanelModel {
     const to = Math.min(appearanceCount, from + Math.min(MAX_PREVIEWS, this.options.appearanceThumbnails ?? 12));
     if (to <= from) return;
     if (partIndices.length > 0) {
-      const base = { factorisation: factorisationId, parts: partIndices, strength: previewStrength };
+      const base = { factorisation: factorisationId, parts: partIndices, strength: previewStrength, refine: REFINED_PARTS };
       const numbers = Array.from({ length: to - from }, (_, i) => from + i);
       const page = await this.client.appearanceBrowser(image.id, appearanceOrder === "best" ? { ...base, offset: from, limit: to - from } : { ...base, appearances: numbers });
       if (generation !== this.appearanceGeneration) return;
@@ -622,7 +628,7 @@ export class PanelModel {
     const { image, factorisationId, partIndices, previewStrength, factorisations } = this.state;
     const favourites = notesOf(factorisations, factorisationId).favourites.slice(0, MAX_PREVIEWS);
     if (!image || !factorisationId || partIndices.length === 0 || favourites.length === 0) return this.store.update({ favourites: [] });
-    const page = await this.client.appearanceBrowser(image.id, { factorisation: factorisationId, parts: partIndices, strength: previewStrength, appearances: favourites });
+    const page = await this.client.appearanceBrowser(image.id, { factorisation: factorisationId, parts: partIndices, strength: previewStrength, appearances: favourites, refine: REFINED_PARTS });
     if (generation === this.appearanceGeneration) this.store.update({ favourites: page.appearances.map(previewView) });
   }
 
@@ -798,7 +804,7 @@ export class PanelModel {
 
   private editRequest(strength: number, draft: boolean): EditRequest {
     const { factorisationId, parts, appearanceIndex } = this.requireEdit();
-    return { factorisation: factorisationId, edits: [{ parts, appearance: appearanceIndex, strength }], ...(draft ? { quality: "draft" as const } : {}) };
+    return { factorisation: factorisationId, edits: [{ parts, appearance: appearanceIndex, strength }], refine: REFINED_PARTS, ...(draft ? { quality: "draft" as const } : {}) };
   }
 
   private makeLocalPreview(): LocalPreview | null {
@@ -813,10 +819,10 @@ export class PanelModel {
     return made;
   }
 
-  /** Starts loading what the page needs to render this image's previews itself (features, factors, tail). */
+  /** Starts loading what the page needs to render this image's previews itself (features, factors, refined parts, tail). */
   private prepareLocalPreview(): void {
     const { image, factorisationId } = this.state;
-    if (this.localPreview && image && factorisationId) this.localPreview.prepare({ id: image.id, model: image.model }, factorisationId);
+    if (this.localPreview && image && factorisationId) this.localPreview.prepare({ id: image.id, model: image.model }, factorisationId, { refine: REFINED_PARTS });
   }
 
   private async currentPartMask(): Promise<{ image: CurrentImage; mask: GrayImage; label: string }> {
@@ -824,7 +830,7 @@ export class PanelModel {
     const key = this.maskKey();
     let mask = this.masks.get(key);
     if (!mask) {
-      const fetched = this.client.partMask(image.id, { factorisation: factorisationId, parts, kind: this.state.maskKind, refine: REFINED_MASKS });
+      const fetched = this.client.partMask(image.id, { factorisation: factorisationId, parts, kind: this.state.maskKind, refine: REFINED_PARTS });
       fetched.catch(() => this.masks.get(key) === fetched && this.masks.delete(key));
       this.masks.set(key, (mask = fetched));
     }

@@ -1,8 +1,9 @@
 /**
  * The files a page needs to run the live preview itself (plugin/src/engine/page-tail): a model's
  * tail graphs by path with content hashes (ETag, revalidated with If-None-Match), an image's
- * features at a layer and a factorisation's factors as float32 `.npy`. The page then renders
- * each slider step without a request; Apply still asks POST /edits for the server's pixels.
+ * features at a layer, a factorisation's factors and the parts refined for the image as float32
+ * `.npy`. The page then renders each slider step without a request, with the parts the server's
+ * masks and edits use; Apply still asks POST /edits for the server's pixels.
  */
 import { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { FastifyReply, FastifyRequest } from "fastify";
@@ -13,7 +14,17 @@ import { join } from "node:path";
 import { Type } from "@sinclair/typebox";
 import { errorResponses } from "../../api/common";
 import { ApiError } from "../../api/errors";
-import { BundleFile, FactorFileParamsSchema, FeaturesParamsSchema, FeaturesQuerySchema, ModelFileParamsSchema, ModelFiles, ModelFilesParamsSchema, ModelFilesSchema } from "../../api/preview-files";
+import {
+  BundleFile,
+  FactorFileParamsSchema,
+  FeaturesParamsSchema,
+  FeaturesQuerySchema,
+  ModelFileParamsSchema,
+  ModelFiles,
+  ModelFilesParamsSchema,
+  ModelFilesSchema,
+  RefinedPartsQuerySchema,
+} from "../../api/preview-files";
 import { formatNpy } from "../../engine/io/npy";
 import { Generator } from "../../runtime/generator";
 import { draftAtImageSize } from "../../onnx/resize-graph";
@@ -126,6 +137,23 @@ const previewFiles: FastifyPluginAsyncTypebox = async (app) => {
       const batch = await app.imageFeatures(image, layer.id);
       const data = tensor === "features" ? batch.features : batch.auxiliary[tensor];
       return reply.type(NPY_TYPE).send(formatNpy({ dtype: "float32", shape: [1, ...spec.shape], data }));
+    },
+  );
+
+  app.get(
+    "/api/images/:id/refined-parts",
+    {
+      schema: {
+        description: `The factorisation's parts refined for this image (S×R_S, float32 .npy, ${NPY_TYPE}): what its masks and edits with \`refine\` use. Refined once per image and kept with it, as for those requests.`,
+        params: FeaturesParamsSchema,
+        querystring: RefinedPartsQuerySchema,
+        response: { 200: Type.Unknown({ description: NPY_TYPE }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { parts: ip, factorisation: f } = await app.imageParts(request.params.id, request.query.factorisation, { refine: true });
+      const { shape, partsRank } = f.factors;
+      return reply.type(NPY_TYPE).send(formatNpy({ dtype: "float32", shape: [shape.height * shape.width, partsRank], data: ip.refinedParts as Float32Array }));
     },
   );
 
