@@ -3,11 +3,11 @@
  * instead of forming the S×S matrices M and N: the choice follows the flop counts, and both ways
  * solve the same problem.
  */
-import { solveBlockProblem } from "../../../companion-server/src/engine/panda/block-problem";
+import { curvatureAlong, solveBlockProblem } from "../../../companion-server/src/engine/panda/block-problem";
 import { streamedPartsCheaper } from "../../../companion-server/src/engine/panda/fast-solver";
 import { weightedGramsPass, weightedProductsPass } from "../../../companion-server/src/engine/panda/passes";
 import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
-import { Matrix, inner, matrix, multiply, toMatrix } from "../../../companion-server/src/engine/tensor/matrix";
+import { Matrix, combine, inner, matrix, multiply, toMatrix } from "../../../companion-server/src/engine/tensor/matrix";
 import { OrtBackend } from "../../../companion-server/src/engine/tensor/ort-backend";
 import { SessionFactory } from "../../../companion-server/src/runtime/execution-providers";
 import { createRng, fillNormal } from "../../../companion-server/src/runtime/random";
@@ -116,4 +116,68 @@ test("a deadline ends a streamed solve by then: no iteration starts that is expe
     now.mockRestore();
     await backend.dispose();
   }
+});
+
+test("the curvature along a direction is f's second derivative there (central differences of the quartic)", () => {
+  const rng = createRng(8);
+  const [s, r] = [9, 3];
+  const random = (rows: number, cols: number) => matrix(rows, cols, fillNormal(new Float32Array(rows * cols), rng));
+  const halfM = random(s, s);
+  const halfN = random(s, s);
+  const m = multiply(halfM, halfM, false, true);
+  const n = multiply(halfN, halfN, false, true);
+  const x = random(s, r);
+  const d = random(s, r);
+  // f(X) = −2⟨X, MX⟩ + ⟨XᵀNX, XᵀX⟩ along X + tD
+  const f = (t: number) => {
+    const at = combine([
+      [1, x],
+      [t, d],
+    ]);
+    return -2 * inner(at, multiply(m, at)) + inner(multiply(at, multiply(n, at), true), multiply(at, at, true));
+  };
+  // a quartic's central difference is f''(0) plus h²/12 times its fourth derivative: small at h = 1e-2
+  const h = 1e-2;
+  const expected = (f(h) - 2 * f(0) + f(-h)) / (h * h) / inner(d, d);
+  const curvature = curvatureAlong(x, multiply(n, x), d, multiply(m, d), multiply(n, d));
+  expect(Math.abs(curvature / expected - 1)).toBeLessThan(1e-3);
+});
+
+test("probing the curvature first: the first step needs no backtracking pass, and the solve is ahead at every pass count", async () => {
+  const backend = new OrtBackend(new SessionFactory());
+  const planted = plantedFeatures({ channels: 12, count: 16, seed: 5 });
+  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  const { channels, height, width } = planted.shape;
+  const s = height * width;
+  const rng = createRng(3);
+  const half = matrix(channels, channels, fillNormal(new Float32Array(channels * channels), rng));
+  const weight = multiply(half, half, false, true);
+  const start = matrix(s, 5, Float32Array.from({ length: s * 5 }, () => rng()));
+  // the objective after each iteration, at the number of passes taken so far
+  const run = async (probeCurvature: boolean) => {
+    let passes = 0;
+    const atPasses: number[] = [];
+    const problem = {
+      nonnegative: true,
+      products: (x: Matrix) => {
+        passes++;
+        return weightedProductsPass(source, backend, weight, x);
+      },
+    };
+    await solveBlockProblem(backend, problem, start, { offset: 0, maxIterations: 20, tolerance: 0, probeCurvature, onIteration: (_, value) => (atPasses[passes] = value) });
+    return atPasses;
+  };
+  const guessed = await run(false);
+  const probed = await run(true);
+  // start, probe, step: three passes to the first iterate, where the ‖∇f‖/‖X‖ guess backtracked once more
+  expect(probed.findIndex((v) => v !== undefined)).toBe(3);
+  expect(guessed.findIndex((v) => v !== undefined)).toBe(4);
+  let compared = 0;
+  for (let p = 4; p < Math.min(probed.length, guessed.length); p++) {
+    if (probed[p] === undefined || guessed[p] === undefined) continue;
+    expect(probed[p]).toBeLessThan(guessed[p]);
+    compared++;
+  }
+  expect(compared).toBeGreaterThan(10);
+  await backend.dispose();
 });

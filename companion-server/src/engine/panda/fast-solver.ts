@@ -126,13 +126,15 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     return { signal: options.signal, onBatch: (done) => progress(`pass ${passes} (${message})`, undefined, { done, total: count }) };
   };
   // A streamed solve's iterations are passes over the samples: each one's objective goes into the
-  // history, which then shows when the solver reached a value, not only when the solve ended.
+  // history, which then shows when the solver reached a value, not only when the solve ended; and
+  // its first step comes from the curvature probed along it (one pass, not ~7 backtracking ones).
   const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations, streamed?: { deadline?: number }): Promise<BlockProblemResult> => {
     const deadline = streamed?.deadline;
     const result = await solveBlockProblem(backend, problem, start, {
       offset,
       maxIterations: budget,
       deadline,
+      probeCurvature: streamed !== undefined,
       tolerance,
       signal: options.signal,
       onIteration: (i, value) => {
