@@ -7,7 +7,7 @@ import { coarseStartPays, liftParts, pooledFeatures } from "../../../companion-s
 import { decompose, objective } from "../../../companion-server/src/engine/panda/decompose";
 import { streamedPartsCheaper } from "../../../companion-server/src/engine/panda/fast-solver";
 import { SOLVER_BUDGET_SHARE } from "../../../companion-server/src/engine/panda/fit-factorisation";
-import { ASSUMED_GFLOPS, BASE_BYTES, planFit } from "../../../companion-server/src/engine/panda/fit-plan";
+import { ASSUMED_GFLOPS, BASE_BYTES, describeRefusal, planFit, refusal } from "../../../companion-server/src/engine/panda/fit-plan";
 import { objectivePass } from "../../../companion-server/src/engine/panda/passes";
 import { inMemoryFeatures } from "../../../companion-server/src/engine/sampling";
 import { matrix } from "../../../companion-server/src/engine/tensor/matrix";
@@ -132,4 +132,19 @@ test("a time budget holds the whole solve, the final objective pass included: th
     now.mockRestore();
     await sessions.close();
   }
+});
+
+test("a 64×64 fit refused for memory names the samples that fit: its pooled copy scales with them, though the features go to disk", () => {
+  const limits = { featureMemoryBudget: 1 << 30, memoryLimit: 1000 * 2 ** 20, tempDir: "/tmp", diskFree: Infinity };
+  const job = { shape: { channels: 512, height: 64, width: 64 }, samples: 256, parts: 16, appearances: 512, solver: "fast" as const, sampled: true };
+  const plan = planFit(job, limits);
+  expect(plan).toMatchObject({ features: "disk", heldBytes: (256 * 512 * 4096 * 4) / 4 });
+  const refused = refusal(job, plan, limits)!;
+  const fitting = Number(/lower samples to at most (\d+)$/.exec(describeRefusal(refused))![1]);
+  // the count it names fits, and one more does not
+  expect(refusal({ ...job, samples: fitting }, planFit({ ...job, samples: fitting }, limits), limits)).toBeNull();
+  expect(refusal({ ...job, samples: fitting + 1 }, planFit({ ...job, samples: fitting + 1 }, limits), limits)).not.toBeNull();
+  // where nothing held scales with the samples, the layer is what to lower
+  const tooSmall = { ...limits, memoryLimit: 450 * 2 ** 20 };
+  expect(describeRefusal(refusal(job, planFit(job, tooSmall), tooSmall)!)).toMatch(/choose a layer with fewer positions than 64×64 \(without its samples it needs \d+ MiB: the process and the solver's 4096×4096 and channel matrices\)$/);
 });

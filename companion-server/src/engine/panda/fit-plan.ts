@@ -55,6 +55,8 @@ export interface FitPlan {
   /** where the samples will be kept */
   features: "memory" | "disk";
   memoryBytes: number;
+  /** of memoryBytes, the samples held in memory: the features, or a coarse start's pooled copy */
+  heldBytes: number;
   diskBytes: number;
   /** estimated minutes per phase; sampling is null when the head's speed is not known */
   minutes: { sampling: number | null; solver: number; after: number; total: number };
@@ -124,7 +126,8 @@ export function planFit(job: FitJob, limits: FitLimits): FitPlan {
   const pooledBytes = coarse ? bytes / 4 : 0;
   const pooledOnDisk = pooledBytes > limits.featureMemoryBudget;
   const working = 6 * 8 * grid * grid + 6 * 8 * c * c + 4 * batchBytes;
-  const memoryBytes = BASE_BYTES + (onDisk ? 0 : bytes) + (pooledOnDisk ? 0 : pooledBytes) + working;
+  const heldBytes = (onDisk ? 0 : bytes) + (pooledOnDisk ? 0 : pooledBytes);
+  const memoryBytes = BASE_BYTES + heldBytes + working;
   const sampling = job.sampled && job.headSecondsPerSample !== undefined ? (job.headSecondsPerSample * job.samples) / 60 : job.sampled ? null : 0;
   const flops = solverFlops(job);
   const minutesOf = (f: number) => f / (ASSUMED_GFLOPS * 1e9) / 60;
@@ -138,6 +141,7 @@ export function planFit(job: FitJob, limits: FitLimits): FitPlan {
     featureBytes: bytes,
     features: onDisk ? "disk" : "memory",
     memoryBytes,
+    heldBytes,
     diskBytes: (onDisk ? bytes : 0) + (pooledOnDisk ? pooledBytes : 0),
     minutes: { sampling: sampling === null ? null : round(sampling), solver: round(solver), after: round(after), total: round((sampling ?? 0) + solver + after) },
   };
@@ -147,13 +151,14 @@ export function planFit(job: FitJob, limits: FitLimits): FitPlan {
 export function refusal(job: FitJob, plan: FitPlan, limits: FitLimits): FitRefusal | null {
   const s = job.shape.height * job.shape.width;
   if (plan.memoryBytes > limits.memoryLimit) {
-    const fixedPart = plan.memoryBytes - (plan.features === "memory" ? plan.featureBytes : 0);
-    const perSample = plan.featureBytes / job.samples;
-    const fitting = plan.features === "memory" ? Math.floor((limits.memoryLimit - fixedPart) / perSample) : 0;
+    // Only the samples held in memory scale with their count; the rest is the process and the
+    // solver's S×S and C×C working matrices.
+    const fixedPart = plan.memoryBytes - plan.heldBytes;
+    const fitting = plan.heldBytes > 0 ? Math.floor((limits.memoryLimit - fixedPart) / (plan.heldBytes / job.samples)) : 0;
     const lower =
       fitting >= 1
         ? `lower samples to at most ${fitting}`
-        : `choose a layer with fewer positions than ${job.shape.height}×${job.shape.width} (its ${s}×${s} matrices alone need ${formatBytes(fixedPart)})`;
+        : `choose a layer with fewer positions than ${job.shape.height}×${job.shape.width} (without its samples it needs ${formatBytes(fixedPart)}: the process and the solver's ${s}×${s} and channel matrices)`;
     return { limit: "memory", needed: plan.memoryBytes, available: limits.memoryLimit, lower };
   }
   if (plan.diskBytes > limits.diskFree) {
