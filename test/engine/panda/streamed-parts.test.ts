@@ -13,6 +13,20 @@ import { SessionFactory } from "../../../companion-server/src/runtime/execution-
 import { createRng, fillNormal } from "../../../companion-server/src/runtime/random";
 import { plantedFeatures } from "../planted";
 
+/** Planted samples (seeded), a random PSD channel weighting B and a random non-negative start with 5 parts. */
+function streamedProblem(samplesSeed: number, seed: number) {
+  const backend = new OrtBackend(new SessionFactory());
+  const planted = plantedFeatures({ channels: 12, count: 16, seed: samplesSeed });
+  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  const { channels, height, width } = planted.shape;
+  const s = height * width;
+  const rng = createRng(seed);
+  const half = matrix(channels, channels, fillNormal(new Float32Array(channels * channels), rng));
+  const weight = multiply(half, half, false, true);
+  const start = matrix(s, 5, Float32Array.from({ length: s * 5 }, () => rng()));
+  return { backend, source, s, weight, start };
+}
+
 test("streams at 64×64 with 256 samples, forms M and N at 32×32 and on small layers", () => {
   expect(streamedPartsCheaper(256, 512, 64 * 64, 16)).toBe(true);
   expect(streamedPartsCheaper(512, 512, 32 * 32, 16)).toBe(false);
@@ -20,15 +34,7 @@ test("streams at 64×64 with 256 samples, forms M and N at 32×32 and on small l
 });
 
 test("streamed products and formed matrices reach the same parts", async () => {
-  const backend = new OrtBackend(new SessionFactory());
-  const planted = plantedFeatures({ channels: 12, count: 16, seed: 5 });
-  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
-  const { channels, height, width } = planted.shape;
-  const s = height * width;
-  const rng = createRng(3);
-  const half = matrix(channels, channels, fillNormal(new Float32Array(channels * channels), rng));
-  const weight = multiply(half, half, false, true);
-  const start = matrix(s, 5, Float32Array.from({ length: s * 5 }, () => rng()));
+  const { backend, source, s, weight, start } = streamedProblem(5, 3);
   const options = { offset: 0, maxIterations: 40, tolerance: 0 };
   const mn = await weightedGramsPass(source, backend, weight);
   const formed = await solveBlockProblem(backend, { m: toMatrix(s, s, mn.m), n: toMatrix(s, s, mn.n), nonnegative: true }, start, options);
@@ -52,15 +58,7 @@ test("streamed products and formed matrices reach the same parts", async () => {
 });
 
 test("a streamed iteration costs one pass and its backtracking steps: the momentum point's MX, NX are combined from the last two", async () => {
-  const backend = new OrtBackend(new SessionFactory());
-  const planted = plantedFeatures({ channels: 12, count: 16, seed: 6 });
-  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
-  const { channels, height, width } = planted.shape;
-  const s = height * width;
-  const rng = createRng(4);
-  const half = matrix(channels, channels, fillNormal(new Float32Array(channels * channels), rng));
-  const weight = multiply(half, half, false, true);
-  const start = matrix(s, 5, Float32Array.from({ length: s * 5 }, () => rng()));
+  const { backend, source, weight, start } = streamedProblem(6, 4);
   let passes = 0;
   const problem = {
     nonnegative: true,
@@ -85,15 +83,7 @@ test("a streamed iteration costs one pass and its backtracking steps: the moment
 });
 
 test("a deadline ends a streamed solve by then: no iteration starts that is expected to end after it", async () => {
-  const backend = new OrtBackend(new SessionFactory());
-  const planted = plantedFeatures({ channels: 12, count: 16, seed: 7 });
-  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
-  const { channels, height, width } = planted.shape;
-  const s = height * width;
-  const rng = createRng(5);
-  const half = matrix(channels, channels, fillNormal(new Float32Array(channels * channels), rng));
-  const weight = multiply(half, half, false, true);
-  const start = matrix(s, 5, Float32Array.from({ length: s * 5 }, () => rng()));
+  const { backend, source, weight, start } = streamedProblem(7, 5);
   // A clock that only passes products move: each pass over the samples takes one second.
   let clock = 0;
   const now = jest.spyOn(performance, "now").mockImplementation(() => clock);
@@ -144,15 +134,7 @@ test("the curvature along a direction is f's second derivative there (central di
 });
 
 test("probing the curvature first: the first step needs no backtracking pass, and the solve is ahead at every pass count", async () => {
-  const backend = new OrtBackend(new SessionFactory());
-  const planted = plantedFeatures({ channels: 12, count: 16, seed: 5 });
-  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
-  const { channels, height, width } = planted.shape;
-  const s = height * width;
-  const rng = createRng(3);
-  const half = matrix(channels, channels, fillNormal(new Float32Array(channels * channels), rng));
-  const weight = multiply(half, half, false, true);
-  const start = matrix(s, 5, Float32Array.from({ length: s * 5 }, () => rng()));
+  const { backend, source, weight, start } = streamedProblem(5, 3);
   // the objective after each iteration, at the number of passes taken so far
   const run = async (probeCurvature: boolean) => {
     let passes = 0;
