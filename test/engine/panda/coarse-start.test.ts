@@ -121,8 +121,25 @@ test("a time budget holds the whole solve, the final objective pass included: th
   try {
     const budget = 30;
     const messages: string[] = [];
-    const result = await decompose(source, { parts: 5, appearances: 8, solver: "fast", seed: 1, timeBudgetSeconds: budget, onProgress: (p) => messages.push(p.message ?? "") }, sessions);
+    const fractions: number[] = [];
+    const result = await decompose(
+      source,
+      {
+        parts: 5,
+        appearances: 8,
+        solver: "fast",
+        seed: 1,
+        timeBudgetSeconds: budget,
+        onProgress: (p) => {
+          messages.push(p.message ?? "");
+          fractions.push(p.fraction);
+        },
+      },
+      sessions,
+    );
     expect(result.report.seconds).toBeLessThanOrEqual(budget);
+    // progress follows the budget spent: the event before "done" is past 3/4 of it (rounds alone said 1/2)
+    expect(fractions.at(-2)).toBeGreaterThan(0.75);
     expect(result.report.seconds).toBeGreaterThan(budget - 4); // and it used the budget
     // the budget ended a streamed P-step, not convergence; the objective pass came last
     expect(messages.filter((m) => m.includes("parts products")).length).toBeGreaterThan(5);
@@ -147,4 +164,18 @@ test("a 64×64 fit refused for memory names the samples that fit: its pooled cop
   // where nothing held scales with the samples, the layer is what to lower
   const tooSmall = { ...limits, memoryLimit: 450 * 2 ** 20 };
   expect(describeRefusal(refusal(job, planFit(job, tooSmall), tooSmall)!)).toMatch(/choose a layer with fewer positions than 64×64 \(without its samples it needs \d+ MiB: the process and the solver's 4096×4096 and channel matrices\)$/);
+});
+
+test("progress through a coarse start rises to phase 2's first round (1/3) and no further, and never goes back", async () => {
+  const sessions = new SessionFactory();
+  const planted = plantedFeatures({ channels: 8, count: 8, height: 32, width: 32, seed: 4, blobs: FIVE_BLOBS.map((b) => ({ y: 2 * b.y, x: 2 * b.x, radius: 2 * b.radius })) });
+  const source = inMemoryFeatures(planted.data, planted.shape, planted.count);
+  const events: Array<{ fraction: number; message: string }> = [];
+  await decompose(source, { parts: 5, appearances: 8, solver: "fast", seed: 1, onProgress: (p) => events.push({ fraction: p.fraction, message: p.message ?? "" }) }, sessions);
+  for (let i = 1; i < events.length; i++) expect(events[i].fraction).toBeGreaterThanOrEqual(events[i - 1].fraction);
+  const coarse = events.filter((e) => e.message.startsWith("16×16 first: "));
+  expect(coarse.length).toBeGreaterThan(3);
+  expect(Math.max(...coarse.map((e) => e.fraction))).toBeLessThanOrEqual(1 / 3);
+  expect(new Set(coarse.map((e) => e.fraction)).size).toBeGreaterThan(3);
+  await sessions.close();
 });

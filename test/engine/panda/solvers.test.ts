@@ -77,13 +77,17 @@ describe("fast solver", () => {
     expect(x.report.objective).toBe(y.report.objective);
   });
 
-  test("reports progress with objectives, ending near 1", async () => {
+  test("reports progress with objectives, ending near 1; the fraction never goes back and moves within the first round's solve, naming its random starts", async () => {
     const events: SolverProgress[] = [];
     await decompose(source, { ...fast, onProgress: (p) => events.push(p) }, sessions);
     expect(events.length).toBeGreaterThan(2);
     expect(events.some((e) => e.objective !== undefined)).toBe(true);
     for (const e of events) expect(e.fraction).toBeGreaterThanOrEqual(0);
     for (const e of events) expect(e.fraction).toBeLessThanOrEqual(1);
+    for (let i = 1; i < events.length; i++) expect(events[i].fraction).toBeGreaterThanOrEqual(events[i - 1].fraction);
+    const firstRound = events.filter((e) => e.round === 1);
+    expect(new Set(firstRound.map((e) => e.fraction)).size).toBeGreaterThan(3);
+    expect(firstRound.some((e) => /round 1: parts, start 2\/\d+, iteration/.test(e.message ?? ""))).toBe(true);
   });
 
   test("traces its objective after each block solve: time goes forward, the objective down, the last point is the exact objective", async () => {

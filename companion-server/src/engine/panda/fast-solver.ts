@@ -109,11 +109,27 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   const history: ObjectivePoint[] = [];
   const record = (value: number) => history.push({ seconds: (performance.now() - started) / 1000, objective: value / count });
 
-  // Rounds stop on convergence, not on a count: the fraction approaches 1 as rounds go by.
+  // Rounds stop on convergence, not on a count: the fraction approaches 1 as rounds go by, and
+  // within a round it moves towards the next round's as the block solve's iterations are spent
+  // (a first P-solve can take a quarter of the solver's time). With a time budget, which ends the
+  // rounds at the latest, it is at least the budget's share spent. It never goes back.
   let passes = 0;
+  let solveShare = 0;
+  let reported = 0;
+  const fraction = () => {
+    const at = round / (round + 2);
+    const byRounds = at + Math.min(0.95, solveShare) * ((round + 1) / (round + 3) - at);
+    const byTime = options.timeBudgetSeconds ? (performance.now() - started) / (1000 * options.timeBudgetSeconds) : 0;
+    reported = Math.max(reported, Math.min(0.95, Math.max(byRounds, byTime)));
+    return reported;
+  };
+  const nextRound = () => {
+    round++;
+    solveShare = 0;
+  };
   const progress = (message: string, value?: number, step?: { done: number; total: number }) =>
     options.onProgress?.({
-      fraction: round / (round + 2),
+      fraction: fraction(),
       iteration: iterations,
       objective: value === undefined ? undefined : value / count,
       phase: "solver",
@@ -128,7 +144,8 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   // A streamed solve's iterations are passes over the samples: each one's objective goes into the
   // history, which then shows when the solver reached a value, not only when the solve ended; and
   // its first step comes from the curvature probed along it (one pass, not ~7 backtracking ones).
-  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations, streamed?: { deadline?: number }): Promise<BlockProblemResult> => {
+  // `share`: the part of the round's block solve this call is (a random start: a few of them).
+  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations, streamed?: { deadline?: number }, share = { from: 0, size: 1 }): Promise<BlockProblemResult> => {
     const deadline = streamed?.deadline;
     const result = await solveBlockProblem(backend, problem, start, {
       offset,
@@ -138,6 +155,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
       tolerance,
       signal: options.signal,
       onIteration: (i, value) => {
+        solveShare = share.from + (share.size * i) / budget;
         if (streamed) record(value);
         if (i % 10 === 0) progress(`${label}, iteration ${i}`, value);
       },
@@ -158,12 +176,14 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   const bestOfStarts = async (problem: BlockProblem): Promise<BlockProblemResult> => {
     const rng = createRng(options.seed);
     let best: { solution: Matrix; objective: number } | undefined;
-    for (let i = 0; i < startsFor(positions); i++) {
+    const starts = startsFor(positions);
+    // the starts take about as many iterations as finishing the best one: half the solve's share
+    for (let i = 0; i < starts; i++) {
       const start = await scaledStart(backend, problem, randomParts(positions, options.parts, rng));
-      const solved = await solve(problem, start, squaredNorm, "parts", FAST_DEFAULTS.startIterations);
+      const solved = await solve(problem, start, squaredNorm, `parts, start ${i + 1}/${starts}`, FAST_DEFAULTS.startIterations, undefined, { from: i / (2 * starts), size: 1 / (2 * starts) });
       if (!best || solved.objective < best.objective) best = solved;
     }
-    return solve(problem, best!.solution, squaredNorm, "parts");
+    return solve(problem, best!.solution, squaredNorm, "parts, best start", maxIterations, undefined, { from: 0.5, size: 0.5 });
   };
 
   let a: Matrix | undefined;
@@ -184,14 +204,18 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
         {
           ...options,
           timeBudgetSeconds: options.timeBudgetSeconds === undefined ? undefined : options.timeBudgetSeconds - elapsed,
-          onProgress: (e) => options.onProgress?.({ ...e, fraction: 0.8 * e.fraction, objective: e.objective === undefined ? undefined : e.objective + shift, message: `${height / 2}×${width / 2} first: ${e.message ?? ""}` }),
+          // the coarse start is round 1: its fraction goes from 0 to round 2's, 1/3
+          onProgress: (e) => {
+            reported = Math.max(reported, e.fraction / 3);
+            options.onProgress?.({ ...e, fraction: fraction(), objective: e.objective === undefined ? undefined : e.objective + shift, message: `${height / 2}×${width / 2} first: ${e.message ?? ""}` });
+          },
         },
         backend,
         0, // phase 1 only: phase 2's rounds belong at full resolution (see coarse-start.ts)
       );
       for (const point of inner.report.trace ?? []) history.push({ seconds: elapsed + point.seconds, objective: point.objective + shift });
       iterations += inner.report.iterations;
-      round = 1;
+      nextRound();
       squaredNorm = pooled.squaredNorm;
       objective = inner.report.objective * count + pooled.squaredNorm - pooled.pooledSquaredNorm;
       a = matrix(channels, options.appearances, inner.factors.appearances);
@@ -217,7 +241,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     const solved = await withFixedMatrices(backend, problem, (fixed) => (start ? solve(fixed, start, squaredNorm, "parts") : bestOfStarts(fixed)));
     p = solved.solution;
     record(solved.objective);
-    round++;
+    nextRound();
     // With R_C = C any orthonormal A gives AAᵀ = I: P alone is the phase's optimum.
     if (full) {
       objective = solved.objective;
@@ -305,7 +329,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     partsStepSeconds = (performance.now() - partsStarted) / 1000;
     iterationSeconds = partsStepSeconds / Math.max(1, solved.iterations);
     if (streamParts) passSeconds = Math.max(passSeconds, partsStepSeconds / solved.evaluations);
-    round++;
+    nextRound();
     progress("parts", objective);
     if (!worthAnotherRound(previous, objective)) break;
   }
