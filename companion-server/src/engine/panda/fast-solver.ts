@@ -93,6 +93,16 @@ function randomParts(positions: number, rank: number, rng: () => number): Matrix
   return matrix(positions, rank, Float32Array.from({ length: positions * rank }, () => rng()));
 }
 
+/** One block solve of the fast solver. */
+interface SolveOptions {
+  /** FISTA iterations at most (default: the solver's) */
+  iterations?: number;
+  /** its products are passes over the samples, and it ends by the deadline */
+  streamed?: { deadline?: number };
+  /** the part of the round's block solve this call is (a random start: a few of them), for progress */
+  share?: { from: number; size: number };
+}
+
 /** `freeRounds`: phase 2's rounds at most (0: phase 1 only, as the coarse start solves the pooled problem). */
 export async function fastSolve(source: FeatureSource, options: SolverOptions, backend: TensorBackend, freeRounds = FAST_DEFAULTS.rounds): Promise<SolverResult> {
   const started = performance.now();
@@ -144,13 +154,12 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
   // A streamed solve's iterations are passes over the samples: each one's objective goes into the
   // history, which then shows when the solver reached a value, not only when the solve ended; and
   // its first step comes from the curvature probed along it (one pass, not ~7 backtracking ones).
-  // `share`: the part of the round's block solve this call is (a random start: a few of them).
-  const solve = async (problem: BlockProblem, start: Matrix, offset: number, label: string, budget = maxIterations, streamed?: { deadline?: number }, share = { from: 0, size: 1 }): Promise<BlockProblemResult> => {
-    const deadline = streamed?.deadline;
+  // The objective adds Σ‖Z_i‖² (squaredNorm, known by the time any solve runs) to f.
+  const solve = async (problem: BlockProblem, start: Matrix, label: string, { iterations: budget = maxIterations, streamed, share = { from: 0, size: 1 } }: SolveOptions = {}): Promise<BlockProblemResult> => {
     const result = await solveBlockProblem(backend, problem, start, {
-      offset,
+      offset: squaredNorm,
       maxIterations: budget,
-      deadline,
+      deadline: streamed?.deadline,
       probeCurvature: streamed !== undefined,
       tolerance,
       signal: options.signal,
@@ -180,10 +189,10 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     // the starts take about as many iterations as finishing the best one: half the solve's share
     for (let i = 0; i < starts; i++) {
       const start = await scaledStart(backend, problem, randomParts(positions, options.parts, rng));
-      const solved = await solve(problem, start, squaredNorm, `parts, start ${i + 1}/${starts}`, FAST_DEFAULTS.startIterations, undefined, { from: i / (2 * starts), size: 1 / (2 * starts) });
+      const solved = await solve(problem, start, `parts, start ${i + 1}/${starts}`, { iterations: FAST_DEFAULTS.startIterations, share: { from: i / (2 * starts), size: 1 / (2 * starts) } });
       if (!best || solved.objective < best.objective) best = solved;
     }
-    return solve(problem, best!.solution, squaredNorm, "parts, best start", maxIterations, undefined, { from: 0.5, size: 0.5 });
+    return solve(problem, best!.solution, "parts, best start", { share: { from: 0.5, size: 0.5 } });
   };
 
   let a: Matrix | undefined;
@@ -238,7 +247,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
     if (full) squaredNorm = trace(m, positions);
     const problem: BlockProblem = { m: toMatrix(positions, positions, m), nonnegative: true };
     const start = p;
-    const solved = await withFixedMatrices(backend, problem, (fixed) => (start ? solve(fixed, start, squaredNorm, "parts") : bestOfStarts(fixed)));
+    const solved = await withFixedMatrices(backend, problem, (fixed) => (start ? solve(fixed, start, "parts") : bestOfStarts(fixed)));
     p = solved.solution;
     record(solved.objective);
     nextRound();
@@ -289,7 +298,7 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
       record(Math.min(closed.objective, current));
       progress("appearances (closed form)", closed.objective);
     } else {
-      const solvedA = await withFixedMatrices(backend, { m: k, n: q, nonnegative: false }, (fixed) => solve(fixed, a!, squaredNorm, "appearances"));
+      const solvedA = await withFixedMatrices(backend, { m: k, n: q, nonnegative: false }, (fixed) => solve(fixed, a!, "appearances"));
       a = solvedA.solution;
       record(solvedA.objective);
       weight = await backend.matmul(a, a, { transposeB: true });
@@ -315,12 +324,12 @@ export async function fastSolve(source: FeatureSource, options: SolverOptions, b
       const b = weight;
       const problem: BlockProblem = { nonnegative: true, products: (x) => weightedProductsPass(source, backend, b, x, pass("parts products")) };
       // Each iteration is a few passes over the samples: stop at the budget with the best point so far.
-      solved = await solve(problem, p, squaredNorm, "parts", FAST_DEFAULTS.streamedIterations, { deadline: roundsDeadline() });
+      solved = await solve(problem, p, "parts", { iterations: FAST_DEFAULTS.streamedIterations, streamed: { deadline: roundsDeadline() } });
     } else {
       const mn = await weightedGramsPass(source, backend, weight, pass("weighted Gram"));
       const start = p;
       solved = await withFixedMatrices(backend, { m: toMatrix(positions, positions, mn.m), n: toMatrix(positions, positions, mn.n), nonnegative: true }, (fixed) =>
-        solve(fixed, start, squaredNorm, "parts"),
+        solve(fixed, start, "parts"),
       );
     }
     p = solved.solution;
